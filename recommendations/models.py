@@ -1,0 +1,1 @@
+"""Recommendations, association rules and demand forecasts arrive with the Recommendations issue."""

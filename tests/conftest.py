@@ -1,0 +1,72 @@
+"""Personas shared by every test: two sales reps (alice, bob), a manager (charlie), an admin (dana), and
+anonymous. Each is a fixture; the client fixtures are already signed in as that persona."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from crm import roles
+from tests.factories import UserFactory
+
+
+def _member(username: str, role: str, **extra):
+    user = UserFactory(username=username, **extra)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    """A sales rep."""
+    return _member("alice", roles.SALES_REP)
+
+
+@pytest.fixture
+def bob(db):
+    """Another sales rep, who owns other customers."""
+    return _member("bob", roles.SALES_REP)
+
+
+@pytest.fixture
+def charlie(db):
+    """A manager: sees every customer."""
+    return _member("charlie", roles.MANAGER)
+
+
+@pytest.fixture
+def dana(db):
+    """An admin: staff, may use Django admin."""
+    return _member("dana", roles.ADMIN, is_staff=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie) -> Client:
+    return _client_for(charlie)
+
+
+@pytest.fixture
+def dana_client(dana) -> Client:
+    return _client_for(dana)
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client()
