@@ -157,8 +157,27 @@ class Product(models.Model):
         return self.kind == self.Kind.PRODUCT
 
 
+class ProductName(models.Model):
+    """A spelling of a product's name seen in imported data; the product's own name is the canonical one."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=255)
+    line_count = models.PositiveIntegerField(default=0, help_text="Order lines that used this spelling.")
+
+    class Meta:
+        ordering = ["product", "-line_count", "name"]
+        constraints = [models.UniqueConstraint(fields=["product", "name"], name="productname_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Order(models.Model):
-    """An invoice or sale. The customer is empty for anonymous sales, which still count for products."""
+    """An invoice or sale. The customer is empty for anonymous sales, which still count for products.
+
+    A cancellation is an order of its own with status cancelled, linked to the order it cancels where that
+    is known. Outliers (say, a huge order cancelled minutes later) are kept but flagged, so that models can
+    leave them out of purchase behaviour."""
 
     class Status(models.TextChoices):
         COMPLETED = "completed", "Completed"
@@ -171,6 +190,17 @@ class Order(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETED)
     channel = models.CharField(max_length=20, choices=Customer.Channel.choices, default=Customer.Channel.WEB)
     currency = models.CharField(max_length=3, default="GBP")
+    cancels = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cancellations",
+        help_text="For a cancellation or return: the order it reverses, where known.",
+    )
+    is_outlier = models.BooleanField(
+        default=False, db_default=False, help_text="Flagged by the import as not typical purchase behaviour."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CustomerRecordQuerySet.as_manager()

@@ -1,0 +1,30 @@
+"""The customers app's models: the CRM's records, and the runs that bring data in and take it out."""
+
+from customers.models.records import (
+    Customer,
+    CustomerQuerySet,
+    CustomerRecordQuerySet,
+    Interaction,
+    Order,
+    OrderItem,
+    Product,
+    ProductName,
+    Tag,
+    sees_all_customers,
+)
+from customers.models.transfers import ExportRecord, ImportRun
+
+__all__ = [
+    "Customer",
+    "CustomerQuerySet",
+    "CustomerRecordQuerySet",
+    "ExportRecord",
+    "ImportRun",
+    "Interaction",
+    "Order",
+    "OrderItem",
+    "Product",
+    "ProductName",
+    "Tag",
+    "sees_all_customers",
+]
