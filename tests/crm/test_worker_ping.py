@@ -1,0 +1,98 @@
+"""The worker probe: the service records a ping and queues its task after commit; the task answers it once;
+admins ask for one from the admin, others may not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import WorkerPing
+from crm.services import ping_worker
+from crm.tasks import answer_ping
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_records_who_asked(dana):
+    ping = ping_worker(dana)
+    assert ping.requested_by == dana
+    assert not ping.is_answered
+
+
+def test_it_queues_the_task_only_after_commit(django_capture_on_commit_callbacks):
+    with mock.patch.object(answer_ping, "delay") as delay:
+        with django_capture_on_commit_callbacks() as callbacks:
+            ping = ping_worker()
+            delay.assert_not_called()
+        assert len(callbacks) == 1
+        callbacks[0]()
+    delay.assert_called_once_with(ping.pk)
+
+
+def test_the_task_answers_the_ping():
+    ping = ping_worker()
+    status = answer_ping(ping.pk)
+    ping.refresh_from_db()
+    assert status == f"answered ping {ping.pk}"
+    assert ping.is_answered
+    assert ping.worker
+    assert ping.round_trip >= dt.timedelta(0)
+
+
+def test_the_task_answers_once():
+    ping = ping_worker()
+    answer_ping(ping.pk)
+    first = WorkerPing.objects.get(pk=ping.pk).answered_at
+    assert answer_ping(ping.pk) == f"ping {ping.pk} was gone or already answered"
+    assert WorkerPing.objects.get(pk=ping.pk).answered_at == first
+
+
+def test_the_task_tolerates_a_deleted_ping():
+    assert answer_ping(987654) == "ping 987654 was gone or already answered"
+
+
+def test_an_unanswered_ping_has_no_round_trip():
+    assert ping_worker().round_trip is None
+
+
+def test_admins_see_the_button(dana_client):
+    response = dana_client.get(reverse("admin:crm_workerping_changelist"))
+    assert response.status_code == 200
+    assert b"Check the background worker" in response.content
+
+
+def test_the_button_queues_a_ping(dana, dana_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = dana_client.post(reverse("admin:crm_workerping_check"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:crm_workerping_changelist")
+    assert WorkerPing.objects.get().requested_by == dana
+    assert len(callbacks) == 1
+
+
+def test_the_button_needs_a_post(dana_client):
+    assert dana_client.get(reverse("admin:crm_workerping_check")).status_code == 405
+
+
+def test_a_sales_rep_may_not_ask(alice, alice_client):
+    alice.is_staff = True
+    alice.save()
+    assert alice_client.post(reverse("admin:crm_workerping_check")).status_code == 403
+    assert not WorkerPing.objects.exists()
+
+
+def test_pings_are_read_only_in_admin(dana_client):
+    ping = ping_worker()
+    response = dana_client.get(reverse("admin:crm_workerping_change", args=[ping.pk]))
+    assert response.status_code == 200
+    assert b'name="_save"' not in response.content
+
+
+def test_a_stale_ping_says_the_worker_does_not_answer(dana_client):
+    WorkerPing.objects.create(requested_at=timezone.now() - dt.timedelta(minutes=5))
+    response = dana_client.get(reverse("admin:crm_workerping_changelist"))
+    assert b"no answer: is a worker running?" in response.content
