@@ -1,0 +1,44 @@
+"""Production settings pass Django's deployment checks with no warnings, and refuse to start without a secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "crm.example.com",
+        "LODESTAR_VAR_DIR": str(tmp_path),
+        **extra,
+    }
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_passes_with_no_warnings(tmp_path):
+    result = _manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = _production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = _manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
