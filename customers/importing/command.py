@@ -1,0 +1,79 @@
+"""What every `import_*` management command shares: options, a progress bar, and the printed report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from customers.importing.service import run_import
+from customers.models import ImportRun
+
+
+class ImportCommand(BaseCommand):
+    """Base for the import commands; subclasses set `formats` (the --format choices, first is default)."""
+
+    formats: dict[str, str] = {}
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="CSV file, plain or gzip-compressed.")
+        choices = list(self.formats)
+        parser.add_argument("--format", choices=choices, default=choices[0], help="Layout of the file.")
+        parser.add_argument("--strict", action="store_true", help="Reject the whole file on the first bad row.")
+        parser.add_argument("--encoding", help="Text encoding (utf-8, utf-8-sig, cp1252, latin-1); detected if unset.")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FILE_COLUMN=COLUMN",
+            help="Read the file's FILE_COLUMN as COLUMN; repeat for several.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+
+    def handle(self, *args, **options) -> None:
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"No file at {path}.")
+        column_map = {}
+        for pair in options["map"]:
+            source, sep, target = pair.partition("=")
+            if not sep or not source or not target:
+                raise CommandError(f"--map {pair!r}: write it as FILE_COLUMN=COLUMN.")
+            column_map[source] = target
+        run = ImportRun.objects.create(
+            format=self.formats[options["format"]],
+            strict=options["strict"],
+            file_name=path.name,
+            encoding=options["encoding"] or "",
+            column_map=column_map,
+        )
+        bar = None
+        if not options["no_progress"]:
+            from tqdm import tqdm
+
+            bar = tqdm(total=100, unit="%", desc=f"Importing {path.name}", file=self.stderr._out, leave=False)
+
+        def show(current: ImportRun) -> None:
+            if bar is not None:
+                bar.set_postfix_str(f"{current.stage}, {current.rows_read:,} rows")
+                bar.update(round(current.progress * 100) - bar.n)
+
+        run = run_import(run.pk, path, on_progress=show)
+        if bar is not None:
+            bar.close()
+        self.report(run)
+        if run.status != ImportRun.Status.SUCCEEDED:
+            raise CommandError(f"Import failed: {run.error}")
+
+    def report(self, run: ImportRun) -> None:
+        """Print the data-quality report: every count, the timings and where the rejected rows are."""
+        self.stdout.write(f"Import #{run.pk} of {run.file_name}: {run.status}")
+        width = max((len(k) for k in run.counts), default=10)
+        for key, value in run.counts.items():
+            self.stdout.write(f"  {key.replace('_', ' '):<{width}}  {value:>10,}")
+        if run.timings:
+            self.stdout.write("  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
+        for error in run.errors[:10]:
+            self.stdout.write(f"  line {error['line']}: {error['column']} {error['value']!r} {error['reason']}")
+        if run.error_count:
+            self.stdout.write(f"  {run.error_count:,} rows rejected; all listed in {run.errors_file.name}")
