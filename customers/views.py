@@ -1,0 +1,131 @@
+"""Customer pages: the list (search, filters, sorting, pagination) and the profile.
+
+Every page starts from `Customer.objects.visible_to(request.user)`, so a customer someone may not see
+answers 404. Figures are computed by the database in a fixed number of queries, whatever the data size.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from customers.filters import SORT_CHOICES, CustomerFilterSet, country_choices
+from customers.models import Customer, Interaction, Order, sees_all_customers
+from customers.panels import render_profile_panels
+
+PAGE_SIZE = 50
+TIMELINE_LIMIT = 20
+MONEY = DecimalField(max_digits=20, decimal_places=4)
+LINE_TOTAL = F("items__quantity") * F("items__unit_price")
+COMPLETED = Q(status=Order.Status.COMPLETED)
+
+
+def customer_list_queryset(user) -> QuerySet:
+    """Customers `user` may see, with their owner, number of orders and last order date in the same query.
+
+    Correlated subqueries (served by the order (customer, placed_at) index) rather than a JOIN and GROUP BY,
+    so the database computes them for the one page it returns, not for every customer."""
+    orders = Order.objects.filter(customer=OuterRef("pk")).order_by()
+    order_count = orders.values("customer").annotate(n=Count("pk")).values("n")
+    last_order = orders.order_by("-placed_at").values("placed_at")[:1]
+    return (
+        Customer.objects.visible_to(user)
+        .select_related("owner")
+        .annotate(
+            order_count=Coalesce(Subquery(order_count, output_field=IntegerField()), 0),
+            last_order_at=Subquery(last_order),
+        )
+    )
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Search, filter, sort and page through the customers the user may see, 50 to a page."""
+    filterset = CustomerFilterSet(request.GET, queryset=customer_list_queryset(request.user), request=request)
+    customers = filterset.qs  # validates the form; invalid values (e.g. an unknown sort) are ignored
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    cleaned = filterset.form.cleaned_data
+    context = {
+        "filter": filterset,
+        "page_obj": page,
+        "countries": country_choices(Customer.objects.visible_to(request.user)),
+        "show_owner_filter": sees_all_customers(request.user),
+        "owners": filterset.form.fields["owner"].queryset,
+        "sort_choices": SORT_CHOICES,
+        "current_sort": cleaned.get("sort") or "",
+        "current_country": cleaned.get("country") or "",
+        "current_owner": _selected_owner(cleaned.get("owner")),
+        "is_filtered": any(cleaned.get(name) for name in ("q", "country", "owner")),
+    }
+    return render(request, "customers/customer_list.html", context)
+
+
+def _selected_owner(owner) -> str:
+    """The owner select's current value: a user's pk, "none" for unassigned, or "" for anyone."""
+    if owner is None or owner == "":
+        return ""
+    return owner if isinstance(owner, str) else str(owner.pk)
+
+
+def key_figures(customer: Customer) -> dict:
+    """Lifetime figures for one customer in one query: orders (all and completed), revenue from completed
+    orders (sum of quantity x unit price), average order value, first and last order."""
+    figures = (
+        Order.objects.filter(customer=customer)
+        .order_by()
+        .aggregate(
+            orders=Count("pk", distinct=True),
+            completed_orders=Count("pk", distinct=True, filter=COMPLETED),
+            revenue=Sum(LINE_TOTAL, filter=COMPLETED, output_field=MONEY),
+            first_order_at=Min("placed_at"),
+            last_order_at=Max("placed_at"),
+        )
+    )
+    revenue = figures["revenue"] or Decimal(0)
+    completed = figures["completed_orders"]
+    figures["revenue"] = revenue.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    figures["average_order_value"] = (
+        (revenue / completed).quantize(Decimal("0.01"), ROUND_HALF_UP) if completed else None
+    )
+    return figures
+
+
+def recent_orders(customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Order]:
+    """The customer's latest orders, newest first, each with its total and number of lines from SQL."""
+    orders = (
+        Order.objects.filter(customer=customer)
+        .annotate(total=Sum(LINE_TOTAL, output_field=MONEY), line_count=Count("items"))
+        .order_by("-placed_at", "-pk")
+    )
+    return list(orders[:limit])
+
+
+def recent_interactions(customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Interaction]:
+    """The customer's latest interactions, newest first, with the member of staff who logged each."""
+    interactions = Interaction.objects.filter(customer=customer).select_related("user")
+    return list(interactions.order_by("-occurred_at", "-pk")[:limit])
+
+
+@login_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A customer's profile: key figures, contact details, owner, tags, consent, the latest orders and
+    interactions, and the panels other apps register (customers/panels.py). Not visible means 404."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    context = {
+        "customer": customer,
+        "tags": list(customer.tags.all()),
+        "figures": key_figures(customer),
+        "orders": recent_orders(customer),
+        "interactions": recent_interactions(customer),
+        "timeline_limit": TIMELINE_LIMIT,
+        "panels": render_profile_panels(request, customer),
+        "currency": settings.DEFAULT_CURRENCY,
+    }
+    return render(request, "customers/customer_detail.html", context)

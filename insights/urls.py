@@ -1,0 +1,12 @@
+"""Insights pages, mounted at the site root: /worklist/ and /dashboards/."""
+
+from django.urls import path
+
+from insights import views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("worklist/", views.worklist, name="worklist"),
+    path("dashboards/", views.dashboards, name="dashboards"),
+]
