@@ -28,14 +28,6 @@ POLL_SECONDS = 0.25
 # How long the web server may take to accept connections, and the children to stop after SIGTERM.
 READY_TIMEOUT = 60.0
 STOP_GRACE = 10.0
-# The users seed_demo makes with DEBUG on, and what each may do.
-DEMO_LOGINS = [
-    ("alice", "sales rep"),
-    ("bob", "sales rep"),
-    ("charlie", "manager"),
-    ("dana", "admin"),
-    ("admin", "superuser"),
-]
 
 
 @dataclass
@@ -200,18 +192,8 @@ class Command(BaseCommand):
 
     def _announce(self, port: int) -> None:
         url = f"http://{HOST}:{port}/"
-        User = get_user_model()
-        present = set(User.objects.filter(username__in=[u for u, _ in DEMO_LOGINS]).values_list("username", flat=True))
         lines = ["", self.style.SUCCESS(f"Lodestar CRM is running at {url}  (sign in at {url}login/)")]
-        if present:
-            logins = ", ".join(f"{username} ({role})" for username, role in DEMO_LOGINS if username in present)
-            lines += [
-                f"Demo logins: {logins}.",
-                "Their password was printed when the demo data was made; "
-                "`.venv/bin/python manage.py changepassword alice` sets a new one.",
-            ]
-        else:
-            lines.append("No demo logins: `.venv/bin/python manage.py createsuperuser` makes one.")
+        lines += self._demo_logins()
         lines += [
             f"Admin: {url}admin/. The worker and the scheduler (beat) run beside the web server.",
             "Press Ctrl-C to stop all three.",
@@ -219,6 +201,18 @@ class Command(BaseCommand):
         ]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
+
+    def _demo_logins(self) -> list[str]:
+        """Name the demo logins (made by seed_demo) that exist."""
+        # quickstart drives the whole product, so it may know the demo data's logins.
+        from customers.demo.logins import DEMO_PASSWORD, DEMO_USERS
+
+        usernames = [username for username, *_ in DEMO_USERS]
+        present = set(get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True))
+        logins = [f"{username} ({role or 'Superuser'})" for username, role, *_ in DEMO_USERS if username in present]
+        if not logins:
+            return ["No demo logins: `.venv/bin/python manage.py createsuperuser` makes a user."]
+        return [f"Demo logins: {', '.join(logins)}; password {DEMO_PASSWORD} unless you changed it."]
 
     def _stop(self, children: list[Child], stop_requests: list[int]) -> None:
         """SIGTERM every live child (Celery then shuts down warm), wait, and kill what is left: at once if a
