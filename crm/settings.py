@@ -127,6 +127,8 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
+# Files uploaded for import (admin); larger ones go through manage.py import_orders.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 200, minimum=1) * 1024 * 1024
 
 # REST API ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

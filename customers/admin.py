@@ -4,7 +4,7 @@ counts would scan a big table."""
 
 from django.contrib import admin
 
-from customers.models import Customer, Interaction, Order, OrderItem, Product, Tag
+from customers.models import Customer, Interaction, Order, OrderItem, Product, ProductName, Tag
 
 
 @admin.register(Tag)
@@ -35,8 +35,17 @@ class CustomerAdmin(admin.ModelAdmin):
         return super().get_queryset(request).visible_to(request.user)
 
 
+class ProductNameInline(admin.TabularInline):
+    model = ProductName
+    extra = 0
+    fields = ["name", "line_count"]
+    readonly_fields = ["line_count"]
+    verbose_name_plural = "names seen in imported data"
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    inlines = [ProductNameInline]
     list_display = ["sku", "name", "category", "price", "kind", "is_active"]
     list_filter = ["kind", "is_active", "category"]
     search_fields = ["=sku", "name"]
@@ -91,3 +100,6 @@ class InteractionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+
+from customers import admin_transfers  # noqa: E402,F401  (registers the import and export admin)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from customers.importing.orders import ordered_counts
 from customers.importing.service import run_import
 from customers.models import ImportRun
 
@@ -69,7 +70,7 @@ class ImportCommand(BaseCommand):
         """Print the data-quality report: every count, the timings and where the rejected rows are."""
         self.stdout.write(f"Import #{run.pk} of {run.file_name}: {run.status}")
         width = max((len(k) for k in run.counts), default=10)
-        for key, value in run.counts.items():
+        for key, value in ordered_counts(run.counts):
             self.stdout.write(f"  {key.replace('_', ' '):<{width}}  {value:>10,}")
         if run.timings:
             self.stdout.write("  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))

@@ -25,6 +25,44 @@ NON_PRODUCT_SKUS = {
 }
 VOUCHER_PREFIX = "gift_"  # gift vouchers sold or redeemed: money, not goods
 KEPT = "drop_reason IS NULL"
+# The order in which a report lists its counts: what was read, what each rule did, what was created.
+REPORT_ORDER = [
+    "rows_read",
+    "rows_rejected",
+    "lines_staged",
+    "duplicate_lines",
+    "stock_adjustment_lines",
+    "zero_price_lines",
+    "negative_price_lines",
+    "lines_kept",
+    "non_product_lines",
+    "cancellation_lines",
+    "missing_customer_lines",
+    "invoices",
+    "cancellation_invoices",
+    "anonymous_invoices",
+    "invoices_with_several_times",
+    "invoices_with_several_customers",
+    "customers_in_file",
+    "customers_with_several_countries",
+    "skus_in_file",
+    "skus_with_several_names",
+    "invoices_already_present",
+    "customers_created",
+    "products_created",
+    "orders_created",
+    "order_items_created",
+    "cancellations_linked",
+    "outlier_orders_flagged",
+]
+
+
+def ordered_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A report's counts in reading order (the database may store JSON keys in any order)."""
+    known = [(key, counts[key]) for key in REPORT_ORDER if key in counts]
+    return known + sorted((key, value) for key, value in counts.items() if key not in REPORT_ORDER)
+
+
 RAPID_CANCEL_HOURS = 24
 
 

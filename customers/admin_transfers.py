@@ -1,0 +1,163 @@
+"""Admin for imports and exports: upload a file, watch the import's progress, read its report."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpResponseRedirect, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from customers import services
+from customers.importing.orders import ordered_counts
+from customers.models import ExportRecord, ImportRun
+
+
+class ImportUploadForm(forms.ModelForm):
+    """The upload form: a file, its format and how strict to be."""
+
+    class Meta:
+        model = ImportRun
+        fields = ["upload", "format", "strict", "encoding"]
+        help_texts = {"encoding": "Leave empty to detect UTF-8 or Windows-1252."}
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        if not upload:
+            raise forms.ValidationError("Choose a CSV file (plain or .gz) to import.")
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"{upload.name} is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)} "
+                "(IMPORT_MAX_UPLOAD_MB). Import larger files with manage.py import_orders."
+            )
+        return upload
+
+    def clean_encoding(self):
+        encoding = (self.cleaned_data.get("encoding") or "").strip().lower()
+        if encoding and encoding not in {"utf-8", "utf-8-sig", "cp1252", "latin-1"}:
+            raise forms.ValidationError("Use utf-8, utf-8-sig, cp1252 or latin-1, or leave it empty.")
+        return encoding
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "file_name", "format", "status", "progress_percent", "rows_read", "created_by", "created_at"]
+    list_filter = ["status", "format"]
+    list_select_related = ["created_by"]
+    search_fields = ["file_name", "=sha256"]
+    date_hierarchy = "created_at"
+    change_form_template = "admin/customers/importrun/change_form.html"
+    readonly_fields = [
+        "status",
+        "stage",
+        "progress_percent",
+        "file_name",
+        "file_size",
+        "sha256",
+        "encoding",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "rows_read",
+        "report",
+        "rejected_rows",
+        "errors_file",
+        "timings",
+        "error",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ImportUploadForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ImportUploadForm.Meta.fields
+        return ["format", "strict", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["format", "strict", *self.readonly_fields]
+
+    def has_change_permission(self, request, obj=None):
+        # A run is a record: it is read, not edited. (Viewing needs the view permission only.)
+        return False
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data["upload"]
+        obj.created_by = request.user
+        obj.file_name = upload.name
+        obj.file_size = upload.size
+        super().save_model(request, obj, form, change)
+        services.queue_import(obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Straight to the run's page, where the progress shows while the worker imports.
+        return HttpResponseRedirect(reverse("admin:customers_importrun_change", args=[obj.pk]))
+
+    def get_urls(self):
+        urls = super().get_urls()
+        progress = path(
+            "<int:pk>/progress/",
+            self.admin_site.admin_view(self.progress_view),
+            name="customers_importrun_progress",
+        )
+        return [progress, *urls]
+
+    def progress_view(self, request, pk: int):
+        """The run's progress as JSON, polled by the change page while the import runs."""
+        run = ImportRun.objects.filter(pk=pk).values("status", "stage", "progress", "rows_read").first()
+        if run is None or not self.has_view_permission(request):
+            return JsonResponse({"error": "not found"}, status=404)
+        return JsonResponse(run)
+
+    @admin.display(description="progress")
+    def progress_percent(self, obj: ImportRun) -> str:
+        return f"{obj.progress:.0%}"
+
+    @admin.display(description="data-quality report")
+    def report(self, obj: ImportRun):
+        if not obj.counts:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td style='text-align:right'>{}</td></tr>",
+            ((key.replace("_", " "), f"{value:,}") for key, value in ordered_counts(obj.counts)),
+        )
+        return format_html("<table>{}</table>", rows)
+
+    @admin.display(description="rejected rows (first 100)")
+    def rejected_rows(self, obj: ImportRun):
+        if not obj.errors:
+            return "none"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e["line"], e["column"], e["value"], e["reason"]) for e in obj.errors),
+        )
+        return format_html("<table><tr><th>line</th><th>column</th><th>value</th><th>reason</th></tr>{}</table>", rows)
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "user", "row_count", "filters"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["kind", "user", "filters", "row_count", "created_at", "finished_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The audit trail of exports is kept; only the retention job removes old records.
+        return False
