@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from customers import views
+from customers import views, views_export
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("<int:pk>/", views.customer_detail, name="detail"),
+    path("export.csv", views_export.export_customers, name="export"),
+    path("orders/export.csv", views_export.export_orders, name="export_orders"),
 ]
