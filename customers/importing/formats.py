@@ -1,7 +1,8 @@
-"""Import formats: which columns a file has and how one row becomes a clean, typed staging row.
+"""Parsing import rows: typed values from text, and the order-line formats (Online Retail, Lodestar orders).
 
 A parser returns the staging tuple or raises RowError naming the column, the value and the reason; it never
-touches the database. Order-line formats share one staging layout (ORDER_LINE_COLUMNS) and one merge.
+touches the database. Order-line formats share one staging layout (ORDER_LINE_COLUMNS) and one merge; the
+registry of all formats is customers/importing/registry.py.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -128,16 +128,6 @@ def _customer_id(value: str) -> str:
     return text[:64]
 
 
-@dataclass(frozen=True)
-class Format:
-    """What a format's file looks like and how to turn one of its rows into a staging tuple."""
-
-    name: str
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-    make_parser: Callable[[dict], Callable[[int, dict], tuple]]
-
-
 def online_retail_parser(options: dict) -> Callable[[int, dict], tuple]:
     """The UCI Online Retail invoice lines: InvoiceNo, StockCode, Description, Quantity, InvoiceDate,
     UnitPrice, CustomerID, Country. An invoice number starting with C is a cancellation."""
@@ -220,32 +210,3 @@ def lodestar_orders_parser(options: dict) -> Callable[[int, dict], tuple]:
         )
 
     return parse
-
-
-FORMATS = {
-    "online-retail": Format(
-        "online-retail",
-        ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"),
-        ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"),
-        online_retail_parser,
-    ),
-    "lodestar-orders": Format(
-        "lodestar-orders",
-        (
-            "order_number",
-            "placed_at",
-            "customer_id",
-            "country",
-            "status",
-            "channel",
-            "currency",
-            "sku",
-            "product_name",
-            "quantity",
-            "unit_price",
-            "cancels",
-        ),
-        ("order_number", "placed_at", "sku", "quantity", "unit_price"),
-        lodestar_orders_parser,
-    ),
-}

@@ -15,10 +15,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from customers.importing import orders
-from customers.importing.formats import FORMATS, ORDER_LINE_COLUMNS, RowError
+from customers.importing.formats import RowError
+from customers.importing.registry import FORMATS
 from customers.importing.source import CsvSource, ImportFileError
-from customers.importing.staging import BATCH_ROWS, ORDER_LINE_TYPES, StagingTable
+from customers.importing.staging import BATCH_ROWS, StagingTable
 from customers.models import ImportRun
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
     run = ImportRun.objects.get(pk=run_id)
     path = Path(path)
     spec = FORMATS[run.format]
-    stage = StagingTable(f"import_stage_{run.pk}", ORDER_LINE_COLUMNS, ORDER_LINE_TYPES)
+    stage = StagingTable(f"import_stage_{run.pk}", spec.staging_columns, spec.staging_types)
     timer = _Timer(run)
     _update(run, on_progress, status=ImportRun.Status.RUNNING, started_at=timezone.now(), stage="reading")
     try:
@@ -80,12 +80,12 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
         errors = _load(run, path, spec, stage, on_progress)
         timer.lap("read")
         _update(run, on_progress, stage="cleaning", progress=0.8)
-        stage.index("invoice", "sku", "line")
-        counts = orders.clean(stage.name)
+        stage.index(*spec.indexes)
+        counts = spec.clean(stage.name)
         timer.lap("clean")
         _update(run, on_progress, stage="merging", progress=0.9)
         with transaction.atomic():
-            counts.update(orders.merge(stage.name, timezone.now()))
+            counts.update(spec.merge(stage.name, timezone.now()))
         timer.lap("merge")
         counts["rows_rejected"] = len(errors)
         run.counts = {"rows_read": run.rows_read, **counts}
@@ -112,7 +112,6 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
 def _load(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Progress | None) -> list[tuple]:
     """Stream the file into the staging table; returns the rejected rows as (line, column, value, reason)."""
     parse = spec.make_parser({})
-    classify = orders.line_classifier()
     errors: list[tuple] = []
     batch: list[tuple] = []
     rows_read = 0
@@ -125,8 +124,7 @@ def _load(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Pr
             try:
                 if None in row.values:
                     raise RowError("(row)", "", row.values[None])
-                line = parse(row.line, row.values)
-                batch.append((*line, *classify(line[2], line[3], line[5], line[6])))
+                batch.append(parse(row.line, row.values))
             except RowError as exc:
                 if run.strict:
                     raise ImportFileError(

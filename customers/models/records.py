@@ -274,6 +274,9 @@ class Interaction(models.Model):
         related_name="interactions",
         help_text="The member of staff who logged it.",
     )
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text="The id in the system it came from; imports use it to skip repeats."
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
     subject = models.CharField(max_length=200, blank=True)
@@ -289,6 +292,11 @@ class Interaction(models.Model):
             models.Index(fields=["customer", "occurred_at"], name="interaction_customer_when"),
             models.Index(fields=["occurred_at"], name="interaction_when"),
             models.Index(fields=["kind", "occurred_at"], name="interaction_kind_when"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="interaction_external_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:
