@@ -110,7 +110,9 @@ class Customer(models.Model):
             models.Index(fields=["owner", "name"], name="customer_owner_name"),
             models.Index(Lower("name"), name="customer_name_ci"),
             models.Index(Lower("email"), name="customer_email_ci"),
-            models.Index(fields=["country"], name="customer_country"),
+            # The list's default order and its country sort, served from the index with the id as tie-breaker.
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["country", "name", "id"], name="customer_country_name_id"),
             models.Index(fields=["created_at"], name="customer_created"),
         ]
 

@@ -126,3 +126,10 @@ def test_the_export_runs_a_fixed_number_of_queries(charlie_client, django_assert
     response = charlie_client.get(reverse("customers:export"))
     with django_assert_num_queries(2):  # the rows (one server-side cursor), then the record's row count
         b"".join(response.streaming_content)
+
+
+def test_the_list_offers_the_export_with_its_filters_only_to_those_allowed(charlie_client, alice_client):
+    CustomerFactory(country="Spain")
+    page = charlie_client.get(reverse("customers:list"), {"country": "Spain"}).content.decode()
+    assert f'href="{reverse("customers:export")}?country=Spain"' in page
+    assert reverse("customers:export") not in alice_client.get(reverse("customers:list")).content.decode()
