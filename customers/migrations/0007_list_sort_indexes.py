@@ -5,23 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_interaction_external_id'),
+        ("customers", "0006_interaction_external_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_country',
+            model_name="customer",
+            name="customer_country",
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['name', 'id'], name='customer_name_id'),
+            model_name="customer",
+            index=models.Index(fields=["name", "id"], name="customer_name_id"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['country', 'name', 'id'], name='customer_country_name_id'),
+            model_name="customer",
+            index=models.Index(fields=["country", "name", "id"], name="customer_country_name_id"),
         ),
     ]
