@@ -57,6 +57,8 @@ class TableRows:
 def _timestamps(values: np.ndarray, vendor: str) -> list[str]:
     """datetime64[s] (UTC) as text each backend reads back exactly: SQLite stores Django's naive UTC format,
     which its date lookups compare as text; PostgreSQL gets an explicit UTC offset."""
+    if not len(values):
+        return []  # np.strings.replace cannot size an empty result
     text = np.strings.replace(np.datetime_as_string(values.astype("datetime64[s]"), unit="s"), "T", " ")
     if vendor == "postgresql":
         text = np.strings.add(text, "+00")
@@ -217,6 +219,13 @@ def insert_tables(tables: Sequence[TableRows], progress: bool | None = None) -> 
                 bar.update(len(batch))
 
 
+def _run_deferred_checks(cursor) -> None:
+    """Run the foreign-key checks this transaction has deferred so far (PostgreSQL): TRUNCATE and ALTER TABLE
+    refuse to touch a table with checks pending."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 @contextmanager
 def indexes_and_keys_built_after() -> Iterator[None]:
     """On PostgreSQL, drop the demo tables' plain indexes and the foreign keys between them for the body,
@@ -254,9 +263,7 @@ def indexes_and_keys_built_after() -> Iterator[None]:
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
-        # ALTER TABLE refuses while the kept keys' deferred checks are pending: run those checks now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _run_deferred_checks(cursor)
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _, definition in indexes:
             cursor.execute(definition)
@@ -287,6 +294,7 @@ def delete_existing() -> None:
     if connection.vendor == "postgresql":
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
+            _run_deferred_checks(cursor)
             cursor.execute(f"TRUNCATE {', '.join(qn(m._meta.db_table) for m in LOAD_ORDER)} RESTART IDENTITY CASCADE")
         return
     for model in reversed(LOAD_ORDER):

@@ -62,7 +62,7 @@ PROFILES = (
         interactions_per_year=3.5, marketing_share=0.7, channel_weights=(55, 10, 5, 15, 10, 2, 3),
     ),
     Profile(
-        "one_time", 0.30, (1095, 365), 1, 0.0, 1.0, 1.8, 1.2, one_time=True,
+        "one_time", 0.30, (1095, 366), 1, 0.0, 1.0, 1.8, 1.2, one_time=True,
         bundle_rate=0.2, interactions_per_year=0.6, marketing_share=0.45,
     ),
 )  # fmt: skip

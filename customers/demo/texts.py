@@ -166,7 +166,7 @@ DETAILS = {
 CLOSERS = {
     "negative": (
         "Needs urgent attention.", "Customer at risk.", "Escalated.", "Please resolve quickly.",
-        "Not a happy customer.", "",
+        "Customer is not satisfied.", "",
     ),
     "neutral": ("No further action.", "Will follow up next week.", "Answered.", "Closed.", ""),
     "positive": ("Happy customer!", "Great relationship.", "Keep up the good work.", "Thanks all.", ""),

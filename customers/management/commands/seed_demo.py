@@ -58,6 +58,8 @@ class Command(BaseCommand):
         if options["products"] < 10:
             raise CommandError("--products must be at least 10.")
         end = options["end"] or dt.date.today()
+        if isinstance(end, str):  # call_command(end="...") skips the parser's type
+            end = _date(end)
         existing = {name: count for name, count in loader.existing_counts().items() if count}
         if existing and not options["replace"]:
             found = ", ".join(f"{count:,} {name}" for name, count in existing.items())

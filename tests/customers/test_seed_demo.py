@@ -1,0 +1,369 @@
+"""The demo data: a deterministic generator with planted structure (tested on arrays, without the database),
+and `manage.py seed_demo`, which loads it (tested on the database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from crm import roles
+from customers.demo import loader
+from customers.demo.fingerprint import content_hash
+from customers.demo.generator import generate
+from customers.demo.logins import DEMO_PASSWORD
+from customers.demo.profiles import GROUP_NAMES
+from customers.demo.words import EMAIL_DOMAINS
+from customers.models import Customer, Interaction, Order, OrderItem, Product, Tag
+from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, OrderItemFactory, ProductFactory
+
+END = dt.date(2025, 6, 30)
+END_TS = pd.Timestamp(END)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return generate(seed=11, n_customers=1000, end=END)
+
+
+@pytest.fixture(scope="module")
+def rfm(data) -> pd.DataFrame:
+    """Per customer: group, churner, recency and tenure (days), orders, spend and average order (pence)."""
+    lines = data.lines
+    value = (lines["quantity"] * lines["unit_price_pence"]).groupby(lines["order_id"]).sum()
+    orders = data.orders.assign(value=data.orders["id"].map(value))
+    per = orders.groupby("customer_id").agg(
+        last=("placed_at", "max"), first=("placed_at", "min"), frequency=("id", "size"), monetary=("value", "sum")
+    )
+    per["recency"] = (END_TS - per["last"]).dt.days
+    per["tenure"] = (END_TS - per["first"]).dt.days
+    per["average_order"] = per["monetary"] / per["frequency"]
+    return data.truth.customers.set_index("customer_id").join(per)
+
+
+def _medians(rfm: pd.DataFrame, column: str) -> pd.Series:
+    return rfm[~rfm["churner"]].groupby("group")[column].median()
+
+
+def _basket_lift(data, pairs) -> list[float]:
+    """Lift of each product pair over the orders' goods: P(both) / (P(a) P(b))."""
+    goods = data.products.loc[data.products["kind"] == "product", "id"]
+    lines = data.lines[data.lines["product_id"].isin(goods)]
+    baskets = lines["order_id"].nunique()
+    orders_of = lines.groupby("product_id")["order_id"].apply(set)
+    lifts = []
+    for a, b in pairs:
+        if a in orders_of and b in orders_of:
+            both = len(orders_of[a] & orders_of[b])
+            lifts.append(both * baskets / (len(orders_of[a]) * len(orders_of[b])))
+    return lifts
+
+
+# The generator, on arrays ----------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_tables(data):
+    again = generate(seed=11, n_customers=1000, end=END)
+    for name in ("products", "customers", "orders", "lines", "interactions", "customer_tags"):
+        pd.testing.assert_frame_equal(getattr(data, name), getattr(again, name))
+    pd.testing.assert_frame_equal(data.truth.customers, again.truth.customers)
+    assert data.truth.bundles == again.truth.bundles
+
+
+def test_another_seed_gives_other_data(data):
+    other = generate(seed=12, n_customers=1000, end=END)
+    assert not data.customers["name"].equals(other.customers["name"])
+    assert len(data.lines) != len(other.lines) or not data.lines.equals(other.lines)
+
+
+def test_ids_and_references_hold_together(data):
+    assert data.orders["customer_id"].isin(data.customers["id"]).all()
+    assert data.lines["order_id"].isin(data.orders["id"]).all()
+    assert data.lines["product_id"].isin(data.products["id"]).all()
+    assert data.orders["external_number"].is_unique and data.products["sku"].is_unique
+    assert not data.lines.duplicated(["order_id", "line_number"]).any()
+    assert (data.lines.groupby("order_id")["line_number"].min() == 1).all()
+    assert set(data.lines["order_id"]) == set(data.orders["id"])
+    assert (data.lines["quantity"] > 0).all() and (data.lines["unit_price_pence"] > 0).all()
+
+
+def test_every_order_has_a_customer_and_a_few_are_cancelled_or_returned(data):
+    assert data.orders["customer_id"].notna().all()
+    shares = data.orders["status"].value_counts(normalize=True)
+    assert 0.01 < shares["cancelled"] < 0.06
+    assert 0.003 < shares["returned"] < 0.04
+
+
+def test_there_are_about_twenty_order_lines_per_customer(data):
+    assert 15 <= len(data.lines) / len(data.customers) <= 26
+
+
+def test_some_orders_carry_one_shipping_line(data):
+    shipping = data.products.loc[data.products["kind"] == "shipping", "id"]
+    shipped = data.lines[data.lines["product_id"].isin(shipping)]
+    assert not shipped["order_id"].duplicated().any()
+    assert 0.1 < shipped["order_id"].nunique() / len(data.orders) < 0.7
+
+
+def test_each_planted_group_has_its_share_of_customers(data):
+    sizes = data.truth.customers["group"].value_counts(normalize=True)
+    assert set(sizes.index) == set(GROUP_NAMES)
+    assert sizes.min() >= 0.05
+
+
+def test_champions_order_most_often_and_most_recently_among_regular_buyers(rfm):
+    frequency, recency = _medians(rfm, "frequency"), _medians(rfm, "recency")
+    assert frequency["champions"] > frequency["loyal"] > frequency["bargain"] > frequency["one_time"] == 1
+    assert recency["champions"] < recency["loyal"] < recency["bargain"] < recency["one_time"]
+
+
+def test_wholesale_spends_most_per_order_and_bargain_hunters_least_among_repeat_buyers(rfm):
+    average = _medians(rfm, "average_order")
+    assert average["wholesale"] > 5 * max(average.drop("wholesale"))
+    assert average["bargain"] < min(average[["champions", "loyal", "new"]])
+    spend = _medians(rfm, "monetary")
+    assert spend["wholesale"] > spend["champions"] > spend["loyal"] > spend["bargain"] > spend["one_time"]
+
+
+def test_new_customers_started_in_the_last_hundred_days(rfm):
+    new = rfm[rfm["group"] == "new"]
+    assert new["tenure"].max() <= 101
+    assert (rfm.loc[rfm["group"] != "new", "tenure"] > 101).mean() > 0.95
+
+
+def test_one_time_customers_ordered_once_more_than_a_year_ago(rfm):
+    once = rfm[rfm["group"] == "one_time"]
+    assert (once["frequency"] == 1).all()
+    assert once["recency"].min() >= 365
+
+
+def test_churners_bought_regularly_then_stopped_for_at_least_six_months(rfm):
+    churners = rfm[rfm["churner"]]
+    assert len(churners) >= 30
+    assert churners["recency"].min() >= 180
+    assert (churners["frequency"] >= 3).mean() > 0.95
+    assert churners["frequency"].median() >= 5
+    # The same groups' customers who did not churn are mostly recent.
+    stayed = rfm[~rfm["churner"] & rfm["group"].isin(["champions", "loyal"])]
+    assert stayed["recency"].median() < 90
+
+
+def _negative_share(interactions: pd.DataFrame) -> float:
+    return (interactions["sentiment"] == "negative").mean()
+
+
+def test_churners_complain_more_before_they_leave(data):
+    labels = data.interactions[["id", "customer_id", "occurred_at"]].merge(
+        data.truth.interactions, left_on="id", right_on="interaction_id"
+    )
+    labels = labels.merge(data.truth.customers, on="customer_id")
+    last_months = labels[labels["churner"] & (labels["occurred_at"] >= labels["stop_date"] - pd.Timedelta(days=120))]
+    others = labels[~labels["churner"]]
+    assert _negative_share(last_months) > 2 * _negative_share(others)
+
+
+@pytest.mark.parametrize("group", ["champions", "loyal"])
+def test_each_customer_keeps_their_own_cadence(data, rfm, group):
+    """Within a group, customers whose gaps were short early on still have short gaps later: each customer
+    has their own mean gap, not just their group's."""
+    regular = rfm[~rfm["churner"] & (rfm["frequency"] >= 8) & (rfm["group"] == group)].index
+    orders = data.orders[data.orders["customer_id"].isin(regular)].sort_values(["customer_id", "placed_at"])
+    gaps = orders.groupby("customer_id")["placed_at"].diff().dt.days.dropna()
+    gaps = pd.DataFrame({"customer": orders.loc[gaps.index, "customer_id"], "gap": gaps})
+    gaps["later"] = gaps.groupby("customer").cumcount() >= gaps.groupby("customer")["gap"].transform("size") / 2
+    halves = gaps.groupby(["customer", "later"])["gap"].mean().unstack()
+    assert len(halves) >= 30
+    assert np.corrcoef(np.log1p(halves[False]), np.log1p(halves[True]))[0, 1] > 0.3
+
+
+def test_bundled_products_are_bought_together_far_above_chance(data):
+    bundle_pairs = [pair for bundle in data.truth.bundles for pair in combinations(bundle, 2)]
+    assert all(2 <= len(bundle) <= 5 for bundle in data.truth.bundles)
+    in_bundles = {p for bundle in data.truth.bundles for p in bundle}
+    rng = np.random.default_rng(0)
+    loose = [p for p in data.products.loc[data.products["kind"] == "product", "id"] if p not in in_bundles]
+    random_pairs = [tuple(rng.choice(loose, 2, replace=False)) for _ in range(300)]
+    assert np.median(_basket_lift(data, bundle_pairs)) > 10
+    assert np.median(_basket_lift(data, random_pairs)) < 2
+
+
+def test_november_and_december_are_the_busiest_months(data):
+    placed = data.orders["placed_at"]
+    per_day = len(placed) / (3 * 365)
+    peak = placed[(placed >= "2024-11-01") & (placed < "2025-01-01")]
+    autumn = placed[(placed >= "2024-09-01") & (placed < "2024-11-01")]
+    assert len(peak) / 61 > 1.2 * per_day
+    assert len(peak) > 1.3 * len(autumn)
+
+
+def test_interaction_texts_are_varied_and_carry_their_sentiment(data):
+    texts = data.interactions.merge(data.truth.interactions, left_on="id", right_on="interaction_id")
+    assert texts["body"].nunique() > 0.8 * len(texts)
+    assert set(texts["kind"]) == {"call", "email", "meeting", "note", "feedback", "ticket"}
+    assert set(texts["topic"]) >= {"complaint", "price_question", "delivery_problem", "praise", "product_question"}
+    warm = texts["body"].str.contains(r"\b(?:happy|love|loves|great|delighted|thanked|excellent)\b", case=False)
+    by_sentiment = warm.groupby(texts["sentiment"]).mean()
+    assert by_sentiment["positive"] > 0.6
+    assert by_sentiment["negative"] < 0.2
+
+
+def test_most_customers_allow_profiling_and_about_sixty_percent_marketing(data):
+    assert 0.01 < 1 - data.customers["profiling_consent"].mean() < 0.1
+    assert 0.5 < data.customers["marketing_consent"].mean() < 0.75
+
+
+def test_customers_look_real_and_are_shared_round_robin(data):
+    customers = data.customers
+    assert customers["name"].str.contains(" ").all()
+    assert customers["country"].nunique() >= 5 and customers["city"].nunique() >= 20
+    emails = customers.loc[customers["email"] != "", "email"]
+    assert emails.str.endswith(EMAIL_DOMAINS).all() and emails.is_unique
+    assert customers["owner_index"].value_counts().max() - customers["owner_index"].value_counts().min() <= 1
+
+
+def test_sqlite_rows_use_djangos_naive_utc_text_and_postgres_rows_an_offset(data):
+    def first_placed_at(vendor: str) -> str:
+        orders = next(t for t in loader.prepare_tables(data, [1, 2], vendor) if t.model is Order)
+        return orders.values[orders.columns.index("placed_at")][0]
+
+    expected = str(data.orders["placed_at"].iloc[0])  # e.g. "2022-07-01 09:12:44"
+    assert first_placed_at("sqlite") == expected
+    assert first_placed_at("postgresql") == expected + "+00"
+
+
+def test_a_single_customer_is_enough():
+    tiny = generate(seed=1, n_customers=1, end=END)
+    assert len(tiny.customers) == 1 and len(tiny.orders) >= 1 and len(tiny.lines) >= 1
+    tables = {table.model: table for table in loader.prepare_tables(tiny, [], "sqlite")}
+    assert len(tables[Interaction]) == len(tiny.interactions)
+    customers = tables[Customer]
+    assert customers.values[customers.columns.index("owner_id")] == [None]  # no reps: unowned
+
+
+# The command, on the database ------------------------------------------------------------------------------
+
+
+def _seed(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", "--end", END.isoformat(), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_seeding_writes_what_the_generator_made():
+    _seed("--customers", "300", "--seed", "5", "--no-logins")
+    expected = generate(5, 300, END).counts()
+    assert Customer.objects.count() == expected["customers"]
+    assert Order.objects.count() == expected["orders"]
+    assert OrderItem.objects.count() == expected["order lines"]
+    assert Interaction.objects.count() == expected["interactions"]
+    assert Product.objects.count() == expected["products"]
+    assert not Tag.objects.filter(name__in=GROUP_NAMES).exists()
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_content_and_another_seed_other_content():
+    _seed("--customers", "200", "--seed", "5", "--no-logins")
+    first = content_hash()
+    _seed("--customers", "200", "--seed", "5", "--no-logins", "--replace")
+    assert content_hash() == first
+    _seed("--customers", "200", "--seed", "6", "--no-logins", "--replace")
+    assert content_hash() != first
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_database_that_already_has_customers():
+    CustomerFactory()
+    with pytest.raises(CommandError, match="already holds customer data.*--replace"):
+        _seed("--customers", "200", "--no-logins")
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_replace_deletes_the_existing_data_first():
+    OrderItemFactory(order__customer__name="Old customer")
+    _seed("--customers", "200", "--no-logins", "--replace")
+    assert not Customer.objects.filter(name="Old customer").exists()
+    assert Customer.objects.count() == 200
+
+
+@pytest.mark.django_db
+def test_new_rows_get_fresh_ids_after_seeding():
+    _seed("--customers", "200", "--no-logins")
+    top = Customer.objects.order_by("-id").values_list("id", flat=True).first()
+    item = OrderItemFactory(order=OrderFactory(customer=CustomerFactory()), product=ProductFactory())
+    interaction = InteractionFactory(customer=item.order.customer)
+    assert item.order.customer.id > top
+    assert item.order.id > Order.objects.exclude(pk=item.order.pk).order_by("-id").first().id
+    assert interaction.pk > 0
+
+
+def _schema() -> list[str]:
+    """The customers app's index and constraint definitions (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'customers_%%' UNION ALL "
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text LIKE 'customers_%%'"
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are rebuilt only on PostgreSQL")
+def test_indexes_and_foreign_keys_are_back_after_the_load():
+    before = _schema()
+    _seed("--customers", "200", "--no-logins")
+    assert _schema() == before
+
+
+@pytest.mark.django_db
+def test_a_failed_load_leaves_nothing_behind(monkeypatch):
+    def fail():
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "reset_sequences", fail)
+    before = _schema() if connection.vendor == "postgresql" else []
+    with pytest.raises(RuntimeError):
+        _seed("--customers", "200", "--no-logins")
+    assert not Customer.objects.exists() and not Product.objects.exists()
+    assert (_schema() if connection.vendor == "postgresql" else []) == before
+
+
+@pytest.mark.django_db
+def test_demo_logins_are_made_in_their_roles_when_debug_is_on(settings):
+    settings.DEBUG = True
+    out, _ = _seed("--customers", "200")
+    users = {u.username: u for u in get_user_model().objects.prefetch_related("groups")}
+    role = {name: {g.name for g in user.groups.all()} for name, user in users.items()}
+    assert role["alice"] == role["bob"] == {roles.SALES_REP}
+    assert role["charlie"] == {roles.MANAGER}
+    assert role["dana"] == {roles.ADMIN} and users["dana"].is_staff
+    assert users["admin"].is_superuser
+    assert all(user.check_password(DEMO_PASSWORD) for user in users.values())
+    assert f"alice      Sales rep  {DEMO_PASSWORD}" in out
+    owners = Customer.objects.values_list("owner__username", flat=True)
+    assert pd.Series(list(owners)).value_counts().to_dict() == {"alice": 100, "bob": 100}
+
+
+@pytest.mark.django_db
+def test_without_debug_no_known_password_logins_are_made_and_existing_reps_own_the_customers(alice):
+    _, err = _seed("--customers", "200")
+    assert "--with-logins" in err
+    assert not get_user_model().objects.filter(username__in=["admin", "bob", "dana"]).exists()
+    assert set(Customer.objects.values_list("owner__username", flat=True)) == {"alice"}
+
+
+@pytest.mark.django_db
+def test_with_logins_makes_them_without_debug_and_leaves_existing_users_alone(alice):
+    out, _ = _seed("--customers", "200", "--with-logins")
+    alice.refresh_from_db()
+    assert alice.check_password("correct-horse-battery")
+    assert "(existing user, unchanged)" in out
+    assert get_user_model().objects.get(username="admin").check_password(DEMO_PASSWORD)
