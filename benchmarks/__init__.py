@@ -101,6 +101,8 @@ Benchmark = Callable[[Context], Iterable[Row]]
 
 @dataclass(frozen=True)
 class Registered:
+    """A benchmark group as registered: its name, its place in the run order and its function."""
+
     name: str
     order: int
     run: Benchmark
@@ -130,6 +132,7 @@ def discover() -> list[Registered]:
 
 
 def _shown(value) -> str:
+    """A value as the table shows it: thousands separated, two decimals for small numbers."""
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     if isinstance(value, int):

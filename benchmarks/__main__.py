@@ -22,6 +22,7 @@ DEFAULT_END = "2025-06-30"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, with a bad --end rejected before any work starts."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", action="append", help="Run only these groups (comma-separated, repeatable).")
     parser.add_argument("--customers", type=int, default=100_000, help="Demo data size (default 100000).")
@@ -36,6 +37,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _git_commit() -> str:
+    """The checked-out commit, for the JSON (empty outside a git checkout)."""
     try:
         return subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -81,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         groups = [g for g in groups if g.name in wanted]
 
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    env = _prepare_django(database_url)
+    from benchmarks.database import NotABenchDatabase
+
+    try:
+        env = _prepare_django(database_url)
+    except NotABenchDatabase as exc:
+        print(exc, file=sys.stderr)
+        return 2
     ctx = Context(args.customers, args.seed, args.end, args.products, database_url, env)
     rows: list[Row] = []
     failed = False

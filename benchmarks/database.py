@@ -18,6 +18,7 @@ class NotABenchDatabase(RuntimeError):
 
 
 def _connect(url: str, dbname: str | None = None) -> psycopg.Connection:
+    """An autocommit connection to the server in `url`, to its database or to `dbname`."""
     config = dj_database_url.parse(url)
     return psycopg.connect(
         dbname=dbname or config["NAME"],

@@ -47,6 +47,7 @@ class TableRows:
         return self.model._meta.db_table
 
     def __len__(self) -> int:
+        """Number of rows."""
         return len(self.values[0]) if self.values else 0
 
     def rows(self) -> Iterable[tuple]:
@@ -95,15 +96,19 @@ def prepare_tables(
     off = dict.fromkeys(LOAD_ORDER, 0) | (offsets or {})
 
     def ids(frame, column: str, model) -> list[int]:
+        """Ids (own or foreign) shifted past the rows already in `model`'s table."""
         return (frame[column].to_numpy() + off[model]).tolist()
 
     def text(frame, column: str) -> list[str]:
+        """A text column as Python strings."""
         return frame[column].astype(object).tolist()
 
     def flags(frame, column: str) -> list[bool]:
+        """A boolean column as Python bools."""
         return frame[column].to_numpy(dtype=bool).tolist()
 
     def ts(frame, column: str) -> list[str]:
+        """A timestamp column as the backend's text."""
         return _timestamps(frame[column].to_numpy(), vendor)
 
     p, c, o, li, it = data.products, data.customers, data.orders, data.lines, data.interactions
@@ -180,12 +185,13 @@ def _with_defaults(table: TableRows) -> TableRows:
 
 
 def _progress(tables: Sequence[TableRows], enabled: bool | None):
+    """A progress bar over all rows, on stderr (None: shown only when stderr is a terminal)."""
     return tqdm(
         total=sum(len(t) for t in tables),
         unit=" rows",
         unit_scale=True,
         file=sys.stderr,
-        disable=None if enabled else True,  # None: only when stderr is a terminal
+        disable=None if enabled is None else not enabled,  # tqdm's None: shown only on a terminal
         desc="loading",
     )
 

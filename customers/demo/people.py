@@ -31,6 +31,7 @@ def _slug(word: str) -> str:
 
 
 def _objects(words) -> np.ndarray:
+    """Words as an object array, so that indexing and `+` build Python strings of any length."""
     return np.array(list(words), dtype=object)
 
 

@@ -193,6 +193,7 @@ SENTIMENT_WEIGHTS_BY_TOPIC = {
 
 
 def _pick(options: tuple[str, ...], u: float) -> str:
+    """The option a uniform draw `u` in [0, 1) falls on."""
     return options[int(u * len(options))]
 
 

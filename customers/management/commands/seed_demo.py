@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from customers.demo import loader
 from customers.demo.fingerprint import content_hash
 from customers.demo.generator import DEFAULT_PRODUCTS, generate
-from customers.demo.logins import DEMO_REPS, ensure_demo_logins, rep_ids
+from customers.demo.logins import ensure_demo_logins, rep_ids
 
 
 def _date(value: str) -> dt.date:
+    """Parse --end, with a message that says what to type."""
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -24,6 +25,8 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
+    """Generate the demo data (customers/demo/generator.py) and load it (customers/demo/loader.py)."""
+
     help = (
         "Fill the database with deterministic demo customers, products, orders and interactions "
         "(same --seed and --end give the same data). Refuses if customer data exists, unless --replace."
@@ -76,17 +79,16 @@ class Command(BaseCommand):
 
         timings = {}
         started = time.perf_counter()
-        self._say(f"Generating {n_customers:,} customers (seed {options['seed']}, history up to {end})...")
-        data = generate(options["seed"], n_customers, end, n_products=options["products"], n_owners=len(DEMO_REPS))
-        timings["generate"] = time.perf_counter() - started
-
-        mark = time.perf_counter()
         with transaction.atomic():
+            logins = ensure_demo_logins() if make_logins else []
+            owners = rep_ids(demo_logins=make_logins)
+            self._say(f"Generating {n_customers:,} customers (seed {options['seed']}, history up to {end})...")
+            data = generate(options["seed"], n_customers, end, n_products=options["products"], n_owners=len(owners))
+            timings["generate"] = time.perf_counter() - started
+            mark = time.perf_counter()
             if options["replace"] and existing:
                 self._say("Deleting existing customer data...")
                 loader.delete_existing()
-            logins = ensure_demo_logins() if make_logins else []
-            owners = rep_ids(demo_logins=make_logins)
             self._say(f"Loading into {connection.vendor}...")
             loader.load(data, owners, progress=None if options["verbosity"] >= 1 else False)
         timings["load"] = time.perf_counter() - mark
