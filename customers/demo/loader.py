@@ -12,10 +12,10 @@ prepared rows to measure the database's own floor.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
+from functools import partial
 
 import numpy as np
 from django.core.management.color import no_style
@@ -33,13 +33,21 @@ SQLITE_BATCH = 2000
 PROGRESS_STEP = 50_000
 
 
+def _plain(values: np.ndarray) -> list:
+    """Array values as Python values."""
+    return values.tolist()
+
+
 @dataclass
 class TableRows:
-    """Rows for one table, as one Python list per column, ready for COPY or executemany."""
+    """Rows for one table, kept as one array per column and turned into Python values a chunk at a time, so
+    that two million order lines never exist as Python objects all at once."""
 
     model: type[models.Model]
     columns: tuple[str, ...]
-    values: list[list]
+    arrays: list[np.ndarray]
+    converters: list[Callable[[np.ndarray], list]]
+    cached: list[list[tuple]] | None = None  # see materialize()
 
     @property
     def table(self) -> str:
@@ -48,11 +56,26 @@ class TableRows:
 
     def __len__(self) -> int:
         """Number of rows."""
-        return len(self.values[0]) if self.values else 0
+        return len(self.arrays[0]) if self.arrays else 0
 
-    def rows(self) -> Iterable[tuple]:
-        """The rows as tuples."""
-        return zip(*self.values, strict=True)
+    def column(self, name: str) -> list:
+        """One whole column as the database will get it."""
+        i = self.columns.index(name)
+        return self.converters[i](self.arrays[i])
+
+    def materialize(self, size: int) -> None:
+        """Convert every row now and keep them, so that writing them later measures the database alone (the
+        benchmark's baseline); `chunks()` then yields these."""
+        self.cached = list(self.chunks(size))
+
+    def chunks(self, size: int) -> Iterator[list[tuple]]:
+        """The rows as tuples, `size` at a time."""
+        if self.cached is not None:
+            yield from self.cached
+            return
+        for start in range(0, len(self), size):
+            parts = [convert(a[start : start + size]) for a, convert in zip(self.arrays, self.converters, strict=True)]
+            yield list(zip(*parts, strict=True))
 
 
 def _timestamps(values: np.ndarray, vendor: str) -> list[str]:
@@ -72,10 +95,10 @@ def _money(pence: np.ndarray) -> list[float]:
     return (pence / 100).tolist()
 
 
-def _map_users(index: np.ndarray, user_ids: Sequence[int]) -> list:
+def _map_users(index: np.ndarray, user_ids: Sequence[int]) -> np.ndarray:
     """Generator user indexes (-1 for none) to user ids or None."""
     lookup = np.array([*user_ids, None], dtype=object)
-    return lookup[np.where(index < 0, len(user_ids), index % max(len(user_ids), 1))].tolist()
+    return lookup[np.where(index < 0, len(user_ids), index % max(len(user_ids), 1))]
 
 
 def current_offsets() -> dict[type[models.Model], int]:
@@ -95,77 +118,76 @@ def prepare_tables(
     """
     off = dict.fromkeys(LOAD_ORDER, 0) | (offsets or {})
 
-    def ids(frame, column: str, model) -> list[int]:
+    def ids(frame, column: str, model) -> tuple:
         """Ids (own or foreign) shifted past the rows already in `model`'s table."""
-        return (frame[column].to_numpy() + off[model]).tolist()
+        return frame[column].to_numpy() + off[model], _plain
 
-    def text(frame, column: str) -> list[str]:
-        """A text column as Python strings."""
-        return frame[column].astype(object).tolist()
+    def text(frame, column: str) -> tuple:
+        """A text column."""
+        return frame[column].to_numpy(dtype=object), _plain
 
-    def flags(frame, column: str) -> list[bool]:
-        """A boolean column as Python bools."""
-        return frame[column].to_numpy(dtype=bool).tolist()
+    def flags(frame, column: str) -> tuple:
+        """A boolean column."""
+        return frame[column].to_numpy(dtype=bool), _plain
 
-    def ts(frame, column: str) -> list[str]:
-        """A timestamp column as the backend's text."""
-        return _timestamps(frame[column].to_numpy(), vendor)
+    def ts(frame, column: str) -> tuple:
+        """A timestamp column, as the backend's text."""
+        return frame[column].to_numpy(), partial(_timestamps, vendor=vendor)
+
+    def money(frame, column: str) -> tuple:
+        """Integer pence as the database's decimal."""
+        return frame[column].to_numpy(), _money
+
+    def users(frame, column: str) -> tuple:
+        """User indexes as user ids."""
+        return _map_users(frame[column].to_numpy(), user_ids), _plain
+
+    def table(model, columns: tuple[str, ...], *sources: tuple) -> TableRows:
+        """A table from its columns' (array, converter) pairs."""
+        return TableRows(model, columns, [a for a, _ in sources], [c for _, c in sources])
 
     p, c, o, li, it = data.products, data.customers, data.orders, data.lines, data.interactions
     tables = [
-        TableRows(
+        table(
             Product,
             ("id", "sku", "name", "description", "category", "price", "is_active", "kind", "created_at", "updated_at"),
-            [
-                ids(p, "id", Product), text(p, "sku"), text(p, "name"), text(p, "description"),
-                text(p, "category"), _money(p["price_pence"].to_numpy()), flags(p, "is_active"), text(p, "kind"),
-                ts(p, "created_at"), ts(p, "updated_at"),
-            ],
+            ids(p, "id", Product), text(p, "sku"), text(p, "name"), text(p, "description"), text(p, "category"),
+            money(p, "price_pence"), flags(p, "is_active"), text(p, "kind"), ts(p, "created_at"), ts(p, "updated_at"),
         ),
-        TableRows(Tag, ("id", "name"), [ids(data.tags, "id", Tag), text(data.tags, "name")]),
-        TableRows(
+        table(Tag, ("id", "name"), ids(data.tags, "id", Tag), text(data.tags, "name")),
+        table(
             Customer,
             ("id", "external_id", "name", "email", "phone", "company", "country", "city", "acquisition_channel",
              "owner_id", "marketing_consent", "profiling_consent", "created_at", "updated_at"),
-            [
-                ids(c, "id", Customer), text(c, "external_id"), text(c, "name"), text(c, "email"), text(c, "phone"),
-                text(c, "company"), text(c, "country"), text(c, "city"), text(c, "acquisition_channel"),
-                _map_users(c["owner_index"].to_numpy(), user_ids), flags(c, "marketing_consent"),
-                flags(c, "profiling_consent"), ts(c, "created_at"), ts(c, "updated_at"),
-            ],
+            ids(c, "id", Customer), text(c, "external_id"), text(c, "name"), text(c, "email"), text(c, "phone"),
+            text(c, "company"), text(c, "country"), text(c, "city"), text(c, "acquisition_channel"),
+            users(c, "owner_index"), flags(c, "marketing_consent"), flags(c, "profiling_consent"),
+            ts(c, "created_at"), ts(c, "updated_at"),
         ),
-        TableRows(
+        table(
             CustomerTag,
             ("id", "customer_id", "tag_id"),
-            [
-                ids(data.customer_tags, "id", CustomerTag), ids(data.customer_tags, "customer_id", Customer),
-                ids(data.customer_tags, "tag_id", Tag),
-            ],
+            ids(data.customer_tags, "id", CustomerTag), ids(data.customer_tags, "customer_id", Customer),
+            ids(data.customer_tags, "tag_id", Tag),
         ),
-        TableRows(
+        table(
             Order,
             ("id", "external_number", "customer_id", "placed_at", "status", "channel", "currency", "created_at"),
-            [
-                ids(o, "id", Order), text(o, "external_number"), ids(o, "customer_id", Customer), ts(o, "placed_at"),
-                text(o, "status"), text(o, "channel"), text(o, "currency"), ts(o, "created_at"),
-            ],
+            ids(o, "id", Order), text(o, "external_number"), ids(o, "customer_id", Customer), ts(o, "placed_at"),
+            text(o, "status"), text(o, "channel"), text(o, "currency"), ts(o, "created_at"),
         ),
-        TableRows(
+        table(
             OrderItem,
             ("id", "order_id", "line_number", "product_id", "quantity", "unit_price"),
-            [
-                ids(li, "id", OrderItem), ids(li, "order_id", Order), li["line_number"].tolist(),
-                ids(li, "product_id", Product), li["quantity"].tolist(), _money(li["unit_price_pence"].to_numpy()),
-            ],
+            ids(li, "id", OrderItem), ids(li, "order_id", Order), (li["line_number"].to_numpy(), _plain),
+            ids(li, "product_id", Product), (li["quantity"].to_numpy(), _plain), money(li, "unit_price_pence"),
         ),
-        TableRows(
+        table(
             Interaction,
             ("id", "customer_id", "user_id", "kind", "direction", "subject", "body", "occurred_at", "created_at"),
-            [
-                ids(it, "id", Interaction), ids(it, "customer_id", Customer),
-                _map_users(it["user_index"].to_numpy(), user_ids), text(it, "kind"), text(it, "direction"),
-                text(it, "subject"), text(it, "body"), ts(it, "occurred_at"), ts(it, "created_at"),
-            ],
+            ids(it, "id", Interaction), ids(it, "customer_id", Customer), users(it, "user_index"),
+            text(it, "kind"), text(it, "direction"), text(it, "subject"), text(it, "body"),
+            ts(it, "occurred_at"), ts(it, "created_at"),
         ),
     ]  # fmt: skip
     return [_with_defaults(table) for table in tables]
@@ -179,8 +201,14 @@ def _with_defaults(table: TableRows) -> TableRows:
         if field.column in table.columns or field.primary_key:
             continue
         value = timezone.now() if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) else None
-        value = field.get_db_prep_save(value if value is not None else field.get_default(), connection)
-        table = TableRows(table.model, (*table.columns, field.column), [*table.values, [value] * n])
+        constant = np.empty(1, dtype=object)
+        constant[0] = field.get_db_prep_save(value if value is not None else field.get_default(), connection)
+        table = TableRows(
+            table.model,
+            (*table.columns, field.column),
+            [*table.arrays, np.broadcast_to(constant, (n,))],  # one value, no copy per row
+            [*table.converters, _plain],
+        )
     return table
 
 
@@ -203,8 +231,7 @@ def copy_tables(tables: Sequence[TableRows], progress: bool | None = None) -> No
         for table in tables:
             sql = f"COPY {qn(table.table)} ({', '.join(qn(c) for c in table.columns)}) FROM STDIN"
             with cursor.copy(sql) as copy:
-                rows = iter(table.rows())
-                while chunk := list(islice(rows, PROGRESS_STEP)):
+                for chunk in table.chunks(PROGRESS_STEP):
                     for row in chunk:
                         copy.write_row(row)
                     bar.update(len(chunk))
@@ -219,8 +246,7 @@ def insert_tables(tables: Sequence[TableRows], progress: bool | None = None) -> 
                 f"INSERT INTO {qn(table.table)} ({', '.join(qn(c) for c in table.columns)}) "
                 f"VALUES ({', '.join(['%s'] * len(table.columns))})"
             )
-            rows = iter(table.rows())
-            while batch := list(islice(rows, SQLITE_BATCH)):
+            for batch in table.chunks(SQLITE_BATCH):
                 cursor.executemany(sql, batch)
                 bar.update(len(batch))
 

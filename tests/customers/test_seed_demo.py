@@ -231,7 +231,7 @@ def test_customers_look_real_and_are_shared_round_robin(data):
 def test_sqlite_rows_use_djangos_naive_utc_text_and_postgres_rows_an_offset(data):
     def first_placed_at(vendor: str) -> str:
         orders = next(t for t in loader.prepare_tables(data, [1, 2], vendor) if t.model is Order)
-        return orders.values[orders.columns.index("placed_at")][0]
+        return orders.column("placed_at")[0]
 
     expected = str(data.orders["placed_at"].iloc[0])  # e.g. "2022-07-01 09:12:44"
     assert first_placed_at("sqlite") == expected
@@ -243,8 +243,7 @@ def test_a_single_customer_is_enough():
     assert len(tiny.customers) == 1 and len(tiny.orders) >= 1 and len(tiny.lines) >= 1
     tables = {table.model: table for table in loader.prepare_tables(tiny, [], "sqlite")}
     assert len(tables[Interaction]) == len(tiny.interactions)
-    customers = tables[Customer]
-    assert customers.values[customers.columns.index("owner_id")] == [None]  # no reps: unowned
+    assert tables[Customer].column("owner_id") == [None]  # no reps: unowned
 
 
 # The command, on the database ------------------------------------------------------------------------------
