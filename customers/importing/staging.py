@@ -34,6 +34,14 @@ ORDER_LINE_TYPES = {
 }
 CLEANING_COLUMNS = "pre_existing smallint NOT NULL DEFAULT 0"
 BATCH_ROWS = 5000
+_COPY_TYPES = {
+    "integer": "int4",
+    "smallint": "int2",
+    "varchar": "text",
+    "text": "text",
+    "numeric": "numeric",
+    "{timestamp}": "timestamptz",
+}
 
 
 def is_postgres() -> bool:
@@ -61,6 +69,8 @@ class StagingTable:
         self.columns = list(columns)
         timestamp = "timestamptz" if is_postgres() else "datetime"
         self.definition = ", ".join(f"{c} {types[c].format(timestamp=timestamp)}" for c in self.columns)
+        # Binary COPY needs each column's type up front; it is about twice as fast as text COPY here.
+        self.copy_types = [_COPY_TYPES[types[c].split("(")[0].split()[0]] for c in self.columns]
 
     def create(self) -> None:
         """Make the empty table (UNLOGGED on PostgreSQL: it is rebuilt from the file if anything fails)."""
@@ -77,7 +87,8 @@ class StagingTable:
         columns = ", ".join(self.columns)
         with connection.cursor() as cursor:
             if is_postgres():
-                with cursor.cursor.copy(f"COPY {self.name} ({columns}) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY {self.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(self.copy_types)
                     for row in rows:
                         copy.write_row(row)
             else:
