@@ -77,9 +77,12 @@ def test_a_real_worker_answers_a_ping(embedded):
 
 
 @needs_proc
-def test_quickstart_serves_the_sign_in_page_and_stops_on_sigterm(embedded, tmp_path):
+def test_quickstart_starts_from_nothing_serves_the_sign_in_page_and_stops_on_sigterm(embedded, tmp_path):
+    # As in a fresh clone: no var/ folder, so quickstart makes it, migrates and makes the demo data itself.
+    var = tmp_path / "fresh" / "var"
+    fresh = {**embedded, "LODESTAR_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'lodestar.sqlite3'}"}
     port = _free_port()
-    quickstart, log = _start_quickstart(embedded, port, tmp_path)
+    quickstart, log = _start_quickstart(fresh, port, tmp_path)
     try:
         assert _get_when_up(f"http://127.0.0.1:{port}/login/", quickstart, log) == 200
         family = _descendants(quickstart.pid)
@@ -89,6 +92,7 @@ def test_quickstart_serves_the_sign_in_page_and_stops_on_sigterm(embedded, tmp_p
     finally:
         _stop(quickstart)
     output = log.read_text()
+    assert "Demo data loaded." in output
     assert f"Lodestar CRM is running at http://127.0.0.1:{port}/" in output
     assert "Demo logins: alice (Sales rep), bob (Sales rep)" in output
     assert "password lodestar-demo unless you changed it" in output

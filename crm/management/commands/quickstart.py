@@ -50,14 +50,16 @@ class Child:
             pass
 
 
-def prepare_broker_folders() -> list[Path]:
-    """Create the folders kombu's filesystem transport reads and writes; it fails on missing ones."""
-    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        return []
-    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-    folders = [
-        Path(options[key]) for key in ("data_folder_in", "data_folder_out", "processed_folder") if key in options
-    ]
+def prepare_local_folders() -> list[Path]:
+    """Create the folders the embedded default writes to, which a fresh clone lacks: the SQLite database's, and
+    the ones kombu's filesystem transport reads and writes (it fails on missing ones)."""
+    folders = []
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and str(database["NAME"]) != ":memory:":
+        folders.append(Path(database["NAME"]).parent)
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        folders += [Path(options[key]) for key in ("data_folder_in", "data_folder_out", "processed_folder")]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     return folders
@@ -91,10 +93,10 @@ class Command(BaseCommand):
                 "DEBUG=1 (`make run` does). For production, see README.md (docker compose)."
             )
         _check_port_is_free(port)
+        prepare_local_folders()
         self.stdout.write(self.style.MIGRATE_HEADING("Migrating the database"))
         call_command("migrate", interactive=False, verbosity=1, stdout=self.stdout)
         self._seed(customers)
-        prepare_broker_folders()
         self._supervise(port)
 
     def _seed(self, customers: int) -> None:
