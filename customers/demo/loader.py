@@ -289,6 +289,7 @@ def indexes_and_keys_built_after() -> Iterator[None]:
             [tables],
         )
         indexes = cursor.fetchall()
+        _run_deferred_checks(cursor)  # e.g. after deleting the old rows with the ORM
         for table, name, _ in keys:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
         for name, _ in indexes:
@@ -317,13 +318,25 @@ def existing_counts() -> dict[str, int]:
     return {m._meta.verbose_name_plural: m.objects.count() for m in (Customer, Order, Product, Interaction, Tag)}
 
 
+def _truncate_is_faithful() -> bool:
+    """True when TRUNCATE ... CASCADE does what the ORM's delete would: every table outside the demo set that
+    points at it deletes its rows along (CASCADE). A SET_NULL or PROTECT reference needs the ORM instead,
+    since TRUNCATE would empty that whole table."""
+    return all(
+        rel.on_delete in (None, models.CASCADE, models.DO_NOTHING)  # None: a many-to-many, its links go too
+        for model in LOAD_ORDER
+        for rel in model._meta.related_objects
+        if rel.related_model not in LOAD_ORDER
+    )
+
+
 def delete_existing() -> None:
     """Delete all customers, orders, products, interactions and tags (call inside a transaction).
 
-    On PostgreSQL a TRUNCATE ... CASCADE, which also empties tables whose rows point at these (such as
-    scores keyed by customer): they would be orphans otherwise. Elsewhere the ORM's delete, children first.
+    On PostgreSQL, when it is faithful to the models' on_delete rules, a TRUNCATE ... CASCADE (rows elsewhere
+    that point at these go too, as the ORM would delete them); otherwise the ORM's delete, children first.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and _truncate_is_faithful():
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
             _run_deferred_checks(cursor)

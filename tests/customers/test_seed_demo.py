@@ -294,6 +294,15 @@ def test_replace_deletes_the_existing_data_first():
 
 
 @pytest.mark.django_db
+def test_replace_falls_back_to_the_orm_when_truncate_would_break_on_delete_rules(monkeypatch):
+    monkeypatch.setattr(loader, "_truncate_is_faithful", lambda: False)
+    OrderItemFactory(order__customer__name="Old customer")
+    _seed("--customers", "200", "--no-logins", "--replace")
+    assert not Customer.objects.filter(name="Old customer").exists()
+    assert Customer.objects.count() == 200
+
+
+@pytest.mark.django_db
 def test_new_rows_get_fresh_ids_after_seeding():
     _seed("--customers", "200", "--no-logins")
     top = Customer.objects.order_by("-id").values_list("id", flat=True).first()
