@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 
 from django.conf import settings
@@ -104,9 +103,10 @@ class Command(BaseCommand):
         """Progress goes to stderr, so stdout stays the report."""
         if self.verbosity >= 1:
             self.stderr.write(message)
-            sys.stderr.flush()
+            self.stderr.flush()
 
     def _report(self, counts: dict[str, int], timings: dict[str, float], n_owners: int) -> None:
+        """Rows per table and where the time went."""
         width = max(len(name) for name in counts)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for name, count in counts.items():
@@ -118,6 +118,7 @@ class Command(BaseCommand):
         )
 
     def _logins(self, logins) -> None:
+        """The demo logins table, last, so it is what the reader sees."""
         self.stdout.write("")
         self.stdout.write("Demo logins:")
         self.stdout.write(f"  {'username':<10} {'role':<10} password")
