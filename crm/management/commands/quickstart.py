@@ -147,7 +147,7 @@ class Command(BaseCommand):
                     "--pool=prefork",
                     "--concurrency=1",
                     "--hostname=quickstart@%h",
-                    # Nothing to gossip with on one machine, and the filesystem broker has no fanout for them.
+                    # One worker on one machine: no other workers to gossip or synchronise with.
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
@@ -167,8 +167,8 @@ class Command(BaseCommand):
                 argv,
                 cwd=settings.BASE_DIR,
                 env=env,
-                # A session of its own: the terminal's Ctrl-C reaches only us, and we stop each child once,
-                # in order, instead of all of them racing to shut down at the same moment.
+                # A session of its own: the terminal's Ctrl-C reaches only us, and each child is told to stop
+                # exactly once (a second SIGINT would make Celery abandon the task in hand).
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
