@@ -80,6 +80,7 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we understand: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     # The quick start runs a web server and a worker against one file: WAL lets readers and the writer
     # proceed together, and IMMEDIATE transactions make writers queue instead of failing mid-transaction.
     _database["CONN_MAX_AGE"] = 0
