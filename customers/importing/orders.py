@@ -226,12 +226,14 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
     counts["orders_created"] = _execute(
         f"""INSERT INTO {order} (external_number, customer_id, placed_at, status, channel, currency, is_outlier,
                                  created_at)
-            SELECT s.invoice, MAX(c.id), MIN(s.placed_at),
-                   CASE WHEN MAX(s.is_cancel) = 0 THEN 'completed'
-                        WHEN MAX(s.status) = 'returned' THEN 'returned' ELSE 'cancelled' END,
-                   MAX(s.channel), MAX(s.currency), %s, %s
-            FROM {stage} s LEFT JOIN {customer} c ON c.external_id = s.customer_ext AND s.customer_ext <> ''
-            WHERE s.{new} GROUP BY s.invoice
+            SELECT i.invoice, c.id, i.placed_at, i.status, i.channel, i.currency, %s, %s
+            FROM (SELECT invoice, MAX(customer_ext) AS customer_ext, MIN(placed_at) AS placed_at,
+                         CASE WHEN MAX(is_cancel) = 0 THEN 'completed'
+                              WHEN MAX(status) = 'returned' THEN 'returned' ELSE 'cancelled' END AS status,
+                         MAX(channel) AS channel, MAX(currency) AS currency
+                  FROM {stage} WHERE {new} GROUP BY invoice) i
+            LEFT JOIN {customer} c ON c.external_id = i.customer_ext AND i.customer_ext <> ''
+            WHERE true
             ON CONFLICT (external_number) DO NOTHING""",
         [False, now],
     )
