@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from customers import bulk
 from customers.demo.generator import DemoData
 from customers.models import Customer, Interaction, Order, OrderItem, Product, Tag
 
@@ -251,57 +252,11 @@ def insert_tables(tables: Sequence[TableRows], progress: bool | None = None) -> 
                 bar.update(len(batch))
 
 
-def _run_deferred_checks(cursor) -> None:
-    """Run the foreign-key checks this transaction has deferred so far (PostgreSQL): TRUNCATE and ALTER TABLE
-    refuse to touch a table with checks pending."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 @contextmanager
 def indexes_and_keys_built_after() -> Iterator[None]:
-    """On PostgreSQL, drop the demo tables' plain indexes and the foreign keys between them for the body,
-    and build them again after it, as pg_restore does.
-
-    Building an index once over loaded rows is several times cheaper than updating it row by row; adding a
-    key back checks every row with one join, where keeping it queues a check per row that all run at commit
-    (about 30 s for two million order lines against a second or two). Primary keys and unique constraints
-    stay, so duplicates still fail fast. Everything happens in the caller's transaction, so a failure rolls
-    the indexes and keys back too. Keys to other tables (users) stay, so that those tables are not locked.
-    Elsewhere this does nothing.
-    """
-    if connection.vendor != "postgresql":
+    """The demo tables' plain indexes and the keys between them, built after the rows (see customers.bulk)."""
+    with bulk.indexes_and_keys_built_after(LOAD_ORDER):
         yield
-        return
-    qn = connection.ops.quote_name
-    tables = [m._meta.db_table for m in LOAD_ORDER]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) AND confrelid = ANY(%s::regclass[]) "
-            "ORDER BY 1, 2",
-            [tables, tables],
-        )
-        keys = cursor.fetchall()
-        cursor.execute(
-            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary ORDER BY 1",
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        _run_deferred_checks(cursor)  # e.g. after deleting the old rows with the ORM
-        for table, name, _ in keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    yield
-    with connection.cursor() as cursor:
-        _run_deferred_checks(cursor)
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _, definition in indexes:
-            cursor.execute(definition)
-        for table, name, definition in keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
 
 
 def reset_sequences() -> None:
@@ -339,7 +294,7 @@ def delete_existing() -> None:
     if connection.vendor == "postgresql" and _truncate_is_faithful():
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
-            _run_deferred_checks(cursor)
+            bulk.run_deferred_checks(cursor)
             cursor.execute(f"TRUNCATE {', '.join(qn(m._meta.db_table) for m in LOAD_ORDER)} RESTART IDENTITY CASCADE")
         return
     for model in reversed(LOAD_ORDER):

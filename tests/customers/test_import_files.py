@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from customers.models import Customer, ImportRun, Order, OrderItem, Product
 from tests.customers.importing_helpers import RETAIL_HEADER, import_file, retail, write_csv
@@ -253,3 +253,43 @@ def test_the_import_runs_on_the_embedded_sqlite_default(tmp_path):
         text=True,
     )
     assert check.stdout.strip().endswith("536366"), check.stderr
+
+
+def _index_and_key_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('customers_order', 'customers_orderitem') "
+            "UNION SELECT conname FROM pg_constraint WHERE conrelid IN "
+            "('customers_order'::regclass, 'customers_orderitem'::regclass)"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk path is PostgreSQL's")
+def test_a_first_import_into_empty_tables_keeps_every_index_and_key(tmp_path):
+    before = _index_and_key_names()
+    run = retail(tmp_path, SALE, OTHER, LATER)
+    assert run.counts["order_items_created"] == 3
+    assert _index_and_key_names() == before
+    with pytest.raises(IntegrityError, match="violates foreign key"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django's keys are checked at commit otherwise
+        product = Product.objects.first()
+        OrderItem.objects.create(order_id=999_999, line_number=1, product=product, quantity=1, unit_price=1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="fault injected with a PostgreSQL trigger")
+def test_a_failed_first_import_leaves_tables_indexes_and_keys_as_they_were(tmp_path):
+    before = _index_and_key_names()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION fail_on_13() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.quantity = 13 THEN RAISE EXCEPTION 'disk full (simulated)'; END IF; RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER fail_on_13 BEFORE INSERT ON customers_orderitem FOR EACH ROW EXECUTE FUNCTION fail_on_13()"
+        )
+    run = retail(tmp_path, SALE, "536399,22633,HAND WARMER,13,2010-12-01 09:00,1.85,99999,France")
+    assert run.status == ImportRun.Status.FAILED
+    assert _tables_are_empty()
+    assert _index_and_key_names() == before
