@@ -44,23 +44,35 @@ ORDER_LINE_COLUMNS = (
 
 _INT = re.compile(r"^[+-]?\d+$")
 _PRICE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_SPACES = re.compile(r"\s+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_PRICE_DECIMALS = 4
+# Order files repeat the same few thousand prices and quantities on every line: parsed once each.
+_QUANTITIES: dict[str, int] = {}
+_PRICES: dict[str, Decimal] = {}
+_MEMO_LIMIT = 100_000
 
 
 def parse_quantity(column: str, value: str) -> int:
     """A whole number of units."""
+    known = _QUANTITIES.get(value)
+    if known is not None:
+        return known
     text = value.strip()
     if not _INT.match(text):
         raise RowError(column, value, "is not a whole number")
     number = int(text)
     if abs(number) > 2_000_000_000:
         raise RowError(column, value, "is too large")
+    if len(_QUANTITIES) < _MEMO_LIMIT:
+        _QUANTITIES[value] = number
     return number
 
 
 def parse_price(column: str, value: str) -> Decimal:
     """A decimal amount with at most four decimals, such as 2.55."""
+    known = _PRICES.get(value)
+    if known is not None:
+        return known
     text = value.strip().replace(",", "")
     if not _PRICE.match(text):
         raise RowError(column, value, "is not a number")
@@ -72,12 +84,14 @@ def parse_price(column: str, value: str) -> Decimal:
         raise RowError(column, value, f"has more than {MAX_PRICE_DECIMALS} decimals")
     if abs(amount) >= 10**8:
         raise RowError(column, value, "is too large")
+    if len(_PRICES) < _MEMO_LIMIT:
+        _PRICES[value] = amount
     return amount
 
 
 def clean_text(value: str, limit: int) -> str:
     """Trim, fold runs of white space to one space, and cut to the column's length."""
-    return _SPACES.sub(" ", value).strip()[:limit]
+    return " ".join(value.split())[:limit]
 
 
 class DateParser:
@@ -190,7 +204,7 @@ def lodestar_orders_parser(options: dict) -> Callable[[int, dict], tuple]:
         if status not in LODESTAR_STATUSES:
             raise RowError("status", row["status"], "must be completed, cancelled or returned")
         currency = (row.get("currency") or default_currency).strip().upper() or default_currency
-        if not re.fullmatch(r"[A-Z]{3}", currency):
+        if not _CURRENCY.fullmatch(currency):
             raise RowError("currency", row.get("currency", ""), "is not a three-letter currency code")
         return (
             line,

@@ -184,11 +184,13 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
     customer, product, name = Customer._meta.db_table, Product._meta.db_table, ProductName._meta.db_table
     order, item = Order._meta.db_table, OrderItem._meta.db_table
     counts: dict[str, int] = {}
-    _execute(f"UPDATE {stage} SET pre_existing = 1 WHERE invoice IN (SELECT external_number FROM {order})")
+    present = f"invoice IN (SELECT external_number FROM {order})"
     counts["invoices_already_present"] = _scalar(
-        f"SELECT COUNT(DISTINCT invoice) FROM {stage} WHERE {KEPT} AND pre_existing = 1"
+        f"SELECT COUNT(DISTINCT invoice) FROM {stage} WHERE {KEPT} AND {present}"
     )
-    new = f"{KEPT} AND pre_existing = 0"
+    # Invoices the database has are left alone: their lines leave the staging table (cheaper than marking them).
+    _execute(f"DELETE FROM {stage} WHERE {present}")
+    new = KEPT
 
     # Customers: one per id, in the country most of their lines give (ties: alphabetical). The conflict target
     # repeats the partial index's condition word for word: SQLite matches it textually.

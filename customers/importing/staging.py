@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-# Column types of the order-line staging table; `pre_existing` is set by the merge.
+# Column types of the order-line staging table.
 ORDER_LINE_TYPES = {
     "line": "integer NOT NULL",
     "invoice": "varchar(64) NOT NULL",
@@ -32,7 +32,6 @@ ORDER_LINE_TYPES = {
     "kind": "varchar(12) NOT NULL",
     "drop_reason": "varchar(32) NULL",
 }
-CLEANING_COLUMNS = "pre_existing smallint NOT NULL DEFAULT 0"
 BATCH_ROWS = 5000
 _COPY_TYPES = {
     "integer": "int4",
@@ -77,7 +76,7 @@ class StagingTable:
         unlogged = "UNLOGGED " if is_postgres() else ""
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-            cursor.execute(f"CREATE {unlogged}TABLE {self.name} ({self.definition}, {CLEANING_COLUMNS})")
+            cursor.execute(f"CREATE {unlogged}TABLE {self.name} ({self.definition})")
 
     def load(self, rows: Iterable[tuple]) -> int:
         """Append rows (tuples in column order); returns how many went in."""
