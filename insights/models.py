@@ -1,1 +1,146 @@
-"""Published model results (ModelRun and per-customer scores) arrive with the Insights issue."""
+"""Model runs and what they publish.
+
+Every training run is a ModelRun. Its results live in tables keyed by (run, customer), written while the run is
+not active, so readers never see half a run; publishing flips `is_active` in one short transaction, and rolling
+back is the same flip to an older run. The database itself enforces one active run per family and one queued or
+running run per family (single flight).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from customers.models import Customer
+
+
+class ModelRun(models.Model):
+    """One training run of one model family: what triggered it, how it went, how good it is."""
+
+    class Family(models.TextChoices):
+        SEGMENTS = "segments", "Segments"
+        VALUE = "value", "Customer value"
+        CHURN = "churn", "Churn risk"
+        RECOMMENDATIONS = "recommendations", "Recommendations"
+        RULES = "rules", "Association rules"
+        DEMAND = "demand", "Product demand"
+        SENTIMENT = "sentiment", "Sentiment and topics"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        HELD = "held", "Held back (not better than its baseline)"
+        FAILED = "failed", "Failed"
+        SUPERSEDED = "superseded", "Superseded"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        SCHEDULE = "schedule", "Schedule"
+        CLI = "cli", "Command line"
+        API = "api", "API"
+
+    IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
+
+    family = models.CharField(max_length=20, choices=Family.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    is_active = models.BooleanField(default=False, help_text="The run whose results pages show.")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.ADMIN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    as_of = models.DateField(help_text="The data up to this date is used; scores are as of it.")
+    parameters = models.JSONField(default=dict, blank=True)
+    data_counts = models.JSONField(default=dict, blank=True)
+    stage = models.CharField(max_length=60, blank=True)
+    progress = models.FloatField(default=0.0, help_text="0 to 1.")
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
+    metrics = models.JSONField(default=dict, blank=True)
+    baseline = models.JSONField(default=dict, blank=True, help_text='{"name": ..., "metrics": {...}}')
+    model_card = models.JSONField(default=dict, blank=True, help_text="Diagnostics, groups, warnings, profiles.")
+    publish_note = models.TextField(blank=True, help_text="Why the run was or was not published.")
+    error = models.TextField(blank=True)
+    artifact = models.FileField(upload_to="models/", blank=True, help_text="The fitted model, in Django storage.")
+    artifact_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["family"], condition=Q(is_active=True), name="one_active_run_per_family"),
+            models.UniqueConstraint(
+                fields=["family"], condition=Q(status__in=["queued", "running"]), name="one_run_in_flight_per_family"
+            ),
+        ]
+        indexes = [models.Index(fields=["family", "status", "created_at"], name="modelrun_family_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_family_display()} run #{self.pk} ({self.get_status_display().lower()})"
+
+
+class CustomerSegment(models.Model):
+    """A customer's segment in one segments run: the behavioural cluster and the RFM scores."""
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    cluster = models.SmallIntegerField()
+    segment = models.CharField(max_length=60, help_text="The cluster's plain-language name.")
+    rfm_r = models.SmallIntegerField()
+    rfm_f = models.SmallIntegerField()
+    rfm_m = models.SmallIntegerField()
+    rfm_segment = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="customersegment_run_customer")]
+        indexes = [
+            models.Index(fields=["run", "segment"], name="customersegment_run_segment"),
+            models.Index(fields=["customer", "run"], name="customersegment_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment} (run {self.run_id})"
+
+
+class CustomerValue(models.Model):
+    """A customer's expected purchases, chance of being active and 12-month value in one value run."""
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    p_alive = models.FloatField()
+    expected_purchases_90d = models.FloatField()
+    expected_purchases_365d = models.FloatField()
+    expected_order_value = models.FloatField()
+    clv_12m = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="customervalue_run_customer")]
+        indexes = [
+            models.Index(fields=["run", "clv_12m"], name="customervalue_run_clv"),
+            models.Index(fields=["customer", "run"], name="customervalue_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"12-month value {self.clv_12m:.2f} (run {self.run_id})"
+
+
+class ChurnScore(models.Model):
+    """A customer's churn probability in one churn run, with the factors that raise and lower it."""
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    probability = models.FloatField()
+    band = models.CharField(max_length=10, help_text="low, medium or high")
+    factors = models.JSONField(default=list, help_text='[{"feature", "value", "effect", "text"}], strongest first')
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="churnscore_run_customer")]
+        indexes = [
+            models.Index(fields=["run", "probability"], name="churnscore_run_probability"),
+            models.Index(fields=["run", "band"], name="churnscore_run_band"),
+            models.Index(fields=["customer", "run"], name="churnscore_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"churn {self.probability:.0%} (run {self.run_id})"

@@ -1,4 +1,4 @@
-// Polls an import run's progress while it runs and reloads the page when it has finished.
+// Polls a run's progress (an import or a model run) while it runs and reloads the page when it has finished.
 (function () {
   "use strict";
   const box = document.querySelector(".import-progress");
@@ -14,8 +14,8 @@
         const run = await response.json();
         bar.value = run.progress;
         stage.textContent = run.status + (run.stage ? ": " + run.stage : "");
-        rows.textContent = run.rows_read.toLocaleString();
-        if (run.status === "succeeded" || run.status === "failed") {
+        if (rows && run.rows_read !== undefined) rows.textContent = run.rows_read.toLocaleString();
+        if (run.status !== "queued" && run.status !== "running") {
           window.location.reload();
           return;
         }

@@ -1,0 +1,96 @@
+"""Writing a run's results and making them the ones pages show.
+
+Results go in with COPY on PostgreSQL (bulk_create elsewhere) while their run is inactive, so nobody reads them
+half-written; `publish` then flips the family's active run in one short transaction. Readers find the active
+run through `active_run_id`, cached and invalidated on every flip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from django.core.cache import cache
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from insights.models import ModelRun
+
+CACHE_SECONDS = 300
+BATCH = 5000
+
+
+def _cache_key(family: str) -> str:
+    return f"insights:active-run:{family}"
+
+
+def active_run_id(family: str) -> int | None:
+    """The id of the family's active run, or None when no run has been published yet (cached)."""
+    key = _cache_key(family)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    run_id = ModelRun.objects.filter(family=family, is_active=True).values_list("pk", flat=True).first()
+    cache.set(key, run_id or 0, CACHE_SECONDS)
+    return run_id
+
+
+def active_runs(families: Iterable[str]) -> dict[str, int | None]:
+    """Active run ids of several families, from one cache round trip when warm."""
+    keys = {family: _cache_key(family) for family in families}
+    found = cache.get_many(list(keys.values()))
+    missing = [family for family, key in keys.items() if key not in found]
+    if missing:
+        rows = dict(ModelRun.objects.filter(family__in=missing, is_active=True).values_list("family", "pk"))
+        cache.set_many({keys[f]: rows.get(f, 0) for f in missing}, CACHE_SECONDS)
+        found.update({keys[f]: rows.get(f, 0) for f in missing})
+    return {family: found[key] or None for family, key in keys.items()}
+
+
+def write_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert result rows (tuples in `columns` order, foreign keys as `<name>_id`) in bulk; returns the count."""
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+        count = 0
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                # JSON columns go in as their text, which PostgreSQL parses into jsonb.
+                copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in row])
+                count += 1
+        return count
+    objects = (model(**dict(zip(columns, row, strict=True))) for row in rows)
+    created = 0
+    batch: list[models.Model] = []
+    for obj in objects:
+        batch.append(obj)
+        if len(batch) >= BATCH:
+            created += len(model.objects.bulk_create(batch))
+            batch.clear()
+    if batch:
+        created += len(model.objects.bulk_create(batch))
+    return created
+
+
+def publish(run: ModelRun, note: str = "") -> None:
+    """Make `run` its family's active run (the previous one becomes superseded), in one transaction."""
+    with transaction.atomic():
+        # Lock the family's runs so two publishes cannot interleave.
+        list(ModelRun.objects.select_for_update().filter(family=run.family, is_active=True).values_list("pk"))
+        ModelRun.objects.filter(family=run.family, is_active=True).exclude(pk=run.pk).update(
+            is_active=False, status=ModelRun.Status.SUPERSEDED
+        )
+        ModelRun.objects.filter(pk=run.pk).update(
+            is_active=True, status=ModelRun.Status.SUCCEEDED, activated_at=timezone.now(), publish_note=note
+        )
+        transaction.on_commit(lambda: cache.delete(_cache_key(run.family)))
+    run.refresh_from_db()
+
+
+def activate(run: ModelRun) -> None:
+    """Roll back (or forward) to an earlier successful run: the same flip as publishing."""
+    if run.status not in (ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED):
+        raise ValueError(
+            f"Run #{run.pk} is {run.get_status_display().lower()}; only a successful run can be activated."
+        )
+    publish(run, note=f"Re-activated on {timezone.now():%Y-%m-%d %H:%M}.")

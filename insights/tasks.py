@@ -1,0 +1,26 @@
+"""Celery tasks of the insights app. Thin: each takes primary keys and calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from insights import runs
+
+
+@shared_task(ignore_result=True)
+def train(run_id: int) -> str:
+    """Train, evaluate and publish one queued model run."""
+    run = runs.execute_run(run_id)
+    return f"{run} {run.status}"
+
+
+@shared_task(ignore_result=True)
+def retrain_all(trigger: str = "schedule") -> str:
+    """Queue a run of every trainable family (the nightly schedule calls this); families in flight are skipped."""
+    started, skipped = [], []
+    for family in runs.TRAINABLE:
+        try:
+            started.append(runs.request_run(family, trigger=trigger).pk)
+        except runs.AlreadyRunning as exc:
+            skipped.append(exc.run.pk)
+    return f"queued runs {started}; already in flight: {skipped}"
