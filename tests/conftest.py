@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 
 from crm import roles
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (it is Redis under make test, shared by every test)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _member(username: str, role: str, **extra):

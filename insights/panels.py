@@ -1,0 +1,51 @@
+"""The customer profile's health card: segment, value and churn risk from the active runs, the factors behind
+the risk in plain words, and how risk and value moved across runs. Registered from InsightsConfig.ready()."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from customers.models import Customer
+from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
+from insights.publishing import active_runs
+
+HISTORY_RUNS = 12
+FAMILIES = ("segments", "value", "churn")
+
+
+def _history(model, customer: Customer, field: str) -> list[dict]:
+    rows = (
+        model.objects.filter(customer=customer, run__status__in=[ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED])
+        .order_by("-run__as_of", "-run_id")
+        .values_list("run__as_of", field)[:HISTORY_RUNS]
+    )
+    return [{"as_of": as_of, "value": value} for as_of, value in reversed(rows)]
+
+
+def health_context(request: HttpRequest, customer: Customer) -> dict:
+    """The health card's context: a fixed number of indexed queries, whatever the data size."""
+    active = active_runs(FAMILIES)
+    if not any(active.values()):
+        return {"no_model": True}
+    churn = ChurnScore.objects.filter(run_id=active["churn"], customer=customer).first() if active["churn"] else None
+    value = CustomerValue.objects.filter(run_id=active["value"], customer=customer).first() if active["value"] else None
+    segment = None
+    segment_profile = ""
+    if active["segments"]:
+        segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
+        if segment is not None:
+            card = ModelRun.objects.filter(pk=active["segments"]).values_list("model_card", flat=True).first() or {}
+            segment_profile = card.get("profiles", {}).get(str(segment.cluster), {}).get("description", "")
+    factors = churn.factors if churn else []
+    return {
+        "no_model": False,
+        "churn": churn,
+        "raising": [f for f in factors if f.get("effect", 0) > 0][:3],
+        "lowering": [f for f in factors if f.get("effect", 0) < 0][:3],
+        "value": value,
+        "segment": segment,
+        "segment_profile": segment_profile,
+        "churn_history": _history(ChurnScore, customer, "probability"),
+        "value_history": _history(CustomerValue, customer, "clv_12m"),
+        "not_profiled": not customer.profiling_consent,
+    }

@@ -1,0 +1,93 @@
+"""The health card on the customer profile: what the active runs say about the customer, in plain words."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from insights import publishing
+from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _published(family: str, as_of=dt.date(2026, 1, 1), **card) -> ModelRun:
+    run = ModelRun.objects.create(family=family, as_of=as_of, status="running", model_card=card)
+    publishing.publish(run)
+    return run
+
+
+def _score(customer, probability=0.72, as_of=dt.date(2026, 1, 1)):
+    run = _published("churn", as_of=as_of)
+    factors = [
+        {"feature": "recency_days", "value": 140, "effect": 0.3, "text": "No order for 140 days, 3x their usual gap"},
+        {"feature": "frequency", "value": 12, "effect": -0.1, "text": "12 orders so far"},
+    ]
+    ChurnScore.objects.create(run=run, customer=customer, probability=probability, band="high", factors=factors)
+    return run
+
+
+def test_without_any_run_the_card_says_no_model_has_run(charlie_client):
+    customer = CustomerFactory()
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "No model has run yet" in page
+
+
+def test_the_card_shows_risk_factors_value_and_segment_from_the_active_runs(charlie_client):
+    customer = CustomerFactory()
+    _score(customer)
+    value_run = _published("value")
+    CustomerValue.objects.create(
+        run=value_run,
+        customer=customer,
+        p_alive=0.8,
+        expected_purchases_90d=1.2,
+        expected_purchases_365d=4.5,
+        expected_order_value=80,
+        clv_12m=360,
+    )
+    segments_run = _published("segments", profiles={"2": {"description": "Orders monthly, spends big"}})
+    CustomerSegment.objects.create(
+        run=segments_run, customer=customer, cluster=2, segment="Loyal big spenders", rfm_r=4, rfm_f=5, rfm_m=5,
+        rfm_segment="Champions",
+    )  # fmt: skip
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "High" in page and "72% chance" in page
+    assert "No order for 140 days, 3x their usual gap" in page
+    assert "12 orders so far" in page
+    assert "360" in page and "4.5 orders expected" in page
+    assert "Loyal big spenders" in page and "Orders monthly, spends big" in page and "RFM 455" in page
+
+
+def test_an_older_run_does_not_show_once_superseded(charlie_client):
+    customer = CustomerFactory()
+    _score(customer, probability=0.9)
+    newer = _published("churn", as_of=dt.date(2026, 2, 1))
+    ChurnScore.objects.create(run=newer, customer=customer, probability=0.15, band="low", factors=[])
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "15% chance" in page
+    assert "90% chance" not in page
+    assert "Across model runs" in page  # both runs are in the history
+
+
+def test_a_customer_who_opted_out_of_profiling_is_told_so(charlie_client):
+    customer = CustomerFactory(profiling_consent=False)
+    _score(customer)
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "opted out of profiling" in page
+
+
+def test_the_card_needs_the_same_queries_however_long_the_history(charlie_client, django_assert_num_queries):
+    customer = CustomerFactory()
+    _score(customer, as_of=dt.date(2025, 1, 1))
+    url = reverse("customers:detail", args=[customer.pk])
+    charlie_client.get(url)
+    with django_assert_num_queries(12) as small:  # the profile's 9, then score, risk and value history
+        charlie_client.get(url)
+    for month in range(2, 10):
+        run = _published("churn", as_of=dt.date(2025, month, 1))
+        ChurnScore.objects.create(run=run, customer=customer, probability=0.1 * month, band="low", factors=[])
+    charlie_client.get(url)
+    with django_assert_num_queries(len(small.captured_queries)):
+        charlie_client.get(url)
