@@ -242,7 +242,9 @@ def _leaf_paths(tree, columns: list[str]) -> dict[int, dict[str, list]]:
 
 
 def _rule_text(conditions: dict[str, list]) -> str:
-    ordered = [c for c in DESCRIBED_COLUMNS if c in conditions] + sorted(set(conditions) - set(DESCRIBED_COLUMNS))
+    # Recency first: "last order more than 120 days ago and fewer than 3 orders" is how people say it.
+    order = ["recency_days", "frequency", "monetary_avg", "monetary_total", "tenure_days"]
+    ordered = [c for c in order if c in conditions] + sorted(set(conditions) - set(order))
     return " and ".join(_condition_text(c, *conditions[c]) for c in ordered) or "everyone"
 
 
