@@ -3,8 +3,8 @@ and the evaluation of a clustering beside a naive baseline. Pure numpy/pandas; s
 inside the functions that use them, so importing this module stays cheap for web processes.
 
 Input: the per-customer feature table of `insights.models_ml.features.snapshot` (one row per customer, indexed by
-customer). Describing the clusters in words (profiles, decision-tree rules) and the migration matrix between runs
-live in `segments_describe.py`.
+customer). The RFM scores and segments live in `segments_rfm.py` (and are importable from here); describing the
+clusters in words (profiles, decision-tree rules) and the migration matrix between runs in `segments_describe.py`.
 """
 
 from __future__ import annotations
@@ -15,84 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+# RFM lives in segments_rfm.py; importable from here too, as part of the segments API.
+from insights.models_ml.segments_rfm import RFM_SEGMENTS, quintile_scores, rfm_scores, rfm_segment  # noqa: F401
+
 # The behavioural features the clusters are made from. Money and counts are heavy-tailed, so they are log1p'd
 # and then standardised: without the log a handful of wholesale customers would each become a cluster.
 CLUSTER_COLUMNS = ["recency_days", "frequency", "monetary_total", "monetary_avg", "tenure_days"]
 METHODS = ("kmeans", "ward", "dbscan")
 UNUSUAL = -1  # DBSCAN's noise: customers far from every dense group, published as their own "unusual" segment
-
-# The standard RFM segment map on the R and F scores (rows R1..R5, columns F1..F5). M is reported beside the
-# segment but does not change it, as in the usual map. "Lost" is the R1-F1 corner of "Hibernating".
-#
-#   R \ F   1                2                    3                    4          5
-#   1       Lost             Hibernating          At risk              At risk    Can't lose them
-#   2       Hibernating      Hibernating          At risk              At risk    Can't lose them
-#   3       About to sleep   About to sleep       Need attention       Loyal      Loyal
-#   4       Promising        Potential loyalists  Potential loyalists  Loyal      Loyal
-#   5       New customers    Potential loyalists  Potential loyalists  Champions  Champions
-_RF_MAP = np.array(
-    [
-        ["Lost", "Hibernating", "At risk", "At risk", "Can't lose them"],
-        ["Hibernating", "Hibernating", "At risk", "At risk", "Can't lose them"],
-        ["About to sleep", "About to sleep", "Need attention", "Loyal", "Loyal"],
-        ["Promising", "Potential loyalists", "Potential loyalists", "Loyal", "Loyal"],
-        ["New customers", "Potential loyalists", "Potential loyalists", "Champions", "Champions"],
-    ],
-    dtype=object,
-)
-RFM_SEGMENTS = list(dict.fromkeys(_RF_MAP.ravel()))
-
-
-def quintile_scores(values, higher_is_better: bool = True, bins: int = 5) -> np.ndarray:
-    """Scores 1..bins by rank-based quantiles, where equal values always get equal scores.
-
-    Each customer is placed by the rank of the first member of its tie group (`rank(method="min")`): with n
-    customers, rank i (1-based) scores floor((i - 1) * bins / n) + 1. Without ties these are exact quintiles
-    (20 % per score). With heavy ties a tie group is never split (pd.qcut would fail on duplicate edges, and
-    ranking with method="first" would give identical customers different scores) and takes the score of the
-    quintile it starts in, so the smallest value always scores 1: with 60 % one-order customers they all get
-    F = 1, and two orders (ahead of 60 % of the base) get F = 4; scores 2 and 3 are then simply unused.
-    NaN counts as the worst value.
-    """
-    series = pd.Series(np.asarray(values, dtype=float))
-    if not len(series):
-        return np.zeros(0, dtype=np.int8)
-    oriented = series if higher_is_better else -series
-    start = oriented.fillna(-np.inf).rank(method="min").to_numpy()
-    return (np.floor((start - 1) * bins / len(series)).astype(int) + 1).clip(1, bins).astype(np.int8)
-
-
-def rfm_segment(r, f, m=None):
-    """The named RFM segment for R and F scores (1..5), vectorised; the map is in this module's `_RF_MAP`.
-
-    Accepts scalars, arrays or Series (a Series keeps its index). `m` is accepted for symmetry and ignored: the
-    standard map is on R and F only.
-    """
-    r_arr, f_arr = np.asarray(r, dtype=int), np.asarray(f, dtype=int)
-    if ((r_arr < 1) | (r_arr > 5) | (f_arr < 1) | (f_arr > 5)).any():
-        raise ValueError("RFM scores must be between 1 and 5")
-    names = _RF_MAP[r_arr - 1, f_arr - 1]
-    if isinstance(r, pd.Series):
-        return pd.Series(names, index=r.index, name="segment", dtype=object)
-    return names
-
-
-def rfm_scores(features: pd.DataFrame) -> pd.DataFrame:
-    """R, F and M quintile scores (1..5, 5 is best) and the named segment, per customer (same index).
-
-    R ranks recency_days (fewer days since the last order is better), F frequency (orders), M monetary_total
-    (spend over the customer's life). Ties: see `quintile_scores`.
-    """
-    out = pd.DataFrame(
-        {
-            "r": quintile_scores(features["recency_days"], higher_is_better=False),
-            "f": quintile_scores(features["frequency"]),
-            "m": quintile_scores(features["monetary_total"]),
-        },
-        index=features.index,
-    )
-    out["segment"] = rfm_segment(out["r"], out["f"])
-    return out
 
 
 def scaled_log_features(features: pd.DataFrame, columns=CLUSTER_COLUMNS):
@@ -198,10 +128,19 @@ def cluster(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    with limited_threads(threads):
+        return _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples)
+
+
+def limited_threads(threads: int | None):
+    """A context capping BLAS and OpenMP threads. threadpoolctl only caps libraries already loaded, so the
+    scikit-learn and scipy modules used here are imported first (their OpenMP runtime and BLAS come with them)."""
+    import scipy.cluster.hierarchy  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+    import sklearn.metrics  # noqa: F401
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads):
-        return _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples)
+    return threadpool_limits(limits=threads)
 
 
 def _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples) -> Clustering:
@@ -244,15 +183,11 @@ def _number_by_size(labels: np.ndarray) -> np.ndarray:
     """Renumber clusters 0..k-1 by decreasing size (ties by old label) so a run reads the same way each time;
     noise stays -1."""
     labels = np.asarray(labels, dtype=int)
-    kept = labels[labels != UNUSUAL]
-    olds, counts = np.unique(kept, return_counts=True)
-    order = olds[np.lexsort((olds, -counts))]
-    mapping = {int(old): new for new, old in enumerate(order)}
-    mapping[UNUSUAL] = UNUSUAL
-    lookup = np.full(labels.max() + 2, UNUSUAL, dtype=int)  # position 0 is -1; old label v sits at v + 1
-    for old, new in mapping.items():
-        lookup[old + 1] = new
-    return lookup[labels + 1]
+    olds, counts = np.unique(labels[labels != UNUSUAL], return_counts=True)
+    renumbered = np.full(len(labels), UNUSUAL)
+    for new, old in enumerate(olds[np.lexsort((olds, -counts))]):
+        renumbered[labels == old] = new
+    return renumbered
 
 
 def _kmeans(matrix, ks, index, random_state):
@@ -360,19 +295,22 @@ def evaluate(features: pd.DataFrame, method: str = "kmeans", random_state: int =
 
     Metric: the silhouette of the behavioural clusters (see `Clustering`). Baseline: the silhouette of the named
     RFM segments (the rule-based grouping a shop would use without any model) on the same scaled log features
-    and the same sample of customers. The silhouette of monetary quintiles is given beside it in the details. A
-    clustering whose silhouette is not above its baseline's is reported as such under details.finding.
+    and the same customers; monetary quintiles are given beside it. `beats_baseline` needs a silhouette above the
+    baseline's and at least two clusters (one dense group plus noise is not a segmentation, whatever its
+    silhouette); when it fails, `finding` says why, to be reported rather than hidden.
     """
-    from threadpoolctl import threadpool_limits
-
     run = cluster(features, method=method, random_state=random_state, sample=sample, **options)
-    with threadpool_limits(limits=options.get("threads", 1)):
+    with limited_threads(options.get("threads", 1)):
         matrix, _ = scaled_log_features(features, run.params["columns"])
         index = sample_index(len(matrix), sample, random_state)
         baseline = silhouette_on(matrix, rfm_scores(features)["segment"].to_numpy(), index)
         quintiles = silhouette_on(matrix, quintile_scores(features["monetary_total"]), index)
-    beats = run.silhouette is not None and (baseline is None or run.silhouette > baseline)
-    finding = None if beats else f"{method} silhouette {_round(run.silhouette)} is not above the baseline's"
+    findings = []
+    if run.silhouette is None or (baseline is not None and run.silhouette <= baseline):
+        findings.append(f"silhouette {_round(run.silhouette)} is not above the baseline's {_round(baseline)}")
+    if run.k < 2:
+        unusual = int(run.sizes.get(UNUSUAL, 0))
+        findings.append(f"{method} found {run.k} cluster(s) and {unusual} unusual customers: nothing to segment by")
     return {
         "metrics": {"silhouette": _round(run.silhouette), "k": run.k},
         "baseline": {"name": "rfm_named_segments", "metrics": {"silhouette": _round(baseline)}},
@@ -380,8 +318,8 @@ def evaluate(features: pd.DataFrame, method: str = "kmeans", random_state: int =
             **run.summary(),
             "baseline_description": "silhouette of the named RFM segments on the same scaled log features",
             "other_baselines": {"monetary_total_quintiles": _round(quintiles)},
-            "beats_baseline": beats,
-            "finding": finding,
+            "beats_baseline": not findings,
+            "finding": "; ".join(findings) or None,
             "customers": len(features),
         },
     }

@@ -236,4 +236,12 @@ def test_a_segmentation_no_better_than_its_baseline_is_reported():
     result = evaluate(features, method="dbscan", eps=1e-6)
     assert result["metrics"]["silhouette"] is None
     assert result["details"]["beats_baseline"] is False
-    assert "not above the baseline" in result["details"]["finding"]
+    assert "is not above the baseline's" in result["details"]["finding"]
+
+
+def test_one_dense_group_is_not_a_segmentation_whatever_its_silhouette():
+    features, _ = simulate(n=800, groups=("small regulars",))
+    result = evaluate(features, method="dbscan")
+    assert result["metrics"]["k"] == 1
+    assert result["details"]["beats_baseline"] is False
+    assert "nothing to segment by" in result["details"]["finding"]
