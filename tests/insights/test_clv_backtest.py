@@ -1,0 +1,111 @@
+"""The value backtest: documented keys, the past-rate baseline as defined, beating it on stationary simulated
+purchases, and the seasonal factor learned only from the year before. Pure pandas, no database."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from insights.models_ml.clv_backtest import backtest, errors, past_rate, seasonal_index
+from insights.models_ml.clv_sim import simulate_purchases
+from insights.models_ml.features import rfm_for_value
+
+CUTOFF = pd.Timestamp("2020-09-01", tz="UTC")
+END = pd.Timestamp("2021-01-01", tz="UTC")
+METRICS = {"holdout_error_pct", "mae", "rmse", "spend_mae", "spend_error_pct"}
+
+
+@pytest.fixture(scope="module")
+def purchases():
+    """Two years of a stationary business: 3,000 customers acquired evenly, buying and leaving as BG/NBD says."""
+    return simulate_purchases(3000, r=0.5, alpha=40.0, a=0.6, b=3.0, start="2019-01-01", end="2021-01-01", seed=7)
+
+
+@pytest.fixture(scope="module")
+def result(purchases):
+    """The backtest as of CUTOFF with the holdout to END."""
+    return backtest(purchases, CUTOFF, END)
+
+
+def _at(day: str) -> pd.Timestamp:
+    return pd.Timestamp(day, tz="UTC")
+
+
+def test_it_returns_the_documented_keys(result):
+    assert set(result) == {"metrics", "baseline", "diagnostics"}
+    assert set(result["metrics"]) == METRICS
+    assert result["baseline"]["name"] == "past_rate"
+    assert set(result["baseline"]["metrics"]) == METRICS
+    assert {"bgnbd", "gamma_gamma", "seasonal_factor", "seasonal_reason", "beats_baseline"} <= set(
+        result["diagnostics"]
+    )
+
+
+def test_it_beats_the_past_rate_baseline_on_stationary_purchases(result):
+    model, baseline = result["metrics"], result["baseline"]["metrics"]
+    assert model["rmse"] < baseline["rmse"]
+    assert abs(model["holdout_error_pct"]) < abs(baseline["holdout_error_pct"])
+    assert abs(model["holdout_error_pct"]) < 10
+    assert model["spend_mae"] < result["baseline"]["metrics"]["spend_mae"]
+    assert result["diagnostics"]["beats_baseline"]
+    assert result["diagnostics"]["bgnbd"]["publishable"]
+
+
+def test_a_stationary_year_earlier_leaves_the_predictions_alone(result):
+    diagnostics = result["diagnostics"]
+    assert diagnostics["seasonal_factor"] == 1.0
+    assert abs(diagnostics["seasonal_estimate"] - 1) <= 3 * diagnostics["seasonal_standard_error"]
+    assert "within noise" in diagnostics["seasonal_reason"]
+
+
+def test_past_rate_repeats_each_customers_calibration_rate():
+    # Purchase days 0, 10 and 20 (two orders on day 10), cutoff on day 40: x = 2 and T = 40, so a 20-day holdout
+    # expects 2 / 40 * 20 = 1 purchase day. A one-time buyer expects none.
+    start = _at("2021-01-01")
+    orders = pd.DataFrame(
+        {
+            "customer": [1, 1, 1, 1, 2],
+            "placed_at": [start + pd.Timedelta(days=d) for d in (0, 10, 10, 20, 5)],
+            "amount": 10.0,
+        }
+    )
+    rfm = rfm_for_value(orders, start + pd.Timedelta(days=40))
+    assert list(past_rate(rfm, 20.0)) == [1.0, 0.0]
+
+
+def test_without_a_year_of_history_there_is_no_seasonal_factor(purchases):
+    recent = purchases[purchases["placed_at"] >= _at("2020-01-01")]
+    season = seasonal_index(recent, CUTOFF, END)
+    assert season["factor"] == 1.0 and season["estimate"] is None
+    assert season["reason"].startswith("not estimable")
+
+
+def test_a_seasonal_peak_seen_a_year_earlier_corrects_the_holdout(purchases):
+    # Every purchase in October and November brings a second one two days later, both years.
+    busy = purchases["placed_at"].dt.month.isin([10, 11])
+    extra = purchases[busy].assign(placed_at=lambda d: d["placed_at"] + pd.Timedelta(days=2))
+    seasonal = pd.concat([purchases, extra], ignore_index=True)
+    plain = backtest(seasonal, CUTOFF, END, seasonal=False)
+    adjusted = backtest(seasonal, CUTOFF, END)
+    assert adjusted["diagnostics"]["seasonal_factor"] > 1.3
+    assert "a year earlier" in adjusted["diagnostics"]["seasonal_reason"]
+    assert plain["metrics"]["holdout_error_pct"] < -20  # a stationary model misses the peak
+    assert abs(adjusted["metrics"]["holdout_error_pct"]) < abs(plain["metrics"]["holdout_error_pct"]) / 2
+
+
+def test_switching_the_seasonal_factor_off_says_so(purchases):
+    assert backtest(purchases, CUTOFF, END, seasonal=False)["diagnostics"]["seasonal_reason"] == "switched off"
+
+
+def test_a_degenerate_fit_is_reported_with_what_it_would_have_scored():
+    # Customers who practically never leave: this sample's maximum-likelihood fit sends a/(a+b) to 0.
+    stayers = simulate_purchases(2000, r=0.7, alpha=60.0, a=1e-3, b=1e4, start="2020-01-01", end="2021-01-01", seed=0)
+    result = backtest(stayers, CUTOFF, END, seasonal=False)
+    diagnostics = result["diagnostics"]
+    assert diagnostics["bgnbd_mle"]["degenerate"]
+    assert "maximum likelihood was degenerate" in diagnostics["bgnbd"]["fallback"]
+    assert set(diagnostics["mle_metrics"]) == METRICS
+
+
+def test_errors_are_aggregate_percent_mae_and_rmse():
+    assert errors([1.0, 3.0], [2.0, 4.0]) == {"holdout_error_pct": pytest.approx(-100 / 3), "mae": 1.0, "rmse": 1.0}
