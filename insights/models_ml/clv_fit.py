@@ -113,6 +113,7 @@ def _bgnbd_objective(x, t_x, T, weights, penalizer):
     total = weights.sum()
 
     def objective(theta):
+        """Value and gradient at log-parameters theta = ln(r, alpha, a, b)."""
         ll, w, (r, alpha, a, b, x_all, log_alpha_T, log_alpha_tx) = _bgnbd_terms(theta, x_unique, x_index, t_x, T)
         alive = 1 - w
         d_r_x = digamma(r + x_unique) - digamma(r)
@@ -226,6 +227,7 @@ def _gamma_gamma_objective(x, m):
     log_m, log_x = np.log(m), np.log(x)
 
     def objective(theta):
+        """Value and gradient at log-parameters theta = ln(p, q, v)."""
         p, q, v = np.exp(theta)
         px = p * x
         log_xmv = np.log(x * m + v)

@@ -35,6 +35,7 @@ def fitted(customers):
 
 
 def _close(estimate: float, truth: float, tolerance: float) -> bool:
+    """True when estimate is within a relative tolerance of truth."""
     return abs(estimate / truth - 1) <= tolerance
 
 
@@ -72,6 +73,7 @@ def test_conditional_expectation_agrees_with_a_numerical_integral():
             k, c = r + x, alpha + T
 
             def integrand(p, k=k, c=c, shape=(a, b + x)):
+                """E[Y(365) | p, alive] averaged over lambda, times the posterior density of p."""
                 return -np.expm1(-k * np.log1p(p * 365 / c)) / p * stats.beta.pdf(p, *shape)
 
             alive = integrate.quad(integrand, 0, 1, limit=200)[0]

@@ -28,6 +28,7 @@ def result(purchases):
 
 
 def _at(day: str) -> pd.Timestamp:
+    """Midnight UTC of a day."""
     return pd.Timestamp(day, tz="UTC")
 
 
