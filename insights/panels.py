@@ -35,7 +35,7 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
         if segment is not None:
             card = ModelRun.objects.filter(pk=active["segments"]).values_list("model_card", flat=True).first() or {}
-            segment_profile = card.get("profiles", {}).get(str(segment.cluster), {}).get("description", "")
+            segment_profile = card.get("profiles", {}).get(str(segment.cluster), {}).get("text", "")
     factors = churn.factors if churn else []
     return {
         "no_model": False,

@@ -47,7 +47,7 @@ def test_the_card_shows_risk_factors_value_and_segment_from_the_active_runs(char
         expected_order_value=80,
         clv_12m=360,
     )
-    segments_run = _published("segments", profiles={"2": {"description": "Orders monthly, spends big"}})
+    segments_run = _published("segments", profiles={"2": {"text": "Orders monthly, spends big"}})
     CustomerSegment.objects.create(
         run=segments_run, customer=customer, cluster=2, segment="Loyal big spenders", rfm_r=4, rfm_f=5, rfm_m=5,
         rfm_segment="Champions",
