@@ -1,0 +1,174 @@
+"""Why a customer's churn risk is what it is, in plain words.
+
+Method (model-agnostic, one question per feature): "how would this customer's risk change if this one value were
+typical?" For each feature, every customer's value is replaced by the reference (the median over the customers
+the model was last fitted on) and the calibrated probability is computed again; effect = probability now -
+probability with the typical value. A positive effect raises the risk (e.g. +0.18: their long silence adds 18
+points of churn probability over a typical one), a negative one lowers it. recency_ratio is derived, so it moves
+with recency_days and cadence_days and is never explained on its own.
+
+It costs one batched prediction per feature over all customers (16 for 100k customers, no per-customer model
+call), and only rows whose value differs from the reference are predicted again. Caveats, as for any
+one-at-a-time method: correlated features (spend_90d and spend_trend, say) each get part of a shared story, and
+effects need not add up to the difference from the average risk.
+
+Each factor is a JSON-able dict {"feature", "value", "effect", "text"}; per customer, up to `top` raising and
+`top` lowering factors with |effect| >= MIN_EFFECT, strongest first (the shape of ChurnScore.factors).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from insights.models_ml import churn_models as models
+from insights.models_ml.features import FEATURE_COLUMNS
+
+MIN_EFFECT = 0.01  # below one point of probability a factor explains nothing worth reading
+
+
+def effects(model, features: pd.DataFrame) -> np.ndarray:
+    """(customers x FEATURE_COLUMNS) change in churn probability due to each value versus the reference value."""
+    matrix = models.design(features)
+    base = model.proba_matrix(matrix)
+    out = np.zeros((len(features), len(FEATURE_COLUMNS)))
+    for j, column in enumerate(FEATURE_COLUMNS):
+        reference = model.reference.get(column)
+        if reference is None or math.isnan(reference):
+            continue  # nobody has a value (e.g. no interaction data at all): nothing to compare with
+        differs = ~(matrix[:, j] == reference)  # NaN differs from any reference
+        if differs.any():
+            changed = models.with_value(matrix[differs], column, reference)
+            out[differs, j] = base[differs] - model.proba_matrix(changed)
+    return out
+
+
+def _count(value: float, word: str, plural: str | None = None) -> str:
+    return f"{value:,.0f} {word if round(value) == 1 else (plural or word + 's')}"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}".rstrip("0").rstrip(".") + "x"
+
+
+def _recency(row: dict) -> str:
+    days, cadence = row["recency_days"], row["cadence_days"]
+    if math.isnan(cadence) or cadence <= 0:
+        return f"no order for {days:.0f} days" if days > 30 else f"last order {days:.0f} days ago"
+    ratio = days / cadence
+    if ratio >= 1.5:
+        return f"no order for {days:.0f} days, {_times(ratio)} their usual gap"
+    if ratio > 1:
+        return f"last order {days:.0f} days ago, a little past their usual {cadence:.0f}-day gap"
+    return f"last order {days:.0f} days ago, within their usual {cadence:.0f}-day gap"
+
+
+def _trend(row: dict) -> str:
+    trend = row["spend_trend"]
+    if row["spend_365d"] <= 0:
+        return "no spend in the last year"
+    change = (trend - 1) * 100
+    if change <= -10:
+        return f"spend in the last 90 days is down {-change:.0f} % on their yearly pace"
+    if change >= 10:
+        return f"spend in the last 90 days is up {change:.0f} % on their yearly pace"
+    return "spend in the last 90 days is in line with their yearly pace"
+
+
+def _tenure(row: dict) -> str:
+    days = row["tenure_days"]
+    return f"first order {days:.0f} days ago" if days < 60 else f"a customer for {days / 30.44:.0f} months"
+
+
+def _cadence(row: dict) -> str:
+    days = row["cadence_days"]
+    return (
+        "only one purchase day so far, no usual gap yet"
+        if math.isnan(days)
+        else f"usually orders every {days:.0f} days"
+    )
+
+
+def _regularity(row: dict) -> str:
+    cv = row["cadence_cv"]
+    if math.isnan(row["cadence_days"]):
+        return _cadence(row)  # the same story as cadence_days, so the two read (and are shown) as one
+    if math.isnan(cv):
+        return "too few orders yet to tell how regular they are"
+    if cv >= 1:
+        return "orders at irregular intervals"
+    return "orders at regular intervals" if cv < 0.5 else "orders at fairly regular intervals"
+
+
+def _last_contact(row: dict) -> str:
+    days = row["days_since_contact"]
+    return "no contact on record" if math.isnan(days) else f"last contact {days:.0f} days ago"
+
+
+TEXTS = {
+    "recency_days": _recency,
+    "frequency": lambda row: _count(row["frequency"], "order") + " in total",
+    "tenure_days": _tenure,
+    "monetary_total": lambda row: f"{row['monetary_total']:,.0f} spent in total",
+    "monetary_avg": lambda row: f"{row['monetary_avg']:,.0f} per order on average",
+    "orders_90d": lambda row: _count(row["orders_90d"], "order") + " in the last 90 days",
+    "orders_365d": lambda row: _count(row["orders_365d"], "order") + " in the last year",
+    "spend_90d": lambda row: f"{row['spend_90d']:,.0f} spent in the last 90 days",
+    "spend_365d": lambda row: f"{row['spend_365d']:,.0f} spent in the last year",
+    "spend_trend": _trend,
+    "cadence_days": _cadence,
+    "cadence_cv": _regularity,
+    "returns": lambda row: (
+        "no cancelled or returned orders"
+        if row["returns"] == 0
+        else _count(row["returns"], "cancelled or returned order")
+    ),
+    "interactions_90d": lambda row: (
+        "no contact in the last 90 days"
+        if row["interactions_90d"] == 0
+        else _count(row["interactions_90d"], "interaction") + " in the last 90 days"
+    ),
+    "complaints_90d": lambda row: (
+        "no complaints in the last 90 days"
+        if row["complaints_90d"] == 0
+        else _count(row["complaints_90d"], "complaint") + " in the last 90 days"
+    ),
+    "days_since_contact": _last_contact,
+}
+
+
+def describe(feature: str, row: dict) -> str:
+    """The plain-words reading of one feature of one customer (`row` maps every FEATURE_COLUMN to its value)."""
+    return TEXTS[feature](row)
+
+
+def explain(model, features: pd.DataFrame, top: int = 3, min_effect: float = MIN_EFFECT) -> dict[int, list[dict]]:
+    """{customer: [factor, ...]} for every customer of `features`, strongest factor first (see the module doc)."""
+    if not len(features):
+        return {}
+    table = effects(model, features)
+    top = min(top, table.shape[1])
+    # Top-k per row without a Python loop over the model: sort each row's effects once in each direction.
+    raising = np.argsort(-table, axis=1)[:, :top]
+    lowering = np.argsort(table, axis=1)[:, :top]
+    values = features.reindex(columns=FEATURE_COLUMNS).to_numpy(dtype=float)
+    out: dict[int, list[dict]] = {}
+    for i, customer in enumerate(features.index):
+        picked = [j for j in raising[i] if table[i, j] >= min_effect]
+        picked += [j for j in lowering[i] if table[i, j] <= -min_effect]
+        picked.sort(key=lambda j: -abs(table[i, j]))
+        row = dict(zip(FEATURE_COLUMNS, values[i], strict=True)) if picked else {}
+        factors, said = [], set()
+        for j in picked:
+            text = describe(FEATURE_COLUMNS[j], row)
+            if text in said:
+                continue  # two features telling one story (no cadence yet): say it once, at its strongest
+            said.add(text)
+            value = None if math.isnan(values[i, j]) else round(float(values[i, j]), 4)
+            factors.append(
+                {"feature": FEATURE_COLUMNS[j], "value": value, "effect": round(float(table[i, j]), 4), "text": text}
+            )
+        out[int(customer)] = factors
+    return out

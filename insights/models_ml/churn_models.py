@@ -1,0 +1,233 @@
+"""The churn candidates, their calibration and the recency-only baseline (used by churn.py).
+
+Pure numpy/pandas; scikit-learn is imported inside the functions, so importing this module stays cheap.
+
+Inputs are the snapshot's FEATURE_COLUMNS plus one derived column, recency_ratio = recency_days / cadence_days
+("how many of their usual gaps since the last order"): a tree needs many splits to approximate a ratio and a
+linear model cannot, yet it is the churn signal a person reads first. It is computed inside `design`, so
+explanations that change recency_days or cadence_days see the ratio move with them.
+
+Missing values (cadence with one purchase day, days_since_contact without interactions): gradient boosting and
+the random forest handle NaN natively; the scaled models impute the median and add a "was missing" indicator,
+so "no known cadence" stays visible to them.
+
+Candidates (all with fixed seeds, so a run is reproducible):
+    logistic_regression  signed log1p -> impute -> scale -> LogisticRegression
+    random_forest        150 trees, leaves of at least 25, each tree on half the rows (speed, and less overfit)
+    gradient_boosting    HistGradientBoosting, at most 150 shallow trees (prediction time grows with trees, and
+                         explanations predict 16 times), early stopping on 15 % of the training rows
+    svm                  RBF SVC on at most SVM_SAMPLE rows: its fit grows with the square of the rows and its
+                         predictions with the support vectors, so 100k customers would take minutes
+    mlp                  MLP (32, 16) on at most MLP_SAMPLE rows, early stopping
+SVC gives no probabilities of its own (probability=True would run a hidden 5-fold Platt fit): like every
+candidate its scores are mapped to probabilities by the Platt calibration below.
+
+Calibration: Platt scaling (a one-feature logistic regression on the model's log-odds score), cross-fitted:
+`calibrated_fit` fits the model on 2/3 of the rows three times to score the left-out third, fits the sigmoid on
+those out-of-fold scores, then refits the model on all rows (scikit-learn's CalibratedClassifierCV with
+ensemble=False does the same; doing it here also yields the out-of-fold probabilities the F1 threshold is chosen
+on). Sigmoid rather than isotonic because it is strictly increasing, so it never changes the ranking (ROC-AUC is
+the model's own), it needs few rows (isotonic overfits below a few thousand, and a small shop has fewer), and the
+usual miscalibration here (over-confident forests and boosting, SVM margins) is itself sigmoid-shaped.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from insights.models_ml.features import FEATURE_COLUMNS
+
+CANDIDATES = ("logistic_regression", "random_forest", "gradient_boosting", "svm", "mlp")
+MODEL_COLUMNS = [*FEATURE_COLUMNS, "recency_ratio"]
+SVM_SAMPLE = 4_000
+MLP_SAMPLE = 20_000
+CALIBRATION_FOLDS = 3
+SCORE_LIMIT = 30.0  # log-odds beyond +-30 are numerically 0 or 1; clipping keeps the sigmoid finite
+
+
+def design(features: pd.DataFrame) -> np.ndarray:
+    """The model input matrix: FEATURE_COLUMNS in order, then recency_ratio (NaN where cadence is unknown)."""
+    matrix = features.reindex(columns=FEATURE_COLUMNS).to_numpy(dtype=float, copy=True)
+    recency = matrix[:, FEATURE_COLUMNS.index("recency_days")]
+    cadence = matrix[:, FEATURE_COLUMNS.index("cadence_days")]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cadence > 0, recency / cadence, np.nan)
+    return np.column_stack([matrix, ratio])
+
+
+def with_value(matrix: np.ndarray, column: str, value: float) -> np.ndarray:
+    """A copy of a `design` matrix with one feature set to `value` for every row, recency_ratio following."""
+    changed = matrix.copy()
+    changed[:, FEATURE_COLUMNS.index(column)] = value
+    if column in ("recency_days", "cadence_days"):
+        recency = changed[:, FEATURE_COLUMNS.index("recency_days")]
+        cadence = changed[:, FEATURE_COLUMNS.index("cadence_days")]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            changed[:, -1] = np.where(cadence > 0, recency / cadence, np.nan)
+    return changed
+
+
+def signed_log1p(matrix: np.ndarray) -> np.ndarray:
+    """log1p of the magnitude with the sign kept: tames heavy-tailed spend and counts for the scaled models."""
+    return np.sign(matrix) * np.log1p(np.abs(matrix))
+
+
+def _scaled(estimator):
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    return make_pipeline(
+        FunctionTransformer(signed_log1p),
+        SimpleImputer(strategy="median", add_indicator=True),
+        StandardScaler(),
+        estimator,
+    )
+
+
+def make_candidate(name: str, seed: int = 0):
+    """An unfitted estimator for the candidate `name` (one of CANDIDATES)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+
+    if name == "logistic_regression":
+        return _scaled(LogisticRegression(C=1.0, max_iter=1000))
+    if name == "random_forest":
+        return RandomForestClassifier(
+            n_estimators=150, min_samples_leaf=25, max_samples=0.5, n_jobs=-1, random_state=seed
+        )
+    if name == "gradient_boosting":
+        return HistGradientBoostingClassifier(
+            learning_rate=0.1,
+            max_iter=150,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=True,
+            validation_fraction=0.15,
+            n_iter_no_change=20,
+            random_state=seed,
+        )
+    if name == "svm":
+        return _scaled(SVC(C=1.0, kernel="rbf", gamma="scale", cache_size=500))
+    if name == "mlp":
+        return _scaled(
+            MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3, early_stopping=True, max_iter=200, random_state=seed)
+        )
+    raise ValueError(f"unknown churn candidate {name!r}; choose from {', '.join(CANDIDATES)}")
+
+
+def _sample(y: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Row positions of a random sample of at most `size` rows with both classes in it."""
+    if len(y) <= size:
+        return np.arange(len(y))
+    from sklearn.model_selection import train_test_split
+
+    chosen, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=y, random_state=seed)
+    return np.sort(chosen)
+
+
+@dataclass
+class Fitted:
+    """A fitted candidate and the design columns it was given: columns with no value at all in the training rows
+    (days_since_contact when there is no interaction data) are left out, as some estimators reject them."""
+
+    estimator: object
+    columns: np.ndarray  # boolean mask over MODEL_COLUMNS
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        """A score on the log-odds scale: decision_function where the model has one, else logit of its probability."""
+        rows = matrix[:, self.columns]
+        if hasattr(self.estimator, "decision_function"):
+            score = self.estimator.decision_function(rows)
+        else:
+            # Forests say 0 or 1 for pure leaves; clipping keeps their logit finite and ordered.
+            proba = np.clip(self.estimator.predict_proba(rows)[:, 1], 1e-4, 1 - 1e-4)
+            score = np.log(proba / (1 - proba))
+        return np.clip(np.asarray(score, dtype=float), -SCORE_LIMIT, SCORE_LIMIT)
+
+
+def fit_candidate(name: str, matrix: np.ndarray, y: np.ndarray, seed: int = 0) -> Fitted:
+    """The candidate fitted on (matrix, y); SVM and MLP on a stratified random sample of SVM_SAMPLE/MLP_SAMPLE rows."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    rows = {"svm": SVM_SAMPLE, "mlp": MLP_SAMPLE}.get(name)
+    if rows is not None:
+        keep = _sample(y, rows, seed)
+        matrix, y = matrix[keep], y[keep]
+    columns = ~np.isnan(matrix).all(axis=0)
+    estimator = make_candidate(name, seed)
+    with warnings.catch_warnings():
+        # An MLP stopped by max_iter is still a usable candidate; the validation metrics judge it.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(matrix[:, columns], y)
+    return Fitted(estimator, columns)
+
+
+def sigmoid(score: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-score)), numerically safe."""
+    return 1.0 / (1.0 + np.exp(-np.clip(score, -SCORE_LIMIT, SCORE_LIMIT)))
+
+
+@dataclass
+class Platt:
+    """Platt scaling: probability = sigmoid(slope * score + intercept), fitted by logistic regression."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    @classmethod
+    def fit(cls, score: np.ndarray, y: np.ndarray) -> Platt:
+        """The sigmoid that best maps `score` to the labels `y` (nearly unpenalised)."""
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=1e4, max_iter=1000).fit(np.asarray(score).reshape(-1, 1), y)
+        return cls(slope=float(model.coef_[0, 0]), intercept=float(model.intercept_[0]))
+
+    def __call__(self, score: np.ndarray) -> np.ndarray:
+        return sigmoid(self.slope * np.asarray(score, dtype=float) + self.intercept)
+
+
+def calibrated_fit(name: str, matrix: np.ndarray, y: np.ndarray, seed: int = 0, folds: int = CALIBRATION_FOLDS):
+    """(estimator fitted on all rows, Platt fitted on out-of-fold scores, out-of-fold calibrated probabilities)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out_of_fold = np.empty(len(y))
+    for train, held_out in StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y):
+        out_of_fold[held_out] = fit_candidate(name, matrix[train], y[train], seed).score(matrix[held_out])
+    calibrator = Platt.fit(out_of_fold, y)
+    return fit_candidate(name, matrix, y, seed), calibrator, calibrator(out_of_fold)
+
+
+@dataclass
+class RecencyBaseline:
+    """The naive model to beat: a logistic regression on log(1 + recency_days) alone.
+
+    Its ranking is exactly the ranking of recency (longer since the last order = more likely gone), and the
+    logistic link gives it calibrated probabilities, so every metric compares like with like.
+    """
+
+    slope: float = 0.0
+    intercept: float = 0.0
+
+    @staticmethod
+    def _x(features: pd.DataFrame) -> np.ndarray:
+        return np.log1p(features["recency_days"].to_numpy(dtype=float).clip(min=0)).reshape(-1, 1)
+
+    @classmethod
+    def fit(cls, features: pd.DataFrame, y: np.ndarray) -> RecencyBaseline:
+        """Fitted on the same labelled snapshot as the model."""
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=1e4, max_iter=1000).fit(cls._x(features), y)
+        return cls(slope=float(model.coef_[0, 0]), intercept=float(model.intercept_[0]))
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        """Churn probability from recency alone."""
+        return sigmoid(self.slope * self._x(features)[:, 0] + self.intercept)

@@ -1,0 +1,189 @@
+"""Churn on data with a known answer: simulated customers whose churn we planted (insights/models_ml/churn_simulate.py).
+
+Pure pandas/scikit-learn, no database. The expensive backtests run once per module.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from insights.models_ml import churn
+from insights.models_ml.churn_models import CANDIDATES
+from insights.models_ml.churn_simulate import simulate
+from insights.models_ml.features import FEATURE_COLUMNS, snapshot
+from insights.models_ml.metrics import METRIC_NAMES
+
+AS_OF = pd.Timestamp("2023-09-01", tz="UTC")
+QUICK = ("logistic_regression", "gradient_boosting")  # where the test is not about model choice
+
+
+def _purchases(*rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["customer", "placed_at"])
+    return frame.assign(placed_at=pd.to_datetime(frame["placed_at"], utc=True), amount=10.0)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return simulate(3000, seed=1)
+
+
+@pytest.fixture(scope="module")
+def planted_result(planted):
+    return churn.backtest(planted["purchases"], AS_OF, interactions=planted["interactions"])
+
+
+@pytest.fixture(scope="module")
+def planted_model(planted):
+    return churn.fit(planted["purchases"], AS_OF, 90, interactions=planted["interactions"], candidates=QUICK)
+
+
+def test_labels_on_a_hand_made_example():
+    purchases = _purchases(
+        (1, "2023-01-01"), (1, "2023-02-10"),  # comes back inside the window
+        (2, "2023-01-05"),  # never comes back
+        (3, "2023-02-20"),  # first buys after as_of: not labelled
+        (4, "2023-01-02"), (4, "2023-03-03"),  # comes back exactly at as_of + 30 days: outside the window
+        (5, "2023-01-03"), (5, "2023-02-01"),  # comes back exactly at as_of: inside
+    )  # fmt: skip
+    labels = churn.labels(purchases, "2023-02-01", 30)
+    assert labels.to_dict() == {1: 0, 2: 1, 4: 1, 5: 0}
+
+
+def test_default_horizon_follows_the_cadence():
+    every_60_days = _purchases(
+        *[(c, day) for c in range(1, 20) for day in pd.date_range("2022-01-01", periods=6, freq="60D")]
+    )
+    assert churn.default_horizon(every_60_days, "2023-06-01") == 60
+    daily = _purchases(*[(1, day) for day in pd.date_range("2023-01-01", periods=30)])
+    assert churn.default_horizon(daily, "2023-06-01") == churn.MIN_HORIZON
+    once = _purchases((1, "2023-01-01"), (2, "2023-01-02"))
+    assert churn.default_horizon(once, "2023-06-01") == churn.DEFAULT_HORIZON
+    rarely = _purchases((1, "2020-01-01"), (1, "2021-06-01"), (1, "2022-12-01"))
+    assert churn.default_horizon(rarely, "2023-06-01") == churn.MAX_HORIZON
+
+
+def test_planted_signal_is_found_and_beats_recency_alone(planted_result):
+    auc, baseline = planted_result["metrics"]["roc_auc"], planted_result["baseline"]["metrics"]["roc_auc"]
+    assert auc > 0.85
+    # Complaints and recency relative to cadence carry what recency alone misses.
+    assert auc > baseline + 0.015
+    assert churn.publishable(planted_result)[0]
+
+
+def test_backtest_reports_every_metric_in_range(planted_result):
+    for metrics in (planted_result["metrics"], planted_result["baseline"]["metrics"]):
+        assert list(metrics) == list(METRIC_NAMES)
+        assert all(0.0 <= value <= 1.0 for value in metrics.values())
+    assert planted_result["baseline"]["name"] == "recency only"
+    assert tuple(planted_result["candidates"]) == CANDIDATES
+    assert planted_result["chosen"] in planted_result["candidates"]
+    assert planted_result["metrics"]["ece"] < 0.05  # calibrated: no drift is planted between windows
+
+
+def test_backtest_uses_nothing_after_as_of(planted):
+    purchases = planted["purchases"]
+    changed = purchases.copy()
+    later = changed["placed_at"] >= AS_OF
+    changed.loc[later, "amount"] *= 100  # the future looks different, the past the same
+    kept = churn.fit(purchases, AS_OF, 90, candidates=("gradient_boosting",))
+    moved = churn.fit(changed, AS_OF, 90, candidates=("gradient_boosting",))
+    features = snapshot(purchases[~later], AS_OF)
+    assert np.allclose(kept.predict_proba(features), moved.predict_proba(features))
+
+
+def test_pure_noise_is_not_publishable():
+    noise = simulate(3000, seed=1, erratic_share=1.0)  # memoryless buyers: the past says nothing
+    result = churn.backtest(noise["purchases"], AS_OF, 90, interactions=noise["interactions"], candidates=QUICK)
+    assert result["metrics"]["roc_auc"] < 0.56
+    ok, reason = churn.publishable(result)
+    assert not ok and reason
+    assert any(warning.startswith("not publishable") for warning in result["warnings"])
+
+
+def test_publishable_refuses_a_model_below_its_baseline():
+    result = {
+        "metrics": {"roc_auc": 0.70},
+        "baseline": {"name": "recency only", "metrics": {"roc_auc": 0.72}},
+        "counts": {"test": 5000, "test_churned": 2000},
+    }
+    ok, reason = churn.publishable(result)
+    assert not ok and "does not beat recency only" in reason
+    result["metrics"]["roc_auc"] = 0.75
+    assert churn.publishable(result)[0]
+
+
+def _typical(model, **values) -> pd.DataFrame:
+    """One made-up customer with every feature at the model's reference value except `values`."""
+    row = {**model.reference, **values}
+    return pd.DataFrame([row], index=pd.Index([99], name="customer"))[FEATURE_COLUMNS]
+
+
+def test_explanations_name_the_planted_complaints(planted_model):
+    cadence = planted_model.reference["cadence_days"]
+    complainer = _typical(planted_model, recency_days=cadence / 2, complaints_90d=3.0, interactions_90d=5.0)
+    factors = planted_model.explain(complainer)[99]
+    assert factors[0]["feature"] == "complaints_90d" and factors[0]["effect"] > 0
+    assert factors[0]["text"] == "3 complaints in the last 90 days"
+
+
+def test_explanations_name_a_long_silence(planted_model):
+    cadence = planted_model.reference["cadence_days"]
+    silent = _typical(planted_model, recency_days=5 * cadence)
+    factors = planted_model.explain(silent)[99]
+    assert factors[0]["feature"] == "recency_days" and factors[0]["effect"] > 0
+    assert factors[0]["text"] == f"no order for {5 * cadence:.0f} days, 5x their usual gap"
+
+
+def test_explanations_for_everyone_are_json_and_ordered(planted, planted_model):
+    features = snapshot(planted["purchases"], AS_OF, interactions=planted["interactions"]).head(300)
+    explained = planted_model.explain(features)
+    assert set(explained) == set(features.index)
+    for factors in explained.values():
+        assert all(set(factor) == {"feature", "value", "effect", "text"} for factor in factors)
+        effects = [abs(factor["effect"]) for factor in factors]
+        assert effects == sorted(effects, reverse=True)
+        assert sum(factor["effect"] > 0 for factor in factors) <= 3
+    assert pickle.loads(pickle.dumps(explained)) == explained
+
+
+def test_every_customer_gets_a_probability_even_without_a_cadence(planted, planted_model):
+    features = snapshot(planted["purchases"], AS_OF, interactions=planted["interactions"])
+    assert features["cadence_days"].isna().any()
+    proba = planted_model.predict_proba(features)
+    assert proba.between(0, 1).all() and proba.index.equals(features.index)
+
+
+def test_model_survives_pickling(planted, planted_model):
+    features = snapshot(planted["purchases"], AS_OF).head(50)
+    restored = pickle.loads(pickle.dumps(planted_model))
+    assert np.allclose(restored.predict_proba(features), planted_model.predict_proba(features))
+
+
+def test_bias_check_warns_about_a_group_the_model_cannot_read():
+    mixed = simulate(3000, seed=2, erratic_share=0.25)
+    kind = mixed["truth"]["erratic"].map({True: "erratic", False: "steady"}).rename("kind")
+    result = churn.backtest(
+        mixed["purchases"], AS_OF, 90, interactions=mixed["interactions"], groups=kind, candidates=QUICK
+    )
+    groups = result["groups"]["kind"]
+    assert groups["erratic"]["metrics"]["roc_auc"] < result["metrics"]["roc_auc"] - 0.1
+    about_kind = [warning for warning in result["warnings"] if warning.startswith("kind ")]
+    assert len(about_kind) == 1 and about_kind[0].startswith("kind erratic:")
+
+
+def test_opted_out_customers_are_neither_trained_on_nor_scored(planted):
+    opted_out = set(range(1, 3001, 10))
+    purchases, _, interactions = churn.without_opted_out(opted_out, planted["purchases"], None, planted["interactions"])
+    model = churn.fit(purchases, AS_OF, 90, interactions=interactions, candidates=("logistic_regression",))
+    consenting_at_validation = purchases.loc[purchases["placed_at"] < AS_OF - pd.Timedelta(days=90), "customer"]
+    assert model.counts["validation"] == consenting_at_validation.nunique()
+    scored = model.predict_proba(snapshot(purchases, AS_OF, interactions=interactions))
+    assert not set(scored.index) & opted_out and len(scored)
+
+
+def test_too_little_history_is_refused_with_a_reason():
+    purchases = _purchases((1, "2023-01-01"), (2, "2023-05-01"), (2, "2023-08-01"))
+    with pytest.raises(ValueError, match="too few customers"):
+        churn.fit(purchases, AS_OF, 90)
