@@ -1,0 +1,95 @@
+"""Customer value: BG/NBD (repeat purchases, chance of still being active) and Gamma-Gamma (spend per purchase)
+give each customer's expected purchases and 12-month value. Published when the backtest on the latest holdout
+window beats the past-rate baseline and neither fit is degenerate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from insights import publishing
+from insights.families import common
+from insights.models import CustomerValue, ModelRun
+from insights.models_ml import clv, clv_backtest
+from insights.models_ml.features import rfm_for_value
+
+COLUMNS = [
+    "run_id",
+    "customer_id",
+    "p_alive",
+    "expected_purchases_90d",
+    "expected_purchases_365d",
+    "expected_order_value",
+    "clv_12m",
+]
+HOLDOUT_DAYS = 90
+
+
+def _verdict(result: dict, purchases: clv.BgNbd, spend: clv.GammaGamma) -> tuple[bool, str]:
+    diagnostics = result["diagnostics"]
+    model, base = result["metrics"], result["baseline"]["metrics"]
+    summary = (
+        f"holdout error {model['holdout_error_pct']:.1f} % vs {base['holdout_error_pct']:.1f} %, "
+        f"RMSE {model['rmse']:.3f} vs {base['rmse']:.3f} (past rate)"
+    )
+    if not purchases.publishable:
+        return False, f"Held back: the purchase model is not sound on this data ({purchases.fit.reason}); {summary}."
+    if not spend.publishable:
+        return False, f"Held back: the spend model is not sound on this data ({spend.fit.reason}); {summary}."
+    if not diagnostics.get("beats_baseline"):
+        return False, f"Held back: it does not beat the past-rate baseline: {summary}."
+    return True, f"Published: {summary}."
+
+
+def train(run: ModelRun, progress) -> None:
+    """Backtest on the last 90 days before the run's date, then fit on all of it and score every customer."""
+    progress("loading data", 0.05)
+    until = common.training_moment(run.as_of)
+    dataset = common.load(until)
+    run.data_counts = dataset.counts()
+    if dataset.purchases.empty:
+        raise ValueError(f"No purchases before {run.as_of}: nothing to learn from.")
+    progress("backtesting", 0.2)
+    result = clv_backtest.backtest(dataset.purchases, until - pd.Timedelta(days=HOLDOUT_DAYS), until)
+    progress("fitting", 0.5)
+    rfm = rfm_for_value(dataset.purchases, until)
+    purchases = clv.fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
+    spend = clv.fit_spend_model(rfm["x"], rfm["monetary_value"])
+    scores = clv.customer_value(rfm, purchases, spend)
+    run.model_card = {
+        "holdout_days": HOLDOUT_DAYS,
+        "backtest": result["diagnostics"],
+        "purchase_model": {
+            "params": purchases.fit.params,
+            "degenerate": purchases.fit.degenerate,
+            "reason": purchases.fit.reason,
+        },
+        "spend_model": {"params": spend.fit.params, "diagnostics": spend.diagnostics},
+    }
+    progress("writing results", 0.8)
+    frame = scores.fillna(0.0)
+    rows = zip(
+        [run.pk] * len(frame),
+        frame.index.astype(int).tolist(),
+        frame["p_alive"].astype(float).tolist(),
+        frame["expected_purchases_90d"].astype(float).tolist(),
+        frame["expected_purchases_365d"].astype(float).tolist(),
+        frame["expected_value"].astype(float).tolist(),
+        frame["clv"].astype(float).tolist(),
+        strict=True,
+    )
+    publishing.write_rows(CustomerValue, COLUMNS, rows)
+    publishable, reason = _verdict(result, purchases, spend)
+    common.finish(run, result, publishable, reason)
+
+
+def evaluate(as_of: dt.date, parameters: dict) -> dict:
+    """Fit on everything up to `as_of`, score the rest of the data as the holdout, beside the past-rate baseline."""
+    cutoff = common.training_moment(as_of)
+    dataset = common.load(pd.Timestamp.max.tz_localize("UTC").floor("D"))
+    if dataset.purchases.empty or dataset.purchases["placed_at"].max() < cutoff:
+        raise ValueError(f"No purchases after {as_of} to evaluate against.")
+    holdout_end = dataset.purchases["placed_at"].max().floor("D") + pd.Timedelta(days=1)
+    result = clv_backtest.backtest(dataset.purchases, cutoff, holdout_end)
+    return {"metrics": result["metrics"], "baseline": result["baseline"]}
