@@ -83,6 +83,8 @@ def publish(run: ModelRun, note: str = "") -> None:
         ModelRun.objects.filter(pk=run.pk).update(
             is_active=True, status=ModelRun.Status.SUCCEEDED, activated_at=timezone.now(), publish_note=note
         )
+        # Forget the cached active run now and again after commit: a reader in between may cache the old one.
+        cache.delete(_cache_key(run.family))
         transaction.on_commit(lambda: cache.delete(_cache_key(run.family)))
     run.refresh_from_db()
 
