@@ -1,0 +1,86 @@
+"""Churn risk: the chance a customer makes no purchase in the coming window (90 days or the data's own cadence),
+with the factors raising and lowering it. Published when its holdout ROC-AUC beats the recency-only baseline
+(and chance); otherwise held back with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from insights import data, publishing
+from insights.families import common
+from insights.models import ChurnScore, ModelRun
+from insights.models_ml import churn
+from insights.models_ml.features import snapshot
+
+COLUMNS = ["run_id", "customer_id", "probability", "band", "factors"]
+# Probability bands as reps read them; the probabilities are calibrated, so the bands mean what they say.
+BANDS = ((0.6, "high"), (0.3, "medium"), (0.0, "low"))
+EVALUATION_HORIZON_DAYS = 90
+
+
+def band(probability: float) -> str:
+    """low below 30 %, medium from 30 %, high from 60 %."""
+    return next(name for floor, name in BANDS if probability >= floor)
+
+
+def _groups(dataset: common.Dataset) -> dict[str, pd.Series]:
+    attributes = data.customer_attributes(dataset.purchases["customer"].unique())
+    return {"country": attributes["country"], "channel": attributes["acquisition_channel"]}
+
+
+def train(run: ModelRun, progress) -> None:
+    """Backtest on the last window before the run's date, then fit on all of it and score every customer."""
+    progress("loading data", 0.05)
+    until = common.training_moment(run.as_of)
+    dataset = common.load(until)
+    run.data_counts = dataset.counts()
+    if dataset.purchases.empty:
+        raise ValueError(f"No purchases before {run.as_of}: nothing to learn from.")
+    horizon = int(run.parameters.get("horizon_days") or churn.default_horizon(dataset.purchases, until))
+    progress("backtesting", 0.15)
+    window = until - pd.Timedelta(days=horizon)
+    result = churn.backtest(
+        dataset.purchases, window, horizon, dataset.returns, dataset.interactions, groups=_groups(dataset)
+    )
+    publishable, reason = churn.publishable(result)
+    progress("fitting", 0.45)
+    model = churn.fit(dataset.purchases, until, horizon, dataset.returns, dataset.interactions)
+    progress("scoring and explaining", 0.65)
+    features = snapshot(dataset.purchases, until, dataset.returns, dataset.interactions)
+    probability = model.predict_proba(features)
+    factors = model.explain(features)
+    run.model_card = {
+        "horizon_days": horizon,
+        "chosen": model.chosen,
+        "candidates": result.get("candidates", {}),
+        "groups": result.get("groups", {}),
+        "warnings": result.get("warnings", []),
+        "counts": result.get("counts", {}),
+        "threshold": model.threshold,
+        "bands": {name: floor for floor, name in BANDS},
+    }
+    progress("writing results", 0.85)
+    rows = (
+        (run.pk, int(customer), float(p), band(float(p)), factors.get(int(customer), []))
+        for customer, p in probability.items()
+    )
+    publishing.write_rows(ChurnScore, COLUMNS, rows)
+    verdict = f"Published: {reason}." if publishable else f"Held back: {reason}."
+    common.finish(run, {"metrics": result["metrics"], "baseline": result["baseline"]}, publishable, verdict)
+
+
+def evaluate(as_of: dt.date, parameters: dict) -> dict:
+    """Fit on data before `as_of`, predict who buys nothing in the following 90 days, beside recency alone."""
+    everything = common.load(pd.Timestamp.max.tz_localize("UTC").floor("D"))
+    horizon = int(parameters.get("horizon_days") or EVALUATION_HORIZON_DAYS)
+    result = churn.backtest(
+        everything.purchases,
+        common.training_moment(as_of),
+        horizon,
+        everything.returns,
+        everything.interactions,
+        groups=_groups(everything),
+    )
+    return {"metrics": result["metrics"], "baseline": result["baseline"]}
