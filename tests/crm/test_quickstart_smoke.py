@@ -85,6 +85,8 @@ def test_quickstart_starts_from_nothing_serves_the_sign_in_page_and_stops_on_sig
     quickstart, log = _start_quickstart(fresh, port, tmp_path)
     try:
         assert _get_when_up(f"http://127.0.0.1:{port}/login/", quickstart, log) == 200
+        # quickstart announces itself once its own poll sees the port open, which may be a moment after ours.
+        _wait_for_line(log, "Lodestar CRM is running at", quickstart)
         family = _descendants(quickstart.pid)
         assert len(family) >= 3, family  # web server, worker, beat (and their own children)
         quickstart.send_signal(signal.SIGTERM)
@@ -156,6 +158,15 @@ def _get_when_up(url: str, process: subprocess.Popen, log: Path, timeout: float 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
     pytest.fail(f"{url} did not answer within {timeout} s:\n{log.read_text()}")
+
+
+def _wait_for_line(log: Path, text: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text():
+        assert process.poll() is None, f"quickstart exited with {process.returncode}:\n{log.read_text()}"
+        if time.monotonic() > deadline:
+            pytest.fail(f"{text!r} did not appear within {timeout} s:\n{log.read_text()}")
+        time.sleep(0.2)
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -109,6 +109,11 @@ class Command(BaseCommand):
             call_command("seed_demo", customers=customers, stdout=self.stdout)
         except CommandError as exc:
             self.stderr.write(f"No demo data made: {exc}")
+            return
+        # Fresh demo data gets its first model runs straight away: the worker starting next trains them in the
+        # background, so profiles show segments, value and risk within a minute (Admin > Model runs shows them).
+        self.stdout.write(self.style.MIGRATE_HEADING("Queueing the first model training"))
+        call_command("retrain", stdout=self.stdout)
 
     def _supervise(self, port: int) -> None:
         stop_requests = []
