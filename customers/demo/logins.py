@@ -13,16 +13,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from crm import roles
+from crm.roles import DEMO_PASSWORD, DEMO_USERS
 
-DEMO_PASSWORD = "lodestar-demo"
-# username, role group (None for the superuser), is_staff, is_superuser
-DEMO_USERS = (
-    ("alice", roles.SALES_REP, False, False),
-    ("bob", roles.SALES_REP, False, False),
-    ("charlie", roles.MANAGER, False, False),
-    ("dana", roles.ADMIN, True, False),
-    ("admin", None, True, True),
-)
+__all__ = ["DEMO_PASSWORD", "DEMO_REPS", "DEMO_USERS", "Login", "ensure_demo_logins"]
 DEMO_REPS = ("alice", "bob")
 
 

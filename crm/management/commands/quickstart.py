@@ -212,7 +212,7 @@ class Command(BaseCommand):
     def _demo_logins(self) -> list[str]:
         """Name the demo logins (made by seed_demo) that exist."""
         # quickstart drives the whole product, so it may know the demo data's logins.
-        from customers.demo.logins import DEMO_PASSWORD, DEMO_USERS
+        from crm.roles import DEMO_PASSWORD, DEMO_USERS
 
         usernames = [username for username, *_ in DEMO_USERS]
         present = set(get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True))

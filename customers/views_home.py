@@ -1,4 +1,5 @@
-"""Project-wide pages: the home page."""
+"""The home page: what this user may see, and where to go next. It lives in `customers`, whose records it
+counts, so that `crm` (what every app shares) never imports an app."""
 
 from __future__ import annotations
 
