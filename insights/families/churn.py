@@ -46,7 +46,11 @@ def train(run: ModelRun, progress) -> None:
     )
     publishable, reason = churn.publishable(result)
     progress("fitting", 0.45)
-    model = churn.fit(dataset.purchases, until, horizon, dataset.returns, dataset.interactions)
+    # The backtest already chose among the candidates on an earlier window: the final fit refits that one
+    # only, instead of training all five again.
+    model = churn.fit(
+        dataset.purchases, until, horizon, dataset.returns, dataset.interactions, candidates=[result["chosen"]]
+    )
     progress("scoring and explaining", 0.65)
     features = snapshot(dataset.purchases, until, dataset.returns, dataset.interactions)
     probability = model.predict_proba(features)
