@@ -119,8 +119,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Fitted models live apart from uploads, where no user can write: workers load them only after checking the
+# checksum recorded with their run. Production may point this at object storage shared by every worker.
+MODEL_STORAGE_DIR = Path(env_str("MODEL_STORAGE_DIR", str(VAR_DIR / "models")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "models": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MODEL_STORAGE_DIR}},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -12,3 +12,13 @@ class InsightsConfig(AppConfig):
         from insights.panels import health_context
 
         register_profile_panel("health", "insights/panels/health.html", health_context, order=10)
+
+        from django.db.models.signals import post_save
+
+        from customers.models import Interaction, Order
+        from insights import signals
+
+        # Orders and interactions saved one at a time (pages, API, admin) re-score their customer; bulk imports
+        # write with SQL and are picked up by the next retrain.
+        post_save.connect(signals.order_saved, sender=Order, dispatch_uid="insights-rescore-order")
+        post_save.connect(signals.interaction_saved, sender=Interaction, dispatch_uid="insights-rescore-interaction")

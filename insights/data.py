@@ -33,10 +33,16 @@ def profiled_customers():
     return Customer.objects.filter(profiling_consent=True)
 
 
-def purchases(until: dt.datetime | None = None) -> pd.DataFrame:
-    """One row per purchase: customer, placed_at (UTC) and amount (goods only), before `until` if given."""
+def _customers(customers):
+    chosen = profiled_customers()
+    return chosen if customers is None else chosen.filter(pk__in=customers)
+
+
+def purchases(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
+    """One row per purchase: customer, placed_at (UTC) and amount (goods only), before `until` if given, of
+    the given customer ids (default: every profiled customer)."""
     orders = Order.objects.filter(
-        status=Order.Status.COMPLETED, is_outlier=False, customer__in=profiled_customers()
+        status=Order.Status.COMPLETED, is_outlier=False, customer__in=_customers(customers)
     ).order_by()
     if until is not None:
         orders = orders.filter(placed_at__lt=until)
@@ -49,17 +55,17 @@ def purchases(until: dt.datetime | None = None) -> pd.DataFrame:
     return frame[frame["amount"] > 0].reset_index(drop=True)
 
 
-def returns(until: dt.datetime | None = None) -> pd.DataFrame:
+def returns(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
     """Cancelled and returned orders of profiled customers: customer, placed_at."""
-    orders = Order.objects.exclude(status=Order.Status.COMPLETED).filter(customer__in=profiled_customers())
+    orders = Order.objects.exclude(status=Order.Status.COMPLETED).filter(customer__in=_customers(customers))
     if until is not None:
         orders = orders.filter(placed_at__lt=until)
     return _frame(orders.order_by(), ["customer_id", "placed_at"]).rename(columns={"customer_id": "customer"})
 
 
-def interactions(until: dt.datetime | None = None) -> pd.DataFrame:
+def interactions(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
     """Interactions with profiled customers: customer, occurred_at, kind."""
-    rows = Interaction.objects.filter(customer__in=profiled_customers())
+    rows = Interaction.objects.filter(customer__in=_customers(customers))
     if until is not None:
         rows = rows.filter(occurred_at__lt=until)
     return _frame(rows.order_by(), ["customer_id", "occurred_at", "kind"]).rename(columns={"customer_id": "customer"})

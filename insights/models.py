@@ -15,6 +15,13 @@ from django.db.models import Q
 from customers.models import Customer
 
 
+def model_storage():
+    """The storage fitted models are kept in (settings.STORAGES["models"])."""
+    from django.core.files.storage import storages
+
+    return storages["models"]
+
+
 class ModelRun(models.Model):
     """One training run of one model family: what triggered it, how it went, how good it is."""
 
@@ -59,7 +66,9 @@ class ModelRun(models.Model):
     model_card = models.JSONField(default=dict, blank=True, help_text="Diagnostics, groups, warnings, profiles.")
     publish_note = models.TextField(blank=True, help_text="Why the run was or was not published.")
     error = models.TextField(blank=True)
-    artifact = models.FileField(upload_to="models/", blank=True, help_text="The fitted model, in Django storage.")
+    artifact = models.FileField(
+        storage=model_storage, blank=True, max_length=200, help_text="The fitted model (storage 'models')."
+    )
     artifact_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -24,3 +24,11 @@ def retrain_all(trigger: str = "schedule") -> str:
         except runs.AlreadyRunning as exc:
             skipped.append(exc.run.pk)
     return f"queued runs {started}; already in flight: {skipped}"
+
+
+@shared_task(ignore_result=True)
+def rescore_customer(customer_id: int) -> str:
+    """Score one customer again with the active models (queued after their order or interaction commits)."""
+    from insights import rescoring
+
+    return f"customer {customer_id}: {rescoring.rescore_customer(customer_id)}"

@@ -13,6 +13,21 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _models_in_a_temporary_folder(tmp_path):
+    """Fitted models saved by tests go to a folder of the test's own, not the project's var/models (the field's
+    storage is resolved once, when the model class loads, so it is swapped here rather than through settings)."""
+    from django.core.files.storage import FileSystemStorage
+
+    from insights.models import ModelRun
+
+    field = ModelRun._meta.get_field("artifact")
+    original = field.storage
+    field.storage = FileSystemStorage(location=tmp_path / "models")
+    yield
+    field.storage = original
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (it is Redis under make test, shared by every test)."""
     cache.clear()

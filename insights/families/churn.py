@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from insights import data, publishing
+from insights import artifacts, data, publishing
 from insights.families import common
 from insights.models import ChurnScore, ModelRun
 from insights.models_ml import churn
@@ -51,6 +51,7 @@ def train(run: ModelRun, progress) -> None:
     model = churn.fit(
         dataset.purchases, until, horizon, dataset.returns, dataset.interactions, candidates=[result["chosen"]]
     )
+    artifacts.save(run, model)
     progress("scoring and explaining", 0.65)
     features = snapshot(dataset.purchases, until, dataset.returns, dataset.interactions)
     probability = model.predict_proba(features)
@@ -88,3 +89,15 @@ def evaluate(as_of: dt.date, parameters: dict) -> dict:
         groups=_groups(everything),
     )
     return {"metrics": result["metrics"], "baseline": result["baseline"]}
+
+
+def rescore(run_id: int, customer_id: int, dataset: common.Dataset) -> dict | None:
+    """One customer's churn risk and its factors with the active run's model, as of now (after a new order or
+    interaction)."""
+    model = artifacts.load(run_id)
+    features = snapshot(dataset.purchases, dataset.until, dataset.returns, dataset.interactions)
+    if customer_id not in features.index:
+        return None
+    row = features.loc[[customer_id]]
+    probability = float(model.predict_proba(row).iloc[0])
+    return {"probability": probability, "band": band(probability), "factors": model.explain(row).get(customer_id, [])}

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from insights import publishing
+from insights import artifacts, publishing
 from insights.families import common
 from insights.models import CustomerValue, ModelRun
 from insights.models_ml import clv, clv_backtest
@@ -68,6 +68,7 @@ def train(run: ModelRun, progress) -> None:
         "spend_model": {"params": spend.fit.params, "diagnostics": spend.diagnostics},
     }
     progress("writing results", 0.8)
+    artifacts.save(run, {"purchases": purchases, "spend": spend})
     frame = scores.fillna(0.0)
     rows = zip(
         [run.pk] * len(frame),
@@ -93,3 +94,19 @@ def evaluate(as_of: dt.date, parameters: dict) -> dict:
     holdout_end = dataset.purchases["placed_at"].max().floor("D") + pd.Timedelta(days=1)
     result = clv_backtest.backtest(dataset.purchases, cutoff, holdout_end)
     return {"metrics": result["metrics"], "baseline": result["baseline"]}
+
+
+def rescore(run_id: int, customer_id: int, dataset: common.Dataset) -> dict | None:
+    """One customer's value with the active run's models, as of now (used after a new order)."""
+    models = artifacts.load(run_id)
+    rfm = rfm_for_value(dataset.purchases, dataset.until)
+    if customer_id not in rfm.index:
+        return None
+    scores = clv.customer_value(rfm.loc[[customer_id]], models["purchases"], models["spend"]).iloc[0]
+    return {
+        "p_alive": float(scores["p_alive"]),
+        "expected_purchases_90d": float(scores["expected_purchases_90d"]),
+        "expected_purchases_365d": float(scores["expected_purchases_365d"]),
+        "expected_order_value": float(scores["expected_value"]),
+        "clv_12m": float(scores["clv"]),
+    }

@@ -1,0 +1,78 @@
+"""Between retrains: a new order re-scores its customer with the active runs' saved models, which are loaded
+only when they match their recorded checksum."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from customers.models import Customer, Product
+from insights import artifacts, publishing, rescoring, runs
+from insights.models import ChurnScore, CustomerValue
+from tests.factories import OrderFactory, OrderItemFactory
+
+END = dt.date(2025, 6, 30)
+
+
+@pytest.fixture
+def trained(db):
+    """Demo data with value and churn runs trained and published (whatever their verdict)."""
+    call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
+    published = {}
+    for family in ("value", "churn"):
+        run = runs.execute_run(runs.request_run(family, as_of=END, queue=False).pk)
+        assert run.status in ("succeeded", "held"), run.error
+        if not run.is_active:
+            publishing.publish(run)
+        published[family] = run
+    return published
+
+
+def _lapsed_customer(run) -> Customer:
+    score = ChurnScore.objects.filter(run=run).order_by("-probability").first()
+    return score.customer
+
+
+def test_a_new_order_lowers_a_lapsed_customers_risk_and_raises_their_value(trained):
+    customer = _lapsed_customer(trained["churn"])
+    risk_before = ChurnScore.objects.get(run=trained["churn"], customer=customer).probability
+    value_before = CustomerValue.objects.get(run=trained["value"], customer=customer).expected_purchases_90d
+    order = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(hours=1))
+    OrderItemFactory(order=order, product=Product.objects.filter(kind="product").first(), unit_price=Decimal("40"))
+    assert rescoring.rescore_customer(customer.pk) == {"value": "rescored", "churn": "rescored"}
+    risk_after = ChurnScore.objects.get(run=trained["churn"], customer=customer)
+    assert risk_after.probability < risk_before
+    assert risk_after.band in ("low", "medium", "high")
+    assert CustomerValue.objects.get(run=trained["value"], customer=customer).expected_purchases_90d > value_before
+
+
+def test_saving_an_order_queues_the_rescore_after_commit(trained, django_capture_on_commit_callbacks):
+    customer = _lapsed_customer(trained["churn"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        OrderFactory(customer=customer)
+    assert len(callbacks) == 1
+
+
+def test_a_customer_who_withdraws_consent_loses_their_scores(trained):
+    customer = _lapsed_customer(trained["churn"])
+    Customer.objects.filter(pk=customer.pk).update(profiling_consent=False)
+    assert rescoring.rescore_customer(customer.pk) == {"value": "removed", "churn": "removed"}
+    assert not ChurnScore.objects.filter(customer=customer).filter(run=trained["churn"]).exists()
+
+
+def test_a_model_file_that_does_not_match_its_checksum_is_not_loaded(trained):
+    run = trained["churn"]
+    artifacts.load.cache_clear()
+    with run.artifact.open("ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(artifacts.ArtifactError, match="does not match its checksum"):
+        artifacts.load(run.pk)
+
+
+def test_models_are_saved_with_their_run(trained):
+    for run in trained.values():
+        run.refresh_from_db()
+        assert run.artifact.name.endswith(f"run-{run.pk}.pickle")
+        assert len(run.artifact_sha256) == 64
