@@ -153,3 +153,28 @@ class ChurnScore(models.Model):
 
     def __str__(self) -> str:
         return f"churn {self.probability:.0%} (run {self.run_id})"
+
+
+class WorklistAction(models.Model):
+    """A rep's action on a worklist entry: done (contacted today) or snoozed until a date. Either hides the
+    customer from that rep's worklist until then, and is logged as an interaction on the customer."""
+
+    class Action(models.TextChoices):
+        DONE = "done", "Done"
+        SNOOZED = "snoozed", "Snoozed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    hidden_until = models.DateField(help_text="The customer comes back to the worklist on this day.")
+    interaction = models.ForeignKey(
+        "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "hidden_until"], name="worklistaction_user_until")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.customer_id} until {self.hidden_until}"

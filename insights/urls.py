@@ -8,5 +8,6 @@ app_name = "insights"
 
 urlpatterns = [
     path("worklist/", views.worklist, name="worklist"),
+    path("worklist/<int:pk>/", views.worklist_action, name="worklist_action"),
     path("dashboards/", views.dashboards, name="dashboards"),
 ]
