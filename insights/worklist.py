@@ -47,13 +47,17 @@ def at_risk(user, today: dt.date) -> list[ChurnScore] | None:
     if not runs["churn"]:
         return None
     value = CustomerValue.objects.filter(run_id=runs["value"], customer=OuterRef("customer_id")).values("clv_12m")[:1]
-    return list(
+    scores = list(
         ChurnScore.objects.filter(run_id=runs["churn"], customer__in=book(user, today), band__in=["high", "medium"])
         .annotate(value=Coalesce(Subquery(value, output_field=FloatField()), Value(0.0)))
         .annotate(at_risk=F("probability") * F("value"))
         .select_related("customer")
         .order_by("-at_risk", "-probability")[:SIZE]
     )
+    for score in scores:
+        # The two strongest reasons the risk is up, in the model's own words.
+        score.reasons = [factor["text"] for factor in score.factors if factor.get("effect", 0) > 0][:2]
+    return scores
 
 
 def overdue(user, today: dt.date) -> list[Overdue]:

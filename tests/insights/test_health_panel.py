@@ -53,7 +53,7 @@ def test_the_card_shows_risk_factors_value_and_segment_from_the_active_runs(char
         rfm_segment="Champions",
     )  # fmt: skip
     page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert "High" in page and "72% chance" in page
+    assert "High" in page and "72% chance" in page  # 0.72 shown as a percentage
     assert "No order for 140 days, 3x their usual gap" in page
     assert "12 orders so far" in page
     assert "360" in page and "4.5 orders expected" in page
