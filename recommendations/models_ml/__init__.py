@@ -1,0 +1,1 @@
+"""Machine-learning code of the recommendations app: pure functions over arrays, no database."""
