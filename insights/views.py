@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from customers.models import Customer
 from insights import worklist as service
+from insights.dashboards import context as dashboards_context
 from insights.models import WorklistAction
 
 
@@ -66,5 +67,6 @@ def worklist_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dashboards(request: HttpRequest) -> HttpResponse:
-    """Segments, value, retention and model quality (an empty state until a model has run)."""
-    return render(request, "insights/dashboards.html", {})
+    """Segments with their value and risk, value at risk by owner, migration between segment runs, and model
+    quality across runs beside the baselines (an empty state until a model has run)."""
+    return render(request, "insights/dashboards.html", dashboards_context(request.user))
