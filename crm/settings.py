@@ -156,6 +156,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 55 * 60, minimum=10)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60, minimum=CELERY_TASK_SOFT_TIME_LIMIT + 1)
 CELERY_TASK_ALWAYS_EAGER = False
+# Customers per scoring task: a run with more is scored by a Celery group spread over the workers.
+SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 25_000, minimum=100)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE

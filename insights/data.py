@@ -34,8 +34,13 @@ def profiled_customers():
 
 
 def _customers(customers):
+    """Profiled customers, optionally narrowed to a list of ids or an inclusive (first, last) id range."""
     chosen = profiled_customers()
-    return chosen if customers is None else chosen.filter(pk__in=customers)
+    if customers is None:
+        return chosen
+    if isinstance(customers, tuple):
+        return chosen.filter(pk__gte=customers[0], pk__lte=customers[1])
+    return chosen.filter(pk__in=customers)
 
 
 def purchases(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:

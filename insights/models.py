@@ -59,6 +59,8 @@ class ModelRun(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     data_counts = models.JSONField(default=dict, blank=True)
     stage = models.CharField(max_length=60, blank=True)
+    chunks_total = models.PositiveIntegerField(default=0, help_text="Scoring chunks spread over the workers.")
+    chunks_done = models.PositiveIntegerField(default=0)
     progress = models.FloatField(default=0.0, help_text="0 to 1.")
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
     metrics = models.JSONField(default=dict, blank=True)

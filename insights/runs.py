@@ -117,7 +117,10 @@ def execute_run(run_id: int) -> ModelRun:
         return run
     progress = Progress(run)
     try:
-        _trainer(run.family)(run, progress)
+        finished = _trainer(run.family)(run, progress)
+        if finished is False:  # scoring chunks are on their way to the workers; the last one concludes
+            run.refresh_from_db()
+            return run
         progress.finish()
     except Exception as exc:
         log.exception("%s failed", run)

@@ -32,3 +32,11 @@ def rescore_customer(customer_id: int) -> str:
     from insights import rescoring
 
     return f"customer {customer_id}: {rescoring.rescore_customer(customer_id)}"
+
+
+@shared_task(ignore_result=True)
+def score_chunk(run_id: int, first: int, last: int) -> str:
+    """Score one chunk of a run's customers (ids first..last); the last chunk publishes the run."""
+    from insights import scoring
+
+    return scoring.run_chunk(run_id, first, last)

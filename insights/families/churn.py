@@ -8,16 +8,16 @@ import datetime as dt
 
 import pandas as pd
 
-from insights import artifacts, data, publishing
+from insights import artifacts, data, scoring
 from insights.families import common
 from insights.models import ChurnScore, ModelRun
 from insights.models_ml import churn
 from insights.models_ml.features import snapshot
 
-COLUMNS = ["run_id", "customer_id", "probability", "band", "factors"]
 # Probability bands as reps read them; the probabilities are calibrated, so the bands mean what they say.
 BANDS = ((0.6, "high"), (0.3, "medium"), (0.0, "low"))
 EVALUATION_HORIZON_DAYS = 90
+RESULT_MODEL = ChurnScore
 
 
 def band(probability: float) -> str:
@@ -30,7 +30,7 @@ def _groups(dataset: common.Dataset) -> dict[str, pd.Series]:
     return {"country": attributes["country"], "channel": attributes["acquisition_channel"]}
 
 
-def train(run: ModelRun, progress) -> None:
+def train(run: ModelRun, progress) -> bool:
     """Backtest on the last window before the run's date, then fit on all of it and score every customer."""
     progress("loading data", 0.05)
     until = common.training_moment(run.as_of)
@@ -52,10 +52,6 @@ def train(run: ModelRun, progress) -> None:
         dataset.purchases, until, horizon, dataset.returns, dataset.interactions, candidates=[result["chosen"]]
     )
     artifacts.save(run, model)
-    progress("scoring and explaining", 0.65)
-    features = snapshot(dataset.purchases, until, dataset.returns, dataset.interactions)
-    probability = model.predict_proba(features)
-    factors = model.explain(features)
     run.model_card = {
         "horizon_days": horizon,
         "chosen": model.chosen,
@@ -66,14 +62,24 @@ def train(run: ModelRun, progress) -> None:
         "threshold": model.threshold,
         "bands": {name: floor for floor, name in BANDS},
     }
-    progress("writing results", 0.85)
-    rows = (
-        (run.pk, int(customer), float(p), band(float(p)), factors.get(int(customer), []))
-        for customer, p in probability.items()
-    )
-    publishing.write_rows(ChurnScore, COLUMNS, rows)
+    common.record(run, {"metrics": result["metrics"], "baseline": result["baseline"]})
     verdict = f"Published: {reason}." if publishable else f"Held back: {reason}."
-    common.finish(run, {"metrics": result["metrics"], "baseline": result["baseline"]}, publishable, verdict)
+    return scoring.score_all(run, progress, dataset.purchases["customer"].unique(), (publishable, verdict))
+
+
+def score_frame(model, dataset: common.Dataset) -> pd.DataFrame:
+    """The ChurnScore columns (probability, band, factors) for every customer of `dataset`."""
+    features = snapshot(dataset.purchases, dataset.until, dataset.returns, dataset.interactions)
+    probability = model.predict_proba(features).astype(float)
+    factors = model.explain(features)
+    return pd.DataFrame(
+        {
+            "probability": probability,
+            "band": [band(p) for p in probability],
+            "factors": [factors.get(int(customer), []) for customer in features.index],
+        },
+        index=features.index,
+    )
 
 
 def evaluate(as_of: dt.date, parameters: dict) -> dict:
@@ -92,12 +98,7 @@ def evaluate(as_of: dt.date, parameters: dict) -> dict:
 
 
 def rescore(run_id: int, customer_id: int, dataset: common.Dataset) -> dict | None:
-    """One customer's churn risk and its factors with the active run's model, as of now (after a new order or
+    """One customer's churn risk and factors with the active run's model, as of now (after a new order or
     interaction)."""
-    model = artifacts.load(run_id)
-    features = snapshot(dataset.purchases, dataset.until, dataset.returns, dataset.interactions)
-    if customer_id not in features.index:
-        return None
-    row = features.loc[[customer_id]]
-    probability = float(model.predict_proba(row).iloc[0])
-    return {"probability": probability, "band": band(probability), "factors": model.explain(row).get(customer_id, [])}
+    frame = score_frame(artifacts.load(run_id), dataset)
+    return frame.loc[customer_id].to_dict() if customer_id in frame.index else None

@@ -45,15 +45,25 @@ def training_moment(day: dt.date) -> pd.Timestamp:
     return data.as_of_datetime(day)
 
 
-def finish(run: ModelRun, result: dict, publishable: bool, reason: str) -> None:
-    """Record a run's evaluation, then publish it or hold it back with the reason."""
+def record(run: ModelRun, result: dict) -> None:
+    """Store a run's evaluation (metrics beside the baseline's), its model card and data counts."""
     run.metrics = result.get("metrics", {})
     run.baseline = result.get("baseline", {})
     ModelRun.objects.filter(pk=run.pk).update(
         metrics=run.metrics, baseline=run.baseline, model_card=run.model_card, data_counts=run.data_counts
     )
+
+
+def conclude(run: ModelRun, publishable: bool, reason: str) -> None:
+    """Publish the run, or hold it back with the reason."""
     if publishable:
         publishing.publish(run, note=reason)
     else:
         ModelRun.objects.filter(pk=run.pk).update(status=ModelRun.Status.HELD, publish_note=reason)
         run.status, run.publish_note = ModelRun.Status.HELD, reason
+
+
+def finish(run: ModelRun, result: dict, publishable: bool, reason: str) -> None:
+    """Record a run's evaluation, then publish it or hold it back with the reason."""
+    record(run, result)
+    conclude(run, publishable, reason)

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from insights import artifacts, publishing
+from insights import artifacts, scoring
 from insights.families import common
 from insights.models import CustomerValue, ModelRun
 from insights.models_ml import clv, clv_backtest
@@ -24,6 +24,7 @@ COLUMNS = [
     "clv_12m",
 ]
 HOLDOUT_DAYS = 90
+RESULT_MODEL = CustomerValue
 
 
 def _verdict(result: dict, purchases: clv.BgNbd, spend: clv.GammaGamma) -> tuple[bool, str]:
@@ -42,7 +43,7 @@ def _verdict(result: dict, purchases: clv.BgNbd, spend: clv.GammaGamma) -> tuple
     return True, f"Published: {summary}."
 
 
-def train(run: ModelRun, progress) -> None:
+def train(run: ModelRun, progress) -> bool:
     """Backtest on the last 90 days before the run's date, then fit on all of it and score every customer."""
     progress("loading data", 0.05)
     until = common.training_moment(run.as_of)
@@ -56,7 +57,6 @@ def train(run: ModelRun, progress) -> None:
     rfm = rfm_for_value(dataset.purchases, until)
     purchases = clv.fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
     spend = clv.fit_spend_model(rfm["x"], rfm["monetary_value"])
-    scores = clv.customer_value(rfm, purchases, spend)
     run.model_card = {
         "holdout_days": HOLDOUT_DAYS,
         "backtest": result["diagnostics"],
@@ -67,22 +67,17 @@ def train(run: ModelRun, progress) -> None:
         },
         "spend_model": {"params": spend.fit.params, "diagnostics": spend.diagnostics},
     }
-    progress("writing results", 0.8)
     artifacts.save(run, {"purchases": purchases, "spend": spend})
-    frame = scores.fillna(0.0)
-    rows = zip(
-        [run.pk] * len(frame),
-        frame.index.astype(int).tolist(),
-        frame["p_alive"].astype(float).tolist(),
-        frame["expected_purchases_90d"].astype(float).tolist(),
-        frame["expected_purchases_365d"].astype(float).tolist(),
-        frame["expected_value"].astype(float).tolist(),
-        frame["clv"].astype(float).tolist(),
-        strict=True,
-    )
-    publishing.write_rows(CustomerValue, COLUMNS, rows)
-    publishable, reason = _verdict(result, purchases, spend)
-    common.finish(run, result, publishable, reason)
+    common.record(run, result)
+    verdict = _verdict(result, purchases, spend)
+    return scoring.score_all(run, progress, rfm.index, verdict)
+
+
+def score_frame(models: dict, dataset: common.Dataset) -> pd.DataFrame:
+    """The CustomerValue columns for every customer of `dataset`, with the run's fitted models."""
+    rfm = rfm_for_value(dataset.purchases, dataset.until)
+    scores = clv.customer_value(rfm, models["purchases"], models["spend"]).fillna(0.0).astype(float)
+    return scores.rename(columns={"expected_value": "expected_order_value", "clv": "clv_12m"})[COLUMNS[2:]]
 
 
 def evaluate(as_of: dt.date, parameters: dict) -> dict:
@@ -98,15 +93,5 @@ def evaluate(as_of: dt.date, parameters: dict) -> dict:
 
 def rescore(run_id: int, customer_id: int, dataset: common.Dataset) -> dict | None:
     """One customer's value with the active run's models, as of now (used after a new order)."""
-    models = artifacts.load(run_id)
-    rfm = rfm_for_value(dataset.purchases, dataset.until)
-    if customer_id not in rfm.index:
-        return None
-    scores = clv.customer_value(rfm.loc[[customer_id]], models["purchases"], models["spend"]).iloc[0]
-    return {
-        "p_alive": float(scores["p_alive"]),
-        "expected_purchases_90d": float(scores["expected_purchases_90d"]),
-        "expected_purchases_365d": float(scores["expected_purchases_365d"]),
-        "expected_order_value": float(scores["expected_value"]),
-        "clv_12m": float(scores["clv"]),
-    }
+    frame = score_frame(artifacts.load(run_id), dataset)
+    return frame.loc[customer_id].to_dict() if customer_id in frame.index else None

@@ -121,3 +121,50 @@ def test_churn_scores_are_not_made_for_customers_who_opted_out(demo):
     assert run.status in ("succeeded", "held"), run.error
     assert ChurnScore.objects.filter(run=run).exists()
     assert not ChurnScore.objects.filter(run=run, customer_id__in=opted_out).exists()
+
+
+def test_a_large_run_is_scored_in_chunks_and_the_last_chunk_publishes_it(
+    demo, settings, django_capture_on_commit_callbacks
+):
+    from insights import scoring
+
+    settings.SCORING_CHUNK_SIZE = 100
+    run = runs.request_run("churn", as_of=END, queue=False)
+    with django_capture_on_commit_callbacks() as callbacks:
+        run = runs.execute_run(run.pk)
+    assert run.status == "running" and run.chunks_total >= 3 and len(callbacks) == 1  # one group, sent on commit
+    from insights import data
+
+    ranges = scoring.plan(data.purchases(common_until())["customer"].unique(), 100)
+    assert len(ranges) == run.chunks_total
+    for first, last in ranges:  # as the workers would, in any order
+        scoring.run_chunk(run.pk, first, last)
+    run.refresh_from_db()
+    assert run.status in ("succeeded", "held") and run.chunks_done == run.chunks_total
+    assert ChurnScore.objects.filter(run=run).count() == run.data_counts["customers"]
+    assert run.progress == 1.0
+
+
+def test_a_failed_chunk_fails_the_run_and_leaves_the_previous_one_active(demo, settings):
+    from insights import scoring
+
+    first_run = _train("churn")
+    publishing.publish(first_run)
+    settings.SCORING_CHUNK_SIZE = 100
+    run = runs.execute_run(runs.request_run("churn", as_of=END, queue=False).pk)
+    ModelRun.objects.filter(pk=run.pk).update(artifact_sha256="0" * 64)  # the model no longer loads
+    from insights import artifacts
+
+    artifacts.load.cache_clear()
+    with pytest.raises(artifacts.ArtifactError):
+        scoring.run_chunk(run.pk, 0, 10**9)
+    run.refresh_from_db()
+    assert run.status == "failed" and "Scoring customers" in run.error
+    assert not ChurnScore.objects.filter(run=run).exists()
+    assert publishing.active_run_id("churn") == first_run.pk
+
+
+def common_until():
+    from insights.families import common
+
+    return common.training_moment(END)

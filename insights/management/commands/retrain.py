@@ -30,7 +30,11 @@ class Command(BaseCommand):
         for family in families:
             try:
                 run = runs.request_run(
-                    family, trigger=ModelRun.Trigger.CLI, as_of=options["as_of"], queue=not options["in_process"]
+                    family,
+                    trigger=ModelRun.Trigger.CLI,
+                    as_of=options["as_of"],
+                    parameters={"in_process": True} if options["in_process"] else {},
+                    queue=not options["in_process"],
                 )
             except runs.AlreadyRunning as exc:
                 self.stderr.write(str(exc))
