@@ -168,3 +168,11 @@ def common_until():
     from insights.families import common
 
     return common.training_moment(END)
+
+
+def test_segments_can_be_trained_with_ward_or_dbscan_from_the_command_line(demo):
+    for method in ("ward", "dbscan"):
+        call_command("retrain", family="segments", as_of=END, in_process=True, parameter=[f"method={method}"])
+        run = ModelRun.objects.filter(family="segments").latest("pk")
+        assert run.parameters["method"] == method and run.model_card["method"] == method
+        assert run.status in ("succeeded", "held"), run.error

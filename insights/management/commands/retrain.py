@@ -23,9 +23,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--in-process", action="store_true", help="Train here instead of on a worker (no worker needed)."
         )
+        parser.add_argument(
+            "--parameter",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="A run parameter, e.g. method=ward or method=dbscan for segments, horizon_days=60 for churn.",
+        )
 
     def handle(self, *args, **options) -> None:
         families = list(FAMILY_MODULES) if options["family"] == "all" else [options["family"]]
+        parameters = {}
+        for pair in options["parameter"]:
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise CommandError(f"--parameter {pair!r}: write it as KEY=VALUE.")
+            parameters[key] = int(value) if value.isdigit() else value
+        if options["in_process"]:
+            parameters["in_process"] = True
         queued = []
         for family in families:
             try:
@@ -33,7 +48,7 @@ class Command(BaseCommand):
                     family,
                     trigger=ModelRun.Trigger.CLI,
                     as_of=options["as_of"],
-                    parameters={"in_process": True} if options["in_process"] else {},
+                    parameters=parameters,
                     queue=not options["in_process"],
                 )
             except runs.AlreadyRunning as exc:
