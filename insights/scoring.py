@@ -29,12 +29,16 @@ def plan(customer_ids, size: int) -> list[tuple[int, int]]:
     return [(int(chunk[0]), int(chunk[-1])) for chunk in np.array_split(ids, max(1, -(-len(ids) // size)))]
 
 
-def score_range(run: ModelRun, first: int, last: int) -> int:
-    """Score the customers with ids in [first, last] as of the run's date and write their rows."""
+def score_range(run: ModelRun, first: int, last: int, dataset: common.Dataset | None = None) -> int:
+    """Score the customers with ids in [first, last] as of the run's date and write their rows (from `dataset`
+    when the caller already holds everyone's data, otherwise loading just these customers')."""
     family = module(run.family)
-    until = common.training_moment(run.as_of)
-    ids = (first, last)
-    dataset = common.Dataset(until, data.purchases(until, ids), data.returns(until, ids), data.interactions(until, ids))
+    if dataset is None:
+        until = common.training_moment(run.as_of)
+        ids = (first, last)
+        dataset = common.Dataset(
+            until, data.purchases(until, ids), data.returns(until, ids), data.interactions(until, ids)
+        )
     frame = family.score_frame(artifacts.load(run.pk), dataset)
     rows = (
         (run.pk, int(customer), *values)
@@ -43,16 +47,17 @@ def score_range(run: ModelRun, first: int, last: int) -> int:
     return publishing.write_rows(family.RESULT_MODEL, ["run_id", "customer_id", *frame.columns], rows)
 
 
-def score_all(run: ModelRun, progress, customer_ids, verdict: tuple[bool, str]) -> bool:
-    """Score every customer: here when it fits in one chunk or the run is in process, otherwise as a Celery
-    group. Returns True when the run is finished, False when chunks are still to come."""
+def score_all(run: ModelRun, progress, customer_ids, verdict: tuple[bool, str], dataset: common.Dataset) -> bool:
+    """Score every customer: here, from the data already loaded, when they fit in one chunk or the run is in
+    process; otherwise as a Celery group. Returns True when the run is finished, False when chunks are to come."""
     ranges = plan(customer_ids, settings.SCORING_CHUNK_SIZE)
     run.model_card["verdict"] = {"publishable": verdict[0], "reason": verdict[1]}
-    ModelRun.objects.filter(pk=run.pk).update(model_card=run.model_card, chunks_total=len(ranges), chunks_done=0)
-    if len(ranges) == 1 or run.parameters.get("in_process"):
-        for number, (first, last) in enumerate(ranges):
-            progress(f"scoring {number + 1} of {len(ranges)}", 0.7 + 0.25 * number / len(ranges))
-            score_range(run, first, last)
+    local = len(ranges) == 1 or bool(run.parameters.get("in_process"))
+    ModelRun.objects.filter(pk=run.pk).update(model_card=run.model_card, chunks_total=1 if local else len(ranges))
+    if local:
+        progress("scoring", 0.7)
+        score_range(run, ranges[0][0], ranges[-1][1], dataset)
+        ModelRun.objects.filter(pk=run.pk).update(chunks_done=1)
         conclude(run)
         return True
     from celery import group

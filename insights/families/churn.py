@@ -64,7 +64,8 @@ def train(run: ModelRun, progress) -> bool:
     }
     common.record(run, {"metrics": result["metrics"], "baseline": result["baseline"]})
     verdict = f"Published: {reason}." if publishable else f"Held back: {reason}."
-    return scoring.score_all(run, progress, dataset.purchases["customer"].unique(), (publishable, verdict))
+    customers = dataset.purchases["customer"].unique()
+    return scoring.score_all(run, progress, customers, (publishable, verdict), dataset)
 
 
 def score_frame(model, dataset: common.Dataset) -> pd.DataFrame:

@@ -70,7 +70,7 @@ def train(run: ModelRun, progress) -> bool:
     artifacts.save(run, {"purchases": purchases, "spend": spend})
     common.record(run, result)
     verdict = _verdict(result, purchases, spend)
-    return scoring.score_all(run, progress, rfm.index, verdict)
+    return scoring.score_all(run, progress, rfm.index, verdict, dataset)
 
 
 def score_frame(models: dict, dataset: common.Dataset) -> pd.DataFrame:
