@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from customers.filters import SORT_CHOICES, CustomerFilterSet, country_choices
 from customers.models import Customer, Interaction, Order, sees_all_customers
 from customers.panels import render_profile_panels
+from customers.views_interactions import InteractionForm
 
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 20
@@ -127,5 +128,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline_limit": TIMELINE_LIMIT,
         "panels": render_profile_panels(request, customer),
         "currency": settings.DEFAULT_CURRENCY,
+        "interaction_form": InteractionForm(),
     }
     return render(request, "customers/customer_detail.html", context)

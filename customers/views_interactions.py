@@ -1,0 +1,55 @@
+"""Logging a call, email, meeting, note, feedback or ticket in place, from the customer's profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from customers.models import Customer, Interaction
+
+
+class InteractionForm(forms.ModelForm):
+    """What a rep writes down after talking to a customer; when defaults to now."""
+
+    occurred_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "direction", "subject", "body", "occurred_at"]
+
+    def clean_occurred_at(self):
+        when = self.cleaned_data.get("occurred_at") or timezone.now()
+        if when > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError("An interaction cannot be in the future.")
+        return when
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("subject") or "").strip() and not (cleaned.get("body") or "").strip():
+            raise forms.ValidationError("Write a subject or a few words about it.")
+        return cleaned
+
+
+@login_required
+@permission_required("customers.add_interaction", raise_exception=True)
+@require_POST
+def log_interaction(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log an interaction on a customer the user may see (otherwise 404), then back to the profile."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        interaction = form.save(commit=False)
+        interaction.customer, interaction.user = customer, request.user
+        interaction.save()
+        messages.success(request, f"{interaction.get_kind_display()} logged on {customer.name}'s timeline.")
+    else:
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Nothing was logged: {problems}")
+    return redirect("customers:detail", pk=customer.pk)
