@@ -127,7 +127,9 @@ def fit_als(
 class Als:
     """Latent factors: customers who buy like this customer buy these items ("customers with similar baskets").
 
-    Fitted on BM25-weighted purchase days by default (`weighting="linear"` for 1 + alpha * days). Scores are
+    Fitted on BM25-weighted purchase days by default (`weighting="linear"` for 1 + alpha * days), 64 factors,
+    6 iterations of 3 conjugate-gradient steps per side (on Online Retail's validation month 5, 8 and 15 iterations
+    gave the same precision@10 within 0.001; 32 factors lost 0.02, 128 gained 0.01 at twice the cost). Scores are
     x_u . y_i clipped at zero: a negative dot product is no evidence for the item, and the blend needs
     non-negative scores to normalise.
 
@@ -143,7 +145,7 @@ class Als:
         self,
         factors: int = 64,
         reg: float = 0.1,
-        iterations: int = 8,
+        iterations: int = 6,
         cg_steps: int = 3,
         weighting: str = "bm25",
         max_fit_customers: int = 10_000,

@@ -62,9 +62,13 @@ class Dataset:
         return len(self.items)
 
     def decayed_days(self, half_life: float) -> np.ndarray:
-        """Per stored entry of `days`: purchase days counted with weight 0.5 ** (age / half_life)."""
-        weights = np.exp2(-self.event_age / half_life)
-        return np.bincount(self.event_pair, weights=weights, minlength=self.days.nnz).astype(np.float32)
+        """Per stored entry of `days`: purchase days counted with weight 0.5 ** (age / half_life). Cached (three
+        components ask for the same half-life); treat the result as read-only."""
+        cache = self.__dict__.setdefault("_decayed", {})
+        if half_life not in cache:
+            weights = np.exp2(-self.event_age / half_life)
+            cache[half_life] = np.bincount(self.event_pair, weights=weights, minlength=self.days.nnz).astype(np.float32)
+        return cache[half_life]
 
     def pair_rows(self) -> np.ndarray:
         """Per stored entry of `days`: its customer index (the COO row)."""

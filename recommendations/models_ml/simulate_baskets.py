@@ -21,7 +21,7 @@ STYLES = "red blue pink green white vintage retro rustic polka floral regency gl
 
 
 def simulate_products(n_items: int, n_groups: int) -> pd.DataFrame:
-    """The catalogue: id, name (style + theme word + number), empty description, the theme as category."""
+    """The catalogue: id, name (style + theme word + number), empty description, the theme word as category."""
     ids = np.arange(1, n_items + 1)
     group = np.arange(n_items) % n_groups
     words = [WORDS[g % len(WORDS)] + ("" if g < len(WORDS) else str(g // len(WORDS))) for g in group]
@@ -31,7 +31,7 @@ def simulate_products(n_items: int, n_groups: int) -> pd.DataFrame:
             "product": ids,
             "name": [f"{s} {w} {i}" for s, w, i in zip(styles, words, ids, strict=True)],
             "description": "",
-            "category": [f"theme {g}" for g in group],
+            "category": [f"{w}s" for w in words],
             "is_active": True,
             "kind": "product",
         }
