@@ -1,0 +1,81 @@
+"""Why an item is recommended: a reason code with parameters (stored with the recommendation), and its sentence.
+
+Each recommendation takes the reason of the component that contributed most to its blended score:
+    code          component          params                                 sentence
+    buy_again     buy_again          every (days or None), last, times      bought every ~30 days, last 34 days ago
+    bought_with   item_item          items: [product ids], best first       often bought with X and Y
+    similar_baskets  als             -                                      customers with similar baskets buy it
+    similar_to    content            items: [product id]                    similar to X
+    popular_now   recent_popularity  buyers, days                           popular this month
+    popular       popularity         buyers                                 a best seller (120 customers)
+
+Parameters hold product ids, never names, so that a renamed product reads right and the sentence can be built in
+any language later; `reason_text` takes the names as a mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+REASON_CODES = {
+    "buy_again": "buy_again",
+    "item_item": "bought_with",
+    "als": "similar_baskets",
+    "content": "similar_to",
+    "recent_popularity": "popular_now",
+    "popularity": "popular",
+}
+
+
+def reason_params(component: str, raw: dict, item_ids: list) -> dict:
+    """The stored parameters of a component's raw reason: item indices become product ids. `item_ids` is a
+    plain list (ndarray.tolist()), so the ids come out as the Python values JSON takes."""
+    params = dict(raw)
+    if "items" in params:
+        params["items"] = [item_ids[i] for i in params["items"]]
+    return params
+
+
+def _names(ids, product_names: Mapping) -> list[str]:
+    return [str(product_names.get(i, f"product {i}")) for i in ids]
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _ago(n: int) -> str:
+    return "today" if n == 0 else f"{_days(n)} ago"
+
+
+def reason_text(code: str, params: Mapping | None, product_names: Mapping | None = None) -> str:
+    """The sentence a rep reads for a reason code and its parameters; product ids are named by `product_names`."""
+    params = params or {}
+    product_names = product_names or {}
+    if code == "buy_again":
+        last = int(params.get("last", 0))
+        every = params.get("every")
+        if every:
+            return f"bought every ~{_days(int(every))}, last {_ago(last)}"
+        return f"bought before, last {_ago(last)}"
+    if code == "bought_with":
+        names = _names(params.get("items", []), product_names)
+        return f"often bought with {_join(names)}" if names else "often bought with what this customer buys"
+    if code == "similar_baskets":
+        return "customers with similar baskets buy it"
+    if code == "similar_to":
+        names = _names(params.get("items", [])[:1], product_names)
+        return f"similar to {names[0]}" if names else "similar to what this customer buys"
+    if code == "popular_now":
+        days = int(params.get("days", 30))
+        return "popular this month" if 28 <= days <= 31 else f"popular in the last {_days(days)}"
+    if code == "popular":
+        buyers = params.get("buyers")
+        return f"a best seller ({buyers} customers)" if buyers else "a best seller"
+    raise ValueError(f"unknown reason code: {code}")
