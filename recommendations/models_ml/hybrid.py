@@ -15,9 +15,9 @@ Business rules: items that are inactive, not goods, or unknown to the catalogue 
 holds a bought item; an item bought in the last `just_bought_days` days is left out unless the customer buys it
 repeatedly (on two days or more). Customers without history (cold start) get recent popularity as try_next.
 
-Work is per chunk of customers (`recommend(customer_ids)`), so chunks can be spread over workers; the fitted
-object is read-only while scoring. Only the try_next blend is computed densely; the reorder blend is read at the
-customer's bought entries.
+Work is per chunk of customers (`recommend(customer_ids)`): chunks are independent, so a Celery group can spread
+them over workers that each load the fitted model. Only the try_next blend is computed densely (chunk x items);
+the reorder blend is read at the customers' bought entries.
 """
 
 from __future__ import annotations
@@ -41,10 +41,17 @@ from recommendations.models_ml.topk import limited_threads, sparse_top_k, top_k
 COMPRESSED = ("buy_again", "popularity", "recent_popularity")
 COMPRESS = 100.0
 LISTS = ("reorder", "try_next")
-# Used when no validation search ran: what the search chose on Online Retail's validation month, rounded.
+# Used when no validation search ran (too little data, or weights not searched): what the search chose on Online
+# Retail's validation month (2011-10-10 to 2011-11-09), without its weights of 0.05.
 DEFAULT_WEIGHTS = {
-    "all": {"buy_again": 1.0, "buy_again:log": 1.0, "als": 0.75, "recent_popularity": 0.5, "popularity": 0.3},
-    "new": {"als": 1.0, "content": 0.75, "item_item": 0.3, "recent_popularity": 1.0},
+    "all": {
+        "buy_again": 1.0,
+        "buy_again:log": 0.3,
+        "als": 0.75,
+        "recent_popularity": 0.5,
+        "recent_popularity:log": 0.2,
+    },
+    "new": {"als": 1.0, "content": 0.5, "item_item": 0.1, "recent_popularity": 1.0, "recent_popularity:log": 0.2},
 }
 
 
@@ -274,20 +281,20 @@ class Recommender:
             parts.append(self._part(ids, known_rows, items, scores, signals, "all", "reorder"))
         if (~known).any():
             parts.append(self._cold_start(customer_ids[~known], k))
+        if not parts:
+            return pd.DataFrame({c: [] for c in COLUMNS})
         names = list(self.components)
-        columns = {key: np.concatenate([p[key] for p in parts]) if parts else [] for key in PART_KEYS}
-        component = pd.Categorical.from_codes(columns["component"].astype(int), names) if parts else []
+        columns = {key: np.concatenate([p[key] for p in parts]) for key in PART_KEYS}
+        component = columns["component"].astype(int)
         return pd.DataFrame(
             {
                 "customer": columns["customer"],
-                "list": pd.Categorical.from_codes(columns["list"].astype(int), LISTS) if parts else [],
+                "list": pd.Categorical.from_codes(columns["list"].astype(int), LISTS),
                 "rank": columns["rank"],
                 "product": columns["product"],
                 "score": columns["score"],
-                "component": component,
-                "reason_code": pd.Categorical([REASON_CODES[n] for n in names])[columns["component"].astype(int)]
-                if parts
-                else [],
+                "component": pd.Categorical.from_codes(component, names),
+                "reason_code": pd.Categorical.from_codes(component, [REASON_CODES[n] for n in names]),
                 "reason_params": [params for p in parts for params in p["reason_params"]],
             }
         )
@@ -343,7 +350,8 @@ class Recommender:
         }
 
 
-PART_KEYS = ("customer", "list", "rank", "product", "score", "component")
+COLUMNS = ("customer", "list", "rank", "product", "score", "component", "reason_code", "reason_params")
+PART_KEYS = COLUMNS[:6]
 
 
 def _same_structure(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:

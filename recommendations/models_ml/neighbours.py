@@ -66,7 +66,7 @@ class _Neighbours:
         self.profile = sp.csr_matrix(
             (data.decayed_days(self.half_life), data.days.indices, data.days.indptr), data.days.shape
         )
-        self.similarity_t = None
+        self.similarity_t = self.similarity.T.tocsr()  # rows: the items a recommended item is reached from
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         """Dense float32 scores (len(rows) x items)."""
@@ -80,8 +80,6 @@ class _Neighbours:
         """Per (row, item): indices of the customer's items that contribute most to the item's score, best first."""
         if len(rows) == 0:
             return []
-        if self.similarity_t is None:
-            self.similarity_t = self.similarity.T.tocsr()
         contributions = self.profile[rows].multiply(self.similarity_t[items]).tocsr()
         contributions.eliminate_zeros()
         pair = np.repeat(np.arange(len(rows)), np.diff(contributions.indptr))
