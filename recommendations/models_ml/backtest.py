@@ -33,6 +33,7 @@ EVAL_CHUNK = 2000  # customers per chunk while scoring, to bound memory on large
 
 
 def _lists(model, rows, weights, new_only, fill):
+    """Top-k item indices of `rows` by `weights`, scored in chunks."""
     with limited_threads(model.threads):
         parts = [
             model.ranked(rows[s : s + EVAL_CHUNK], weights, new_only=new_only, fill=fill)[0]

@@ -66,6 +66,7 @@ def signal_component(signal: str) -> str:
 
 
 def _compress(x):
+    """log(1 + 100 x) / log(101): [0, 1] onto [0, 1], spreading the small values."""
     return np.log1p(COMPRESS * x) / np.log1p(COMPRESS)
 
 
@@ -269,6 +270,7 @@ class Recommender:
             return self._recommend(customer_ids, k or self.k)
 
     def _recommend(self, customer_ids, k: int) -> pd.DataFrame:
+        """`recommend` without the thread cap."""
         customer_ids = np.asarray(customer_ids)
         rows = self.data.customer_index(customer_ids)
         known = rows >= 0
@@ -355,6 +357,7 @@ PART_KEYS = COLUMNS[:6]
 
 
 def _same_structure(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    """Whether two CSR matrices store the same entries in the same order."""
     return a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
 
 

@@ -99,6 +99,7 @@ class Dataset:
 
 
 def _lookup(sorted_ids: np.ndarray, ids) -> np.ndarray:
+    """Position of each id in the sorted array `sorted_ids`, -1 where it is absent."""
     ids = np.atleast_1d(np.asarray(ids))
     if len(sorted_ids) == 0:
         return np.full(len(ids), -1)

@@ -63,6 +63,7 @@ class _Neighbours:
         self.half_life = half_life
 
     def _fit_profile(self, data: Dataset) -> None:
+        """The customers' recency-weighted purchase days, which the similarity spreads to neighbours."""
         self.profile = sp.csr_matrix(
             (data.decayed_days(self.half_life), data.days.indices, data.days.indptr), data.days.shape
         )

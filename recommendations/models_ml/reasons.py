@@ -37,20 +37,24 @@ def reason_params(component: str, raw: dict, item_ids: list) -> dict:
 
 
 def _names(ids, product_names: Mapping) -> list[str]:
+    """Product names for ids, 'product <id>' where a name is missing."""
     return [str(product_names.get(i, f"product {i}")) for i in ids]
 
 
 def _join(names: list[str]) -> str:
+    """Names joined as 'A', 'A and B', 'A, B and C'."""
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _days(n: int) -> str:
+    """'1 day' or 'n days'."""
     return "1 day" if n == 1 else f"{n} days"
 
 
 def _ago(n: int) -> str:
+    """'today' or 'n days ago'."""
     return "today" if n == 0 else f"{_days(n)} ago"
 
 

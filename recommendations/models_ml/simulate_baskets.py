@@ -57,6 +57,7 @@ def simulate_lines(
     zipf_cdf = np.cumsum(zipf) / zipf.sum()
 
     def draw_in_group(groups: np.ndarray) -> np.ndarray:
+        """One Zipf-popular item of each given theme."""
         rank = np.minimum(np.searchsorted(zipf_cdf, rng.random(len(groups))), per_group - 1)
         return np.minimum(rank * n_groups + groups, n_items - 1)
 

@@ -107,6 +107,7 @@ def search_weights(
     ideal = np.r_[0.0, np.cumsum(discount)][np.minimum(np.diff(relevant.indptr), k)]
 
     def quality(total):
+        """(precision@k, NDCG@k) of a blend over the candidates."""
         ranked, values = top_k(total + mask, k)
         hit = np.take_along_axis(hits, np.maximum(ranked, 0), axis=1) & (ranked >= 0)
         ndcg = np.divide(hit @ discount, ideal, out=np.zeros(len(rows)), where=ideal > 0)
