@@ -1,0 +1,155 @@
+"""Scoring demand forecasts: WAPE, MAPE and bias; the naive baselines a model must beat; a backtest from one origin.
+Pure numpy/pandas.
+
+Metrics, over every (product, week) cell scored, with A the actual units and F the forecast:
+    wape      sum |F - A| / sum A: the error in units, as a share of the units sold. Big sellers weigh most, as
+              they do in stock. It rewards forecasting low when demand is rising or lumpy (see bias).
+    mape      mean of |F - A| / A over the cells with A > 0. Cells with no sale are left out, since the ratio is
+              infinite there (their error still counts in wape); each sold product-week weighs the same, so slow
+              sellers dominate it, and it too favours low forecasts (an under-forecast costs at most 100 %).
+    bias_pct  100 * (sum F - sum A) / sum A: the total forecast against the total sold. Negative is too low.
+A manager buying stock needs bias near zero as much as a low WAPE: a forecast that wins on WAPE by being a third
+too low leaves the shelves empty in the busiest weeks.
+
+Baselines at origin t (the first forecast week), the same forecast for every week ahead unless said:
+    last_week       the units of week t-1
+    mean_4          the mean of the last 4 weeks
+    median_8        the median of the last 8 weeks
+    seasonal_naive  the units of the same week a year (52 weeks) earlier, only when the history before the origin
+                    spans 52 weeks; a product younger than that falls back to its mean_4
+Weeks before a product's first sale are skipped by the means and the median.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from recommendations.models_ml.demand import YEAR, DemandForecaster, WeeklyDemand
+
+METRIC_NAMES = ("wape", "mape", "bias_pct")
+
+
+def demand_metrics(actual, forecast) -> dict:
+    """wape, mape and bias_pct (module docstring) of forecasts against actuals, any shape, as plain floats (None
+    where undefined: nothing sold)."""
+    a = np.asarray(actual, dtype=float).ravel()
+    f = np.asarray(forecast, dtype=float).ravel()
+    total = a.sum()
+    sold = a > 0
+    return {
+        "wape": float(np.abs(f - a).sum() / total) if total > 0 else None,
+        "mape": float(np.mean(np.abs(f[sold] - a[sold]) / a[sold])) if sold.any() else None,
+        "bias_pct": float(100 * (f.sum() - total) / total) if total > 0 else None,
+    }
+
+
+def naive_forecasts(units: np.ndarray, t: int, horizon: int) -> dict[str, np.ndarray]:
+    """Each baseline's forecasts (products x horizon) from origin t of a products x weeks array (NaN before a
+    product's first sale). Seasonal-naive only when t >= 52."""
+    history = units[:, :t]
+    with warnings.catch_warnings():
+        # A product with no known week in a window has no mean: it is forecast 0 (it has never sold).
+        warnings.simplefilter("ignore", RuntimeWarning)
+        last = np.nan_to_num(history[:, -1:] if t else np.full((len(units), 1), np.nan))
+        mean_4 = np.nan_to_num(np.nanmean(history[:, -4:], axis=1, keepdims=True))
+        median_8 = np.nan_to_num(np.nanmedian(history[:, -8:], axis=1, keepdims=True))
+    out = {
+        "last_week": np.repeat(last, horizon, axis=1),
+        "mean_4": np.repeat(mean_4, horizon, axis=1),
+        "median_8": np.repeat(median_8, horizon, axis=1),
+    }
+    if t >= YEAR:
+        year_ago = units[:, t - YEAR : t - YEAR + horizon]
+        # The weeks a year before the horizon all lie before the origin when horizon <= 52.
+        out["seasonal_naive"] = np.where(np.isnan(year_ago), out["mean_4"], year_ago)
+    return out
+
+
+def active_products(demand: WeeklyDemand, min_active_weeks: int) -> pd.Index:
+    """Products with a sale in at least `min_active_weeks` of the weeks of `demand`."""
+    return demand.units.columns[(demand.units > 0).sum().to_numpy() >= min_active_weeks]
+
+
+def backtest(
+    demand: WeeklyDemand,
+    origin,
+    horizon: int = 8,
+    min_active_weeks: int = 26,
+    forecaster: DemandForecaster | None = None,
+) -> dict:
+    """Fit on the weeks before `origin`, forecast the `horizon` weeks from it, and score the model and every naive
+    baseline on the products sold in at least `min_active_weeks` of the training weeks (the model learns from every
+    product; only the scoring is restricted).
+
+    Returns {"metrics": the model's point forecast, "baseline": {"name", "metrics"} of the best baseline by WAPE,
+    "baselines": every baseline, "unbiased_baseline": the best by WAPE of those within 10 % of the actual total
+    (None if none is), "median": the model's median forecast, "interval": coverage and mean width of its
+    interval, "products", "weeks", "origin", "horizon", "seconds", "per_week": the model and best baseline's
+    metrics per horizon}.
+    """
+    started = time.perf_counter()
+    origin = pd.Timestamp(origin)
+    train = demand.before(origin)
+    t = len(train.units)
+    test_weeks = demand.units.index[(demand.units.index >= origin)][:horizon]
+    if len(test_weeks) < horizon:
+        raise ValueError(f"only {len(test_weeks)} weeks after {origin:%Y-%m-%d}, {horizon} needed")
+    products = active_products(train, min_active_weeks)
+    if not len(products):
+        raise ValueError(f"no product sold in {min_active_weeks} of the {t} training weeks")
+    actual = demand.units.loc[test_weeks, products].fillna(0).to_numpy().T
+
+    forecaster = forecaster or DemandForecaster(horizon=horizon)
+    forecaster.horizon = horizon
+    forecaster.fit(train)
+    predicted = forecaster.predict(train, products=products)
+    grid = predicted.pivot(index="product", columns="horizon").reindex(products)
+    point, median = grid["forecast"].to_numpy(), grid["median"].to_numpy()
+    lower, upper = grid["lower"].to_numpy(), grid["upper"].to_numpy()
+
+    history = train.units[products].to_numpy().T
+    baselines = {name: demand_metrics(actual, f) for name, f in naive_forecasts(history, t, horizon).items()}
+    best = _best(baselines)
+    best_forecast = naive_forecasts(history, t, horizon)[best]
+    # Like with like: WAPE favours low forecasts, so the best baseline by WAPE is often a third too low in total; the
+    # best among those within 10 % of the true total is the fair rival of a forecast meant to get the total right.
+    unbiased = _best({k: m for k, m in baselines.items() if m["bias_pct"] is not None and abs(m["bias_pct"]) <= 10})
+    inside = (actual >= lower) & (actual <= upper)
+    return {
+        "metrics": demand_metrics(actual, point),
+        "baseline": {"name": best, "metrics": baselines[best]},
+        "baselines": baselines,
+        "unbiased_baseline": {"name": unbiased, "metrics": baselines[unbiased]} if unbiased else None,
+        "median": demand_metrics(actual, median),
+        "interval": {
+            "quantiles": list(forecaster.quantiles),
+            "coverage": float(inside.mean()),
+            "mean_width": float((upper - lower).mean()),
+        },
+        "per_week": [
+            {
+                "week": f"{week:%Y-%m-%d}",
+                "actual": float(actual[:, h].sum()),
+                "model": demand_metrics(actual[:, h], point[:, h]),
+                best: demand_metrics(actual[:, h], best_forecast[:, h]),
+            }
+            for h, week in enumerate(test_weeks)
+        ],
+        "products": int(len(products)),
+        "training_weeks": t,
+        "training_rows": forecaster.training_rows,
+        "clipped_share": round(forecaster.clipped_share, 4),
+        "origin": f"{origin:%Y-%m-%d}",
+        "horizon": horizon,
+        "seconds": {**forecaster.seconds, "total": round(time.perf_counter() - started, 3)},
+    }
+
+
+def _best(baselines: dict) -> str | None:
+    """The name of the baseline with the lowest WAPE (None when there is none)."""
+    scored = {name: m["wape"] for name, m in baselines.items() if m["wape"] is not None}
+    return min(scored, key=scored.get) if scored else None

@@ -1,0 +1,159 @@
+"""Demand forecasts on data with a known answer: weekly demand from hand-made order lines, metrics and baselines on
+hand-made numbers, and the pooled model on simulated products with a planted season, beside the naive baselines,
+with an interval that covers about its nominal share. Pure: no database. One small model is fitted per module."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recommendations.models_ml.demand import (
+    FEATURES,
+    DemandForecaster,
+    Panel,
+    forecast,
+    weekly_demand,
+    what_will_sell,
+)
+from recommendations.models_ml.demand_eval import active_products, backtest, demand_metrics, naive_forecasts
+from recommendations.models_ml.demand_sim import simulate_demand
+
+# Few trees keep the module fast; the planted structure is strong enough for them.
+FAST = {"max_iter": 60, "interval_rows": 40_000}
+
+
+@pytest.fixture(scope="module")
+def seasonal():
+    """Three years of 120 products with a strong planted season (most peak in November)."""
+    return simulate_demand(products=120, weeks=156, seed=1, amplitude=(0.7, 0.9))
+
+
+@pytest.fixture(scope="module")
+def result(seasonal):
+    """A backtest from mid-September of the third year, 8 weeks into the rise towards the peak."""
+    origin = seasonal.units.index[140]
+    return backtest(seasonal, origin, horizon=8, min_active_weeks=10, forecaster=DemandForecaster(**FAST))
+
+
+def lines(rows):
+    """Order lines from (product, timestamp, quantity, unit price) tuples."""
+    return pd.DataFrame(rows, columns=["product", "placed_at", "quantity", "unit_price"])
+
+
+def test_weekly_demand_counts_whole_monday_weeks():
+    demand = weekly_demand(
+        lines(
+            [
+                ("a", "2024-01-03 10:00", 5, 2.0),  # a Wednesday: its week is partial, left out
+                ("a", "2024-01-08 09:00", 2, 2.0),  # Monday of the first whole week
+                ("a", "2024-01-14 23:00", 3, 1.0),  # its Sunday
+                ("b", "2024-01-16 12:00", 4, 5.0),  # b starts in the second week
+                ("a", "2024-01-24 12:00", 1, 2.0),  # the third week ends on Sunday the 28th, after the last sale
+            ]
+        )
+    )
+    assert list(demand.units.index) == [pd.Timestamp("2024-01-08"), pd.Timestamp("2024-01-15")]
+    assert demand.units["a"].tolist() == [5.0, 0.0]
+    assert np.isnan(demand.units["b"].iloc[0]) and demand.units["b"].iloc[1] == 4.0
+    # The price paid on average: revenue / units = (2 * 2 + 3 * 1) / 5.
+    assert demand.price["a"].iloc[0] == pytest.approx(7 / 5)
+    assert np.isnan(demand.price["a"].iloc[1])
+
+
+def test_weekly_demand_uses_the_given_time_zone():
+    # Sunday 23:30 in London is Sunday; 23:30 UTC on a Sunday in summer is Monday 00:30 in London.
+    rows = lines([("a", pd.Timestamp("2024-07-07 23:30", tz="UTC"), 1, 1.0)])
+    start, end = "2024-07-01", "2024-07-15"
+    assert weekly_demand(rows, start, end).units["a"].tolist() == [1.0, 0.0]
+    # In London the product's first sale falls in the second week, so the first is missing (not yet on sale).
+    assert weekly_demand(rows, start, end, tz="Europe/London").units["a"].fillna(-1).tolist() == [-1.0, 1.0]
+
+
+def test_metrics_on_hand_made_numbers():
+    metrics = demand_metrics([10, 0, 5, 5], [8, 2, 5, 10])
+    assert metrics["wape"] == pytest.approx((2 + 2 + 0 + 5) / 20)
+    # The week with no sale is left out of MAPE: mean of 2/10, 0/5, 5/5.
+    assert metrics["mape"] == pytest.approx((0.2 + 0 + 1) / 3)
+    assert metrics["bias_pct"] == pytest.approx(100 * (25 - 20) / 20)
+
+
+def test_metrics_say_none_when_nothing_sold():
+    assert demand_metrics([0, 0], [1, 2]) == {"wape": None, "mape": None, "bias_pct": None}
+
+
+def test_naive_baselines_on_hand_made_numbers():
+    units = np.array([[np.nan, np.nan, 1, 2, 3, 4, 5, 6, 7, 10]])
+    out = naive_forecasts(units, t=10, horizon=3)
+    assert out["last_week"].tolist() == [[10, 10, 10]]
+    assert out["mean_4"].tolist() == [[7, 7, 7]]  # (5 + 6 + 7 + 10) / 4
+    assert out["median_8"].tolist() == [[4.5, 4.5, 4.5]]  # median of 1..7 and 10
+    assert "seasonal_naive" not in out  # less than a year of history
+
+
+def test_seasonal_naive_copies_last_year_and_falls_back_to_the_mean():
+    year = np.arange(60, dtype=float)
+    units = np.vstack([year, np.where(year < 20, np.nan, 1.0)])
+    out = naive_forecasts(units, t=56, horizon=2)
+    assert out["seasonal_naive"][0].tolist() == [4.0, 5.0]  # weeks 56 and 57 a year earlier: 4 and 5
+    assert out["seasonal_naive"][1].tolist() == [1.0, 1.0]  # not on sale a year earlier: its mean of 4 weeks
+
+
+def test_planted_season_is_forecast_better_than_every_naive_baseline(result):
+    assert set(result["baselines"]) == {"last_week", "mean_4", "median_8", "seasonal_naive"}
+    best = result["baseline"]
+    assert best["metrics"]["wape"] == min(m["wape"] for m in result["baselines"].values())
+    assert result["metrics"]["wape"] < best["metrics"]["wape"] - 0.03
+    assert abs(result["metrics"]["bias_pct"]) < 10
+
+
+def test_interval_covers_about_its_nominal_share(result):
+    # 10th to 90th percentile: 80 % of the weeks should fall inside (the few trees used here give 73-78 %).
+    assert 0.70 <= result["interval"]["coverage"] <= 0.88
+
+
+def test_backtest_gives_the_evaluate_contract(result):
+    assert set(result["metrics"]) == {"wape", "mape", "bias_pct"}
+    assert set(result["baseline"]) == {"name", "metrics"}
+    assert result["unbiased_baseline"] is None or abs(result["unbiased_baseline"]["metrics"]["bias_pct"]) <= 10
+    assert result["horizon"] == 8 and len(result["per_week"]) == 8
+
+
+def test_backtest_scores_only_products_active_enough(seasonal):
+    train = seasonal.before(seasonal.units.index[140])
+    assert len(active_products(train, 10)) == (train.units > 0).sum().ge(10).sum()
+    assert len(active_products(train, 1000)) == 0
+
+
+def test_forecasts_are_non_negative_with_an_interval_around_them():
+    history = simulate_demand(products=40, weeks=70, seed=2)
+    out = forecast(history, horizon=4, **FAST)
+    assert len(out) == 4 * history.units.notna().any().sum()
+    assert (out["lower"] >= 0).all()
+    assert (out["lower"] <= out["forecast"]).all() and (out["forecast"] <= out["upper"]).all()
+    assert out["week"].min() == history.units.index[-1] + pd.Timedelta(weeks=1)
+    assert sorted(out["horizon"].unique()) == [1, 2, 3, 4]
+
+
+def test_features_are_scale_free_and_named():
+    demand = simulate_demand(products=3, weeks=60, seed=0, new_share=0)
+    x, scale = Panel(demand).features(t=56, h=2, seasonal=False)
+    assert x.shape == (3, len(FEATURES))
+    bigger = Panel(type(demand)(demand.units * 100, demand.price)).features(t=56, h=2, seasonal=True)
+    # A product selling a hundred times as much has the same features but its scale (and the week of year added).
+    same = [i for i, name in enumerate(FEATURES) if name != "log_scale"]
+    np.testing.assert_allclose(bigger[0][:, same], x[:, same])
+    np.testing.assert_allclose(bigger[1], scale * 100)
+    assert bigger[0].shape[1] == len(FEATURES) + 1
+
+
+def test_what_will_sell_lists_the_biggest_forecasts_first():
+    forecasts = pd.DataFrame(
+        {
+            "product": ["a", "a", "b", "b", "c"],
+            "horizon": [1, 2, 1, 2, 1],
+            "forecast": [1.0, 1.0, 5.0, 50.0, 3.0],
+            "lower": [0.0, 0.0, 1.0, 10.0, 1.0],
+            "upper": [2.0, 2.0, 9.0, 90.0, 5.0],
+        }
+    )
+    top = what_will_sell(forecasts, weeks=1, top=2)
+    assert top["product"].tolist() == ["b", "c"] and top["forecast"].tolist() == [5.0, 3.0]
