@@ -115,6 +115,8 @@ def test_backtest_gives_the_evaluate_contract(result):
     assert set(result["baseline"]) == {"name", "metrics"}
     assert result["unbiased_baseline"] is None or abs(result["unbiased_baseline"]["metrics"]["bias_pct"]) <= 10
     assert result["horizon"] == 8 and len(result["per_week"]) == 8
+    assert result["point"] == "mean" and result["metrics"] == result["mean"]
+    assert set(result["totals"]) == {"mean", "median", *result["baselines"]}
 
 
 def test_backtest_scores_only_products_active_enough(seasonal):
