@@ -152,7 +152,8 @@ def online_retail_parser(options: dict) -> Callable[[int, dict], tuple]:
         invoice = row["InvoiceNo"].strip()
         if not invoice:
             raise RowError("InvoiceNo", row["InvoiceNo"], "is empty")
-        sku = row["StockCode"].strip()
+        # Stock codes differ in case only by mistake (84997d and 84997D are one product): fold them.
+        sku = row["StockCode"].strip().upper()
         if not sku:
             raise RowError("StockCode", row["StockCode"], "is empty")
         quantity = parse_quantity("Quantity", row["Quantity"])

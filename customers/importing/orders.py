@@ -84,7 +84,7 @@ def line_classifier() -> Callable[[int, str, int, Decimal], tuple[str, str | Non
     kinds = non_product_kinds()
 
     def classify(is_cancel: int, sku: str, quantity: int, price: Decimal) -> tuple[str, str | None]:
-        kind = kinds.get(sku) or ("adjustment" if sku.startswith(VOUCHER_PREFIX) else "product")
+        kind = kinds.get(sku) or ("adjustment" if sku.lower().startswith(VOUCHER_PREFIX) else "product")
         if not is_cancel and quantity < 0:
             # A negative quantity outside a cancellation is a stock write-off ("damaged", "lost"), not a sale.
             return kind, "stock_adjustment"

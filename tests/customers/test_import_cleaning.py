@@ -164,3 +164,16 @@ def test_a_spreadsheet_style_customer_id_is_the_same_customer(tmp_path):
         "536366,85123A,HEART,1,2010-12-02 08:26,2.55,17850,United Kingdom",
     )
     assert list(Customer.objects.values_list("external_id", flat=True)) == ["17850"]
+
+
+def test_stock_codes_differing_only_in_case_are_one_product(tmp_path):
+    retail(
+        tmp_path,
+        "536365,84997D,CHILDRENS CUTLERY POLKADOT PINK,6,2010-12-01 08:26,4.25,17850,United Kingdom",
+        "536366,84997d,CHILDRENS CUTLERY POLKADOT PINK,6,2010-12-02 08:26,4.25,,United Kingdom",
+        "536367,gift_0001_10,Dotcomgiftshop Gift Voucher £10.00,1,2010-12-03 08:26,8.51,,United Kingdom",
+    )
+    assert list(Product.objects.order_by("sku").values_list("sku", "kind")) == [
+        ("84997D", "product"),
+        ("GIFT_0001_10", "adjustment"),
+    ]
