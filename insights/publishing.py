@@ -26,13 +26,7 @@ def _cache_key(family: str) -> str:
 
 def active_run_id(family: str) -> int | None:
     """The id of the family's active run, or None when no run has been published yet (cached)."""
-    key = _cache_key(family)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    run_id = ModelRun.objects.filter(family=family, is_active=True).values_list("pk", flat=True).first()
-    cache.set(key, run_id or 0, CACHE_SECONDS)
-    return run_id
+    return active_runs([family])[family]
 
 
 def active_runs(families: Iterable[str]) -> dict[str, int | None]:

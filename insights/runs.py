@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,15 +25,6 @@ class AlreadyRunning(Exception):
             f"{run.get_family_display()} run #{run.pk} is already {run.status}; no second run was started."
         )
         self.run = run
-
-
-def _trainer(family: str) -> Callable[[ModelRun, Progress], None]:
-    from insights.families import TRAINERS
-
-    try:
-        return TRAINERS[family]
-    except KeyError:
-        raise ValueError(f"No trainer for the {family!r} family yet.") from None
 
 
 def fail_stale_runs(family: str) -> int:
@@ -117,7 +107,9 @@ def execute_run(run_id: int) -> ModelRun:
         return run
     progress = Progress(run)
     try:
-        finished = _trainer(run.family)(run, progress)
+        from insights.families import module
+
+        finished = module(run.family).train(run, progress)
         if finished is False:  # scoring chunks are on their way to the workers; the last one concludes
             run.refresh_from_db()
             return run

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from customers.bulk import indexes_and_keys_built_after
+from customers.importing.sql import execute, row, scalar
 from customers.models import Customer, Order, OrderItem, Product, ProductName
 
 # Stock codes that are not goods, by kind: Online Retail's own codes.
@@ -97,29 +98,10 @@ def line_classifier() -> Callable[[int, str, int, Decimal], tuple[str, str | Non
     return classify
 
 
-def _scalar(sql: str, params=()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        value = cursor.fetchone()[0]
-    return int(value or 0)
-
-
-def _execute(sql: str, params=()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
-
-
-def _row(sql: str) -> tuple:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return tuple(int(v or 0) for v in cursor.fetchone())
-
-
 def clean(stage: str) -> dict[str, int]:
     """Drop exact duplicate lines, then count what every cleaning rule touched, in a few passes."""
     # Exact duplicates: the same line twice in the file. The first one stays.
-    _execute(
+    execute(
         f"""UPDATE {stage} SET drop_reason = 'duplicate_line' WHERE line IN (
               SELECT line FROM (
                 SELECT line, ROW_NUMBER() OVER (
@@ -140,7 +122,7 @@ def clean(stage: str) -> dict[str, int]:
         counts["non_product_lines"],
         counts["cancellation_lines"],
         counts["missing_customer_lines"],
-    ) = _row(
+    ) = row(
         f"""SELECT COUNT(*),
               SUM(CASE WHEN drop_reason = 'duplicate_line' THEN 1 ELSE 0 END),
               SUM(CASE WHEN drop_reason = 'stock_adjustment' THEN 1 ELSE 0 END),
@@ -158,7 +140,7 @@ def clean(stage: str) -> dict[str, int]:
         counts["anonymous_invoices"],
         counts["invoices_with_several_times"],
         counts["invoices_with_several_customers"],
-    ) = _row(
+    ) = row(
         f"""SELECT COUNT(*), SUM(cancel), SUM(anonymous), SUM(spread), SUM(mixed) FROM (
               SELECT MAX(is_cancel) AS cancel,
                      CASE WHEN MAX(customer_ext) = '' THEN 1 ELSE 0 END AS anonymous,
@@ -166,12 +148,12 @@ def clean(stage: str) -> dict[str, int]:
                      CASE WHEN MIN(customer_ext) <> MAX(customer_ext) THEN 1 ELSE 0 END AS mixed
               FROM {stage} WHERE {KEPT} GROUP BY invoice) invoices"""
     )
-    counts["customers_in_file"], counts["customers_with_several_countries"] = _row(
+    counts["customers_in_file"], counts["customers_with_several_countries"] = row(
         f"""SELECT COUNT(*), SUM(CASE WHEN first_country <> last_country THEN 1 ELSE 0 END) FROM (
               SELECT MIN(country) AS first_country, MAX(country) AS last_country
               FROM {stage} WHERE {KEPT} AND customer_ext <> '' GROUP BY customer_ext) customers"""
     )
-    counts["skus_in_file"], counts["skus_with_several_names"] = _row(
+    counts["skus_in_file"], counts["skus_with_several_names"] = row(
         f"""SELECT COUNT(*), SUM(CASE WHEN first_name <> last_name THEN 1 ELSE 0 END) FROM (
               SELECT MIN(description) AS first_name, MAX(description) AS last_name
               FROM {stage} WHERE {KEPT} GROUP BY sku) skus"""
@@ -185,16 +167,16 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
     order, item = Order._meta.db_table, OrderItem._meta.db_table
     counts: dict[str, int] = {}
     present = f"invoice IN (SELECT external_number FROM {order})"
-    counts["invoices_already_present"] = _scalar(
+    counts["invoices_already_present"] = scalar(
         f"SELECT COUNT(DISTINCT invoice) FROM {stage} WHERE {KEPT} AND {present}"
     )
     # Invoices the database has are left alone: their lines leave the staging table (cheaper than marking them).
-    _execute(f"DELETE FROM {stage} WHERE {present}")
+    execute(f"DELETE FROM {stage} WHERE {present}")
     new = KEPT
 
     # Customers: one per id, in the country most of their lines give (ties: alphabetical). The conflict target
     # repeats the partial index's condition word for word: SQLite matches it textually.
-    counts["customers_created"] = _execute(
+    counts["customers_created"] = execute(
         f"""INSERT INTO {customer} (external_id, name, email, phone, company, country, city, acquisition_channel,
                                     marketing_consent, profiling_consent, created_at, updated_at)
             SELECT customer_ext, 'Customer ' || customer_ext, '', '', '', country, '', 'web', %s, %s, %s, %s
@@ -206,7 +188,7 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
         [False, True, now, now],
     )
     # Products: named by their most used description; priced at their latest sale price.
-    counts["products_created"] = _execute(
+    counts["products_created"] = execute(
         f"""INSERT INTO {product} (sku, name, description, category, price, is_active, kind, created_at, updated_at)
             SELECT named.sku, COALESCE(NULLIF(named.description, ''), named.sku), '', '', priced.unit_price, %s,
                    named.kind, %s, %s
@@ -220,7 +202,7 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
             ON CONFLICT (sku) DO NOTHING""",
         [True, now, now],
     )
-    _execute(
+    execute(
         f"""INSERT INTO {name} (product_id, name, line_count)
             SELECT p.id, s.description, COUNT(*) FROM {stage} s JOIN {product} p ON p.sku = s.sku
             WHERE s.{new} AND s.description <> '' GROUP BY p.id, s.description
@@ -233,7 +215,7 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
         indexes_and_keys_built_after([Order, OrderItem], [Customer, Product, Order]) if initial_load else nullcontext()
     ):
         # Orders: an invoice's time is its earliest line's; a status other than completed makes it a cancellation.
-        counts["orders_created"] = _execute(
+        counts["orders_created"] = execute(
             f"""INSERT INTO {order} (external_number, customer_id, placed_at, status, channel, currency, is_outlier,
                                      created_at)
                 SELECT i.invoice, c.id, i.placed_at, i.status, i.channel, i.currency, %s, %s
@@ -247,7 +229,7 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
                 ON CONFLICT (external_number) DO NOTHING""",
             [False, now],
         )
-        counts["order_items_created"] = _execute(
+        counts["order_items_created"] = execute(
             f"""INSERT INTO {item} (order_id, line_number, product_id, quantity, unit_price)
                 SELECT o.id, ROW_NUMBER() OVER (PARTITION BY s.invoice ORDER BY s.line), p.id,
                        ABS(s.quantity), s.unit_price
@@ -261,7 +243,7 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
 def _link_cancellations(stage: str, order: str, item: str, new: str) -> dict[str, int]:
     """Point each new cancellation at the order it reverses and flag rapid reversals as outliers."""
     # Named in the file (Lodestar format's `cancels` column).
-    _execute(
+    execute(
         f"""UPDATE {order} SET cancels_id = (SELECT o.id FROM {order} o WHERE o.external_number = (
                 SELECT MAX(s.cancels) FROM {stage} s WHERE s.invoice = {order}.external_number))
             WHERE status <> 'completed' AND cancels_id IS NULL AND external_number IN (
@@ -269,7 +251,7 @@ def _link_cancellations(stage: str, order: str, item: str, new: str) -> dict[str
     )
     # Otherwise inferred: the latest earlier completed order of the same customer with the first cancelled
     # product on it in at least the cancelled quantity. One set-based pass, not a lookup per cancellation.
-    _execute(
+    execute(
         f"""UPDATE {order} SET cancels_id = matches.original_id FROM (
               SELECT cancel_id, original_id FROM (
                 SELECT c.id AS cancel_id, o.id AS original_id,
@@ -284,7 +266,7 @@ def _link_cancellations(stage: str, order: str, item: str, new: str) -> dict[str
               ) ranked WHERE pick = 1) matches
             WHERE {order}.id = matches.cancel_id"""
     )
-    linked = _scalar(
+    linked = scalar(
         f"""SELECT COUNT(*) FROM {order} WHERE cancels_id IS NOT NULL
             AND external_number IN (SELECT invoice FROM {stage} WHERE {new} AND is_cancel = 1)"""
     )
@@ -301,7 +283,7 @@ def _link_cancellations(stage: str, order: str, item: str, new: str) -> dict[str
             "c.placed_at - o.placed_at <= %s", "julianday(c.placed_at) - julianday(o.placed_at) <= %s"
         )
         window = window.total_seconds() / 86400
-    flagged = _execute(
+    flagged = execute(
         f"""UPDATE {order} SET is_outlier = %s WHERE id IN ({reversed_orders})
             OR (cancels_id IN ({reversed_orders}))""",
         [True, window, window],

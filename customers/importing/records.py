@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from customers.importing.formats import DateParser, RowError, clean_text, parse_price
+from customers.importing.sql import execute, scalar
 from customers.models import Customer, Interaction, Product, Tag
 
 STAGING_TYPES = {
@@ -75,18 +76,6 @@ def _user(column: str, value: str, known: set[str]) -> str:
     if name and name not in known:
         raise RowError(column, value, "is not a user of Lodestar")
     return name
-
-
-def _scalar(sql: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return int(cursor.fetchone()[0] or 0)
-
-
-def _execute(sql: str, params=()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
 
 
 def _mark_repeats(stage: str, key: str) -> int:
@@ -169,15 +158,15 @@ def customer_parser(options: dict) -> Callable[[int, dict], tuple]:
 
 def clean_customers(stage: str) -> dict[str, int]:
     """Count the rows and leave out repeats of an external id within the file."""
-    staged = _scalar(f"SELECT COUNT(*) FROM {stage}")
+    staged = scalar(f"SELECT COUNT(*) FROM {stage}")
     return {"lines_staged": staged, "duplicate_ids": _mark_repeats(stage, "external_id")}
 
 
 def merge_customers(stage: str, now: dt.datetime) -> dict[str, int]:
     """Add the customers the database does not have yet, with their owners and tags."""
     customer, user = Customer._meta.db_table, get_user_model()._meta.db_table
-    present = _scalar(f"SELECT COUNT(*) FROM {stage} WHERE external_id IN (SELECT external_id FROM {customer})")
-    created = _execute(
+    present = scalar(f"SELECT COUNT(*) FROM {stage} WHERE external_id IN (SELECT external_id FROM {customer})")
+    created = execute(
         f"""INSERT INTO {customer} (external_id, name, email, phone, company, country, city, acquisition_channel,
                                     owner_id, marketing_consent, profiling_consent, created_at, updated_at)
             SELECT s.external_id, s.name, s.email, s.phone, s.company, s.country, s.city, s.channel, u.id,
@@ -248,14 +237,14 @@ def product_parser(options: dict) -> Callable[[int, dict], tuple]:
 
 def clean_products(stage: str) -> dict[str, int]:
     """Count the rows and leave out repeats of a SKU within the file."""
-    return {"lines_staged": _scalar(f"SELECT COUNT(*) FROM {stage}"), "duplicate_skus": _mark_repeats(stage, "sku")}
+    return {"lines_staged": scalar(f"SELECT COUNT(*) FROM {stage}"), "duplicate_skus": _mark_repeats(stage, "sku")}
 
 
 def merge_products(stage: str, now: dt.datetime) -> dict[str, int]:
     """Add the products the database does not have yet."""
     product = Product._meta.db_table
-    present = _scalar(f"SELECT COUNT(*) FROM {stage} WHERE sku IN (SELECT sku FROM {product})")
-    created = _execute(
+    present = scalar(f"SELECT COUNT(*) FROM {stage} WHERE sku IN (SELECT sku FROM {product})")
+    created = execute(
         f"""INSERT INTO {product} (sku, name, description, category, price, is_active, kind, created_at, updated_at)
             SELECT sku, name, description, category, price, active = 1, kind, %s, %s FROM {stage} WHERE true
             ON CONFLICT (sku) DO NOTHING""",
@@ -316,11 +305,11 @@ def interaction_parser(options: dict) -> Callable[[int, dict], tuple]:
 def clean_interactions(stage: str) -> dict[str, int]:
     """Leave out repeats within the file and interactions whose customer Lodestar does not know."""
     counts = {
-        "lines_staged": _scalar(f"SELECT COUNT(*) FROM {stage}"),
+        "lines_staged": scalar(f"SELECT COUNT(*) FROM {stage}"),
         "duplicate_ids": _mark_repeats(stage, "external_id"),
     }
     customer = Customer._meta.db_table
-    counts["unknown_customer_lines"] = _execute(
+    counts["unknown_customer_lines"] = execute(
         f"""DELETE FROM {stage} WHERE customer_ext NOT IN (
               SELECT external_id FROM {customer} WHERE NOT (external_id = ''))"""
     )
@@ -331,8 +320,8 @@ def merge_interactions(stage: str, now: dt.datetime) -> dict[str, int]:
     """Add the interactions the database does not have yet (by external id)."""
     interaction, customer = Interaction._meta.db_table, Customer._meta.db_table
     user = get_user_model()._meta.db_table
-    present = _scalar(f"SELECT COUNT(*) FROM {stage} WHERE external_id IN (SELECT external_id FROM {interaction})")
-    created = _execute(
+    present = scalar(f"SELECT COUNT(*) FROM {stage} WHERE external_id IN (SELECT external_id FROM {interaction})")
+    created = execute(
         f"""INSERT INTO {interaction} (external_id, customer_id, user_id, kind, direction, subject, body,
                                        occurred_at, created_at)
             SELECT s.external_id, c.id, u.id, s.kind, s.direction, s.subject, s.body, s.occurred_at, %s

@@ -19,13 +19,3 @@ RESULT_MODELS = (CustomerSegment, CustomerValue, ChurnScore)
 def module(family: str):
     """The family's module, imported on first use (it pulls in scikit-learn)."""
     return import_module(FAMILY_MODULES[family])
-
-
-class _Trainers(dict):
-    def __missing__(self, family: str):
-        if family not in FAMILY_MODULES:
-            raise KeyError(family)
-        return module(family).train
-
-
-TRAINERS = _Trainers()

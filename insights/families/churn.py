@@ -85,7 +85,7 @@ def score_frame(model, dataset: common.Dataset) -> pd.DataFrame:
 
 def evaluate(as_of: dt.date, parameters: dict) -> dict:
     """Fit on data before `as_of`, predict who buys nothing in the following 90 days, beside recency alone."""
-    everything = common.load(pd.Timestamp.max.tz_localize("UTC").floor("D"))
+    everything = common.load_all()
     horizon = int(parameters.get("horizon_days") or EVALUATION_HORIZON_DAYS)
     result = churn.backtest(
         everything.purchases,

@@ -40,6 +40,11 @@ def load(until: pd.Timestamp) -> Dataset:
     return Dataset(until, data.purchases(moment), data.returns(moment), data.interactions(moment))
 
 
+def load_all() -> Dataset:
+    """Everything in the database, for backtests that score what happened after their cutoff."""
+    return load(pd.Timestamp.max.tz_localize("UTC").floor("D"))
+
+
 def training_moment(day: dt.date) -> pd.Timestamp:
     """A run "as of" a date uses that whole date: the moment is the start of the next day (UTC)."""
     return data.as_of_datetime(day)

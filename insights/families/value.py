@@ -83,7 +83,7 @@ def score_frame(models: dict, dataset: common.Dataset) -> pd.DataFrame:
 def evaluate(as_of: dt.date, parameters: dict) -> dict:
     """Fit on everything up to `as_of`, score the rest of the data as the holdout, beside the past-rate baseline."""
     cutoff = common.training_moment(as_of)
-    dataset = common.load(pd.Timestamp.max.tz_localize("UTC").floor("D"))
+    dataset = common.load_all()
     if dataset.purchases.empty or dataset.purchases["placed_at"].max() < cutoff:
         raise ValueError(f"No purchases after {as_of} to evaluate against.")
     holdout_end = dataset.purchases["placed_at"].max().floor("D") + pd.Timedelta(days=1)
