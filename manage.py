@@ -7,8 +7,18 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - read the settings now, so a bad environment fails with its reason
+    except ImproperlyConfigured as exc:
+        sys.exit(
+            f"Lodestar cannot start: {exc}\n"
+            "For development set DEBUG=1 (make run and make test do); in production set SECRET_KEY and the other "
+            "variables listed in README.md (Configuration)."
+        )
     execute_from_command_line(sys.argv)
 
 

@@ -42,3 +42,4 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _manage(env, "check")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+    assert "Lodestar cannot start" in result.stderr and "Traceback" not in result.stderr
