@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks import ROOT, Context, Row, register
 
-ONLINE_RETAIL = ROOT.parent / "shared" / "data" / "online_retail.csv.gz"
+ONLINE_RETAIL = Path(os.environ.get("LODESTAR_DATA_DIR") or ROOT.parent / "shared" / "data") / "online_retail.csv.gz"
 SYNTHETIC = ROOT / "var" / "bench" / "synthetic-orders-2m.csv.gz"
 SYNTHETIC_LINES = 2_000_000
 
@@ -120,7 +121,9 @@ def imports(ctx: Context) -> Iterator[Row]:
     one re-seed."""
     ctx.state["seeded"] = None
     if not ONLINE_RETAIL.exists():
-        raise FileNotFoundError(f"{ONLINE_RETAIL} is missing (see shared/data/README.md)")
+        raise FileNotFoundError(
+            f"{ONLINE_RETAIL} is missing: put shared/data beside the project or set LODESTAR_DATA_DIR"
+        )
     _empty_tables()
     seconds, rss, counts = _import(ctx, ONLINE_RETAIL, "online-retail")
     copy_seconds, copy_rows = _raw_copy(ONLINE_RETAIL)

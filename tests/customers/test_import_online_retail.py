@@ -2,6 +2,7 @@
 independent count of the same lines with pandas."""
 
 import gzip
+import os
 import itertools
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from tests.customers.importing_helpers import import_file
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "online_retail.csv.gz"
+# The real data set lives in shared/data beside the project; LODESTAR_DATA_DIR points elsewhere.
+DATA_DIR = Path(os.environ.get("LODESTAR_DATA_DIR") or Path(__file__).resolve().parents[3] / "shared" / "data")
+DATA = DATA_DIR / "online_retail.csv.gz"
 SLICE_LINES = 30_000
 NOT_GOODS = {"POST", "DOT", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK", "M", "D", "S", "B"}
 
@@ -21,7 +24,7 @@ NOT_GOODS = {"POST", "DOT", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK", "M", "D",
 @pytest.fixture(scope="module")
 def retail_slice(tmp_path_factory) -> Path:
     if not DATA.exists():
-        pytest.fail(f"{DATA} is missing: the real data set lives in shared/data beside the project")
+        pytest.fail(f"{DATA} is missing: put shared/data beside the project, or set LODESTAR_DATA_DIR")
     path = tmp_path_factory.mktemp("retail") / "slice.csv"
     with gzip.open(DATA, "rt", encoding="utf-8", newline="") as source, open(path, "w", newline="") as out:
         out.writelines(itertools.islice(source, SLICE_LINES + 1))
