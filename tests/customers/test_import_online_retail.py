@@ -2,8 +2,8 @@
 independent count of the same lines with pandas."""
 
 import gzip
-import os
 import itertools
+import os
 from pathlib import Path
 
 import pandas as pd
