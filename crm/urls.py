@@ -1,12 +1,14 @@
-"""URL map: sign-in/out, the home page, the apps' pages and the admin."""
+"""URL map: sign-in/out, the home page, the apps' pages, the admin and the health check."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from crm import views
 from customers import views_home
 
 urlpatterns = [
+    path("healthz/", views.healthz, name="healthz"),
     path("", views_home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
