@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
+    path("products/", include("customers.urls_products")),
     path("", include("insights.urls")),
+    path("", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from insights.models import ModelRun
+
+if TYPE_CHECKING:  # pandas is imported by the workers that write frames, not by every web process
+    import pandas as pd
 
 CACHE_SECONDS = 300
 BATCH = 5000
@@ -64,6 +68,26 @@ def write_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable
     if batch:
         created += len(model.objects.bulk_create(batch))
     return created
+
+
+def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
+    """Insert a DataFrame of result rows (columns named as the model's fields, foreign keys as `<name>_id`; JSON
+    columns already as JSON text) in bulk; returns the count. On PostgreSQL pandas writes the CSV that COPY reads,
+    several times faster than a row at a time for the millions of rows a recommendations run publishes."""
+    if frame.empty:
+        return 0
+    if connection.vendor != "postgresql":
+        json_columns = [c for c in frame.columns if isinstance(model._meta.get_field(c), models.JSONField)]
+        plain = frame.astype(object).where(frame.notna(), None)  # NaN and pd.NA as NULL
+        rows = plain.assign(**{c: plain[c].map(json.loads) for c in json_columns}).itertuples(index=False)
+        return write_rows(model, list(frame.columns), rows)
+    table = model._meta.db_table
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in frame.columns)
+    sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for start in range(0, len(frame), 200_000):
+            copy.write(frame.iloc[start : start + 200_000].to_csv(index=False, header=False))
+    return len(frame)
 
 
 def publish(run: ModelRun, note: str = "") -> None:

@@ -14,7 +14,6 @@ from django.utils import timezone
 from insights.models import ModelRun
 
 log = logging.getLogger(__name__)
-TRAINABLE = ("segments", "value", "churn")
 
 
 class AlreadyRunning(Exception):
@@ -131,7 +130,7 @@ def execute_run(run_id: int) -> ModelRun:
 
 def _discard_results(run: ModelRun) -> None:
     """Delete the rows a failed run wrote (never visible: the run was not active)."""
-    from insights.families import RESULT_MODELS
+    from insights.families import result_models
 
-    for model in RESULT_MODELS:
+    for model in result_models(run.family):
         model.objects.filter(run=run).delete()

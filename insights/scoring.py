@@ -33,6 +33,8 @@ def score_range(run: ModelRun, first: int, last: int, dataset: common.Dataset | 
     """Score the customers with ids in [first, last] as of the run's date and write their rows (from `dataset`
     when the caller already holds everyone's data, otherwise loading just these customers')."""
     family = module(run.family)
+    if hasattr(family, "write_range"):  # a family whose results are not one row per customer writes its own
+        return family.write_range(run, first, last, dataset)
     if dataset is None:
         until = common.training_moment(run.as_of)
         ids = (first, last)

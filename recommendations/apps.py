@@ -2,7 +2,27 @@ from django.apps import AppConfig
 
 
 class RecommendationsConfig(AppConfig):
-    """Recommenders, association rules and demand (filled in by the Recommendations issue)."""
+    """Recommenders, association rules and product demand: trained as model families of the insights registry,
+    shown on the customer profile and the product page through their extension points."""
 
     name = "recommendations"
     verbose_name = "Recommendations"
+
+    def ready(self) -> None:
+        from insights.families import register
+
+        register("recommendations", "recommendations.families.recommend")
+        register("rules", "recommendations.families.rules")
+        register("demand", "recommendations.families.demand")
+
+        from customers.panels import PRODUCT_PANELS, register_profile_panel
+        from recommendations import panels
+
+        register_profile_panel(
+            "recommendations", "recommendations/panels/recommended.html", panels.recommendations_context, order=20
+        )
+        register_profile_panel("basket", "recommendations/panels/basket.html", panels.basket_context, order=30)
+        PRODUCT_PANELS.register(
+            "bought_together", "recommendations/panels/product_rules.html", panels.product_rules_context, order=10
+        )
+        PRODUCT_PANELS.register("forecast", "recommendations/panels/forecast.html", panels.forecast_context, order=20)

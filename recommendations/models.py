@@ -1,1 +1,91 @@
-"""Recommendations, association rules and demand forecasts arrive with the Recommendations issue."""
+"""What the recommendations, rules and demand runs publish, keyed by run like every model result.
+
+Rows are written while their run is inactive and read only through the family's active run (see
+insights/publishing.py), so a page never sees half a run. Indexes lead with the run.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from customers.models import Customer, Product
+from insights.models import ModelRun
+
+
+class Recommendation(models.Model):
+    """One product on one of a customer's two lists in one recommendations run, with the reason for it.
+
+    `reorder` holds items the customer bought before (what they are likely to buy again), `try_next` items they
+    never bought (the cross-sell list). The reason is a code with parameters (product ids, days, counts), turned
+    into a sentence when shown, so a renamed product reads right."""
+
+    class List(models.TextChoices):
+        REORDER = "reorder", "Likely to reorder"
+        TRY_NEXT = "try_next", "Try next"
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    list = models.CharField(max_length=10, choices=List.choices)
+    rank = models.PositiveSmallIntegerField(help_text="1 is the strongest.")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    score = models.FloatField()
+    component = models.CharField(max_length=20, help_text="The recommender that contributed most.")
+    reason_code = models.CharField(max_length=20)
+    reason_params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "customer", "list", "rank"], name="recommendation_run_customer")
+        ]
+        indexes = [models.Index(fields=["run", "product", "list"], name="recommendation_run_product")]
+
+    def __str__(self) -> str:
+        return f"{self.get_list_display()} #{self.rank} for customer {self.customer_id} (run {self.run_id})"
+
+
+class AssociationRule(models.Model):
+    """A rule "baskets with the antecedent also hold the consequent" from one rules run: one or two products on the
+    left, one on the right, with support, confidence and lift (see recommendations/models_ml/rules.py)."""
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    antecedent = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    antecedent_2 = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    consequent = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    support = models.FloatField(help_text="Share of baskets holding all the rule's products.")
+    confidence = models.FloatField(help_text="Share of the antecedent's baskets that hold the consequent.")
+    lift = models.FloatField(help_text="How many times likelier the consequent is beside the antecedent.")
+    count = models.PositiveIntegerField(help_text="Baskets holding all the rule's products.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "antecedent", "lift"], name="rule_run_antecedent"),
+            models.Index(fields=["run", "lift"], name="rule_run_lift"),
+        ]
+
+    def __str__(self) -> str:
+        left = f"{self.antecedent_id}" + (f" + {self.antecedent_2_id}" if self.antecedent_2_id else "")
+        return f"{left} -> {self.consequent_id} (lift {self.lift:.1f})"
+
+
+class ProductForecast(models.Model):
+    """Forecast units of one product in one week ahead, from one demand run, with its interval."""
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.DateField(help_text="The Monday the week starts on.")
+    horizon = models.PositiveSmallIntegerField(help_text="Weeks ahead of the run's last whole week.")
+    forecast = models.FloatField(help_text="Expected units.")
+    median = models.FloatField()
+    lower = models.FloatField(help_text="10th percentile.")
+    upper = models.FloatField(help_text="90th percentile.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "product", "horizon"], name="productforecast_run_product")
+        ]
+        indexes = [models.Index(fields=["run", "horizon"], name="productforecast_run_horizon")]
+
+    def __str__(self) -> str:
+        return f"{self.forecast:.1f} units of {self.product_id} in week of {self.week} (run {self.run_id})"

@@ -1,21 +1,36 @@
 """The trainable model families. Each module offers `train(run, progress)`, which fits, backtests, writes
 results and publishes (or holds back) a run, and `evaluate(as_of, parameters)`, the backtest alone, returning
-{"metrics": {...}, "baseline": {"name": ..., "metrics": {...}}, ...} for `manage.py evaluate`."""
+{"metrics": {...}, "baseline": {"name": ..., "metrics": {...}}, ...} for `manage.py evaluate`; `RESULT_MODEL` names
+the table its results go in (`RESULT_MODELS` when there are several).
+
+Families of other apps register here from their AppConfig.ready() (`register`), so insights never imports them:
+imports point customers <- insights <- recommendations.
+"""
 
 from __future__ import annotations
 
 from importlib import import_module
-
-from insights.models import ChurnScore, CustomerSegment, CustomerValue
 
 FAMILY_MODULES = {
     "segments": "insights.families.segments",
     "value": "insights.families.value",
     "churn": "insights.families.churn",
 }
-RESULT_MODELS = (CustomerSegment, CustomerValue, ChurnScore)
+
+
+def register(family: str, module_path: str) -> None:
+    """Add a family trained by `module_path` (imported on first use). Registering a family twice is a mistake."""
+    if family in FAMILY_MODULES and FAMILY_MODULES[family] != module_path:
+        raise ValueError(f"The {family!r} family is already trained by {FAMILY_MODULES[family]}.")
+    FAMILY_MODULES[family] = module_path
 
 
 def module(family: str):
     """The family's module, imported on first use (it pulls in scikit-learn)."""
     return import_module(FAMILY_MODULES[family])
+
+
+def result_models(family: str) -> tuple:
+    """The tables a family's runs write their results into."""
+    family_module = module(family)
+    return tuple(getattr(family_module, "RESULT_MODELS", None) or (family_module.RESULT_MODEL,))

@@ -16,6 +16,7 @@ from insights.models_ml import segments as seg
 from insights.models_ml import segments_describe as describe
 
 COLUMNS = ["run_id", "customer_id", "cluster", "segment", "rfm_r", "rfm_f", "rfm_m", "rfm_segment"]
+RESULT_MODEL = CustomerSegment
 
 
 def _features(dataset: common.Dataset) -> pd.DataFrame:

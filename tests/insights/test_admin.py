@@ -40,7 +40,14 @@ def test_retrain_now_while_a_run_is_in_flight_says_so_and_starts_nothing(dana_cl
 
 def test_retrain_all_queues_every_trainable_family(dana_client):
     dana_client.post(reverse("admin:insights_modelrun_retrain"), {"family": "all"})
-    assert set(ModelRun.objects.values_list("family", flat=True)) == {"segments", "value", "churn"}
+    assert set(ModelRun.objects.values_list("family", flat=True)) == {
+        "segments",
+        "value",
+        "churn",
+        "recommendations",
+        "rules",
+        "demand",
+    }
 
 
 def test_a_manager_may_read_runs_but_not_retrain(charlie, charlie_client):

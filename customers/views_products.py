@@ -1,0 +1,83 @@
+"""Product pages: the catalogue (search, category, paging) and a product's page with its sales figures and the
+panels other apps register (customers/panels.py PRODUCT_PANELS: "bought together", the demand forecast).
+
+Products are not personal data: every signed-in member of staff sees the whole catalogue. The sales figures count
+completed orders of every customer, anonymous sales included, in a fixed number of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, F, Max, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from customers.models import Order, OrderItem, Product
+from customers.panels import PRODUCT_PANELS
+
+PAGE_SIZE = 50
+RECENT_DAYS = 90
+MONEY = DecimalField(max_digits=20, decimal_places=4)
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    """The catalogue, 50 to a page: search by name or SKU, filter by category, goods only unless asked."""
+    products = Product.objects.order_by("name", "pk")
+    query = request.GET.get("q", "").strip()
+    if query:
+        products = products.filter(Q(name__icontains=query) | Q(sku__iexact=query))
+    category = request.GET.get("category", "").strip()
+    if category:
+        products = products.filter(category=category)
+    if request.GET.get("all") != "1":
+        products = products.filter(kind=Product.Kind.PRODUCT)
+    categories = Product.objects.exclude(category="").order_by("category").values_list("category", flat=True).distinct()
+    context = {
+        "page_obj": Paginator(products, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query,
+        "category": category,
+        "categories": list(categories),
+        "show_all": request.GET.get("all") == "1",
+    }
+    return render(request, "customers/product_list.html", context)
+
+
+def sales_figures(product: Product) -> dict:
+    """Units, revenue and orders of completed orders, all time and in the last 90 days, and the last sale (one
+    query over the product's lines, served by the (product, order) index)."""
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    completed = Q(order__status=Order.Status.COMPLETED)
+    recent = completed & Q(order__placed_at__gte=since)
+    figures = (
+        OrderItem.objects.filter(product=product)
+        .order_by()
+        .aggregate(
+            units=Sum("quantity", filter=completed),
+            revenue=Sum(F("quantity") * F("unit_price"), filter=completed, output_field=MONEY),
+            orders=Count("order", distinct=True, filter=completed),
+            units_recent=Sum("quantity", filter=recent),
+            orders_recent=Count("order", distinct=True, filter=recent),
+            last_sold_at=Max("order__placed_at", filter=completed),
+        )
+    )
+    figures["recent_days"] = RECENT_DAYS
+    return figures
+
+
+@login_required
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A product: its details, sales figures, and the registered panels."""
+    product = get_object_or_404(Product, pk=pk)
+    context = {
+        "product": product,
+        "figures": sales_figures(product),
+        "panels": PRODUCT_PANELS.render(request, product),
+        "currency": settings.DEFAULT_CURRENCY,
+    }
+    return render(request, "customers/product_detail.html", context)

@@ -1,0 +1,1 @@
+"""The recommendations app's model families, registered with insights from RecommendationsConfig.ready()."""

@@ -1,0 +1,122 @@
+"""What the recommendations app adds to other apps' pages (registered from RecommendationsConfig.ready()):
+on the customer profile, the two recommendation lists with their reasons and "bought together" for the latest
+basket; on the product page, "bought together" and the demand forecast. Each reads the family's active run only,
+in a fixed number of indexed queries, and says so when no run has been published yet."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from customers.models import Customer, Order, OrderItem, Product
+from insights.families.common import training_moment
+from insights.models import ModelRun
+from insights.publishing import active_run_id
+from recommendations.data import product_names
+from recommendations.models import AssociationRule, ProductForecast, Recommendation
+from recommendations.models_ml.reasons import reason_text
+
+SHOWN = 5
+BOUGHT_TOGETHER = 6
+
+
+def _run(family: str) -> ModelRun | None:
+    run_id = active_run_id(family)
+    return ModelRun.objects.filter(pk=run_id).only("as_of", "model_card").first() if run_id else None
+
+
+def _sentence(row: Recommendation, names: dict, days_since_run: int) -> str:
+    params = dict(row.reason_params or {})
+    if row.reason_code == "buy_again" and "last" in params:
+        params["last"] = int(params["last"]) + days_since_run  # the model counted to its own date, the page to today
+    return reason_text(row.reason_code, params, names)
+
+
+def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
+    """Both lists of the active run for `customer`, less what they bought since the run's date, each item with its
+    reason as a sentence."""
+    if not customer.profiling_consent:
+        return {"not_profiled": True}
+    run = _run("recommendations")
+    if run is None:
+        return {"no_model": True}
+    rows = list(
+        Recommendation.objects.filter(run_id=run.pk, customer=customer).select_related("product").order_by("rank")
+    )
+    since = training_moment(run.as_of).to_pydatetime()
+    bought_since = set(
+        OrderItem.objects.filter(order__customer=customer, order__placed_at__gte=since).values_list(
+            "product_id", flat=True
+        )
+    )
+    mentioned = {i for row in rows for i in (row.reason_params or {}).get("items", [])}
+    names = product_names(mentioned) if mentioned else {}
+    days_since_run = max((timezone.localdate() - run.as_of).days, 0)
+    lists = {"reorder": [], "try_next": []}
+    for row in rows:
+        if row.product_id in bought_since or not row.product.is_active or len(lists[row.list]) >= SHOWN:
+            continue
+        lists[row.list].append({"product": row.product, "reason": _sentence(row, names, days_since_run)})
+    return {"no_model": False, "reorder": lists["reorder"], "try_next": lists["try_next"], "as_of": run.as_of}
+
+
+def _strongest(rules) -> list[AssociationRule]:
+    """The first (strongest) rule per consequent, up to BOUGHT_TOGETHER of them."""
+    seen, kept = set(), []
+    for rule in rules:
+        if rule.consequent_id not in seen and rule.consequent.is_active:
+            seen.add(rule.consequent_id)
+            kept.append(rule)
+    return kept[:BOUGHT_TOGETHER]
+
+
+def basket_context(request: HttpRequest, customer: Customer) -> dict:
+    """Products often bought with the customer's latest completed order, each with the rule behind it."""
+    run_id = active_run_id("rules")
+    if run_id is None:
+        return {"no_model": True}
+    last = Order.objects.filter(customer=customer, status=Order.Status.COMPLETED).order_by("-placed_at").first()
+    if last is None:
+        return {"no_model": False, "order": None, "rules": []}
+    basket = list(last.items.filter(product__kind=Product.Kind.PRODUCT).values_list("product_id", flat=True))
+    rules = (
+        AssociationRule.objects.filter(run_id=run_id, antecedent_id__in=basket)
+        .filter(Q(antecedent_2__isnull=True) | Q(antecedent_2_id__in=basket))
+        .exclude(consequent_id__in=basket)
+        .select_related("antecedent", "antecedent_2", "consequent")
+        .order_by("-lift", "-confidence")[:100]
+    )
+    return {"no_model": False, "order": last, "rules": _strongest(rules)}
+
+
+def product_rules_context(request: HttpRequest, product: Product) -> dict:
+    """Products most often in the same basket as `product` (its single-product rules, strongest first)."""
+    run_id = active_run_id("rules")
+    if run_id is None:
+        return {"no_model": True}
+    rules = (
+        AssociationRule.objects.filter(run_id=run_id, antecedent=product, antecedent_2__isnull=True)
+        .select_related("consequent")
+        .order_by("-lift", "-confidence")[: BOUGHT_TOGETHER * 2]
+    )
+    return {"no_model": False, "rules": _strongest(rules)}
+
+
+def forecast_context(request: HttpRequest, product: Product) -> dict:
+    """The active demand run's weekly forecast of `product` with its interval, and how good the model was."""
+    run = _run("demand")
+    if run is None:
+        return {"no_model": True}
+    weeks = list(ProductForecast.objects.filter(run_id=run.pk, product=product).order_by("horizon"))
+    top = max((w.upper for w in weeks), default=0) or 1
+    rows = [{"week": w, "width": round(100 * w.forecast / top), "upper": round(100 * w.upper / top)} for w in weeks]
+    return {
+        "no_model": False,
+        "weeks": rows,
+        "total": sum(w.forecast for w in weeks),
+        "lower": sum(w.lower for w in weeks),
+        "upper": sum(w.upper for w in weeks),
+        "run": run,
+        "quality": run.model_card.get("backtest", {}),
+    }
