@@ -18,7 +18,8 @@ CUSTOMERS ?= 2000
 help:
 	@echo "make run     quick start on the embedded default (SQLite, file broker): web + worker on http://127.0.0.1:$(PORT)/"
 	@echo "             options: make run PORT=8001 CUSTOMERS=500"
-	@echo "make test    lint, migration check, system check and the test suite (needs PostgreSQL and Redis)"
+	@echo "make test    lint, migration check, system check and the test suite (needs PostgreSQL, Redis and"
+	@echo "             /usr/bin/chromium for the browser tests in tests/e2e; skip them with PYTEST_ARGS='-m \"not e2e\"')"
 	@echo "make bench   benchmarks as a table (also writes var/bench/latest.json)"
 	@echo "make lock    regenerate requirements.lock from pyproject.toml"
 	@echo "make clean   remove the virtualenv and caches (keeps var/, where the quick start's database lives)"

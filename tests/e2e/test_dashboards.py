@@ -1,0 +1,52 @@
+"""A manager's dashboards in a real browser: every chart draws, and the page logs no error."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.e2e.book import make_book
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+TEMPLATE = Path(__file__).resolve().parents[2] / "insights" / "templates" / "insights" / "dashboards.html"
+
+# Per element marked [data-chart]: whether it holds a canvas or an svg, and whether anything was drawn on it
+# (a canvas with at least one non-transparent pixel, an svg with at least one shape).
+CHARTS_JS = """() => [...document.querySelectorAll('[data-chart]')].map((chart) => {
+  const canvas = chart.querySelector('canvas'), svg = chart.querySelector('svg');
+  let drawn = false;
+  if (canvas && canvas.width && canvas.height) {
+    const context = canvas.getContext('2d');
+    const pixels = context ? context.getImageData(0, 0, canvas.width, canvas.height).data : [];
+    for (let i = 3; i < pixels.length && !drawn; i += 4) drawn = pixels[i] > 0;
+  } else if (svg) {
+    drawn = svg.querySelector('path, rect, circle, line, polyline, polygon, text') !== null;
+  }
+  const box = chart.getBoundingClientRect();
+  return {name: chart.dataset.chart, holder: canvas ? 'canvas' : svg ? 'svg' : null, drawn,
+          width: box.width, height: box.height};
+})"""
+
+
+@pytest.fixture
+def book(alice, bob):
+    return make_book({"alice": alice, "bob": bob})
+
+
+def test_a_managers_dashboards_draw_every_chart_without_errors(tab, sign_in, book, charlie):
+    sign_in(charlie)
+    tab.open(reverse("insights:dashboards"))
+    page = tab.page
+    expect(page.get_by_role("heading", name="Segments", exact=True)).to_be_visible()
+    charts = page.locator("[data-chart]")
+    if "data-chart" in TEMPLATE.read_text():
+        expect(charts.first).to_be_attached()  # the template declares charts, and the data has something to draw
+    for n in range(charts.count()):  # each chart's library has had time to put its canvas or svg in
+        expect(charts.nth(n).locator("canvas, svg").first).to_be_attached()
+    page.wait_for_load_state("networkidle")
+    tab.screenshot("dashboards")
+    for chart in page.evaluate(CHARTS_JS):
+        assert chart["holder"] and chart["drawn"], f"chart {chart['name']!r} did not draw: {chart}"
+        assert chart["width"] > 100 and chart["height"] > 100, f"chart {chart['name']!r} has no room: {chart}"
+    tab.assert_clean()

@@ -1,0 +1,49 @@
+"""A rep's everyday pages in a real browser: they load cleanly and can be used from the keyboard."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.e2e.book import make_book
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def book(alice, bob):
+    return make_book({"alice": alice, "bob": bob})
+
+
+def test_the_worklist_and_customer_list_load_without_errors_for_a_rep(tab, sign_in, book, alice):
+    sign_in(alice)
+    page = tab.page
+    tab.open(reverse("insights:worklist"))
+    at_risk = page.get_by_role("region", name="Revenue at risk")
+    expect(at_risk.get_by_role("link", name="Juniper & Sons")).to_be_visible()  # 0.55 x 5100, her biggest
+    expect(at_risk.locator("tbody tr")).to_have_count(2)  # her high and medium risks; bob's are not hers
+    expect(page.get_by_role("region", name="Overdue against their own rhythm").locator("tbody tr")).to_have_count(3)
+    tab.screenshot("worklist")
+
+    tab.open(reverse("customers:list"))
+    expect(page.locator("table.data tbody tr")).to_have_count(3)
+    expect(page.locator("body")).not_to_contain_text("Northwind Traders")
+    tab.screenshot("customer-list")
+    tab.assert_clean()
+
+
+def test_the_customer_search_box_is_reached_with_tab_and_labelled(tab, sign_in, book, alice):
+    sign_in(alice)
+    tab.open(reverse("customers:list"))
+    page = tab.page
+    search = page.get_by_role("searchbox", name="Search")  # found by its accessible name: the <label> names it
+    for _ in range(15):  # skip link, brand, three nav links, sign out, then the filters
+        page.keyboard.press("Tab")
+        if search.evaluate("element => element === document.activeElement"):
+            break
+    expect(search).to_be_focused()
+    assert search.evaluate("element => [...element.labels].map(label => label.textContent.trim())") == ["Search"]
+    expect(search).not_to_have_css("outline-style", "none")  # the focus shows
+    page.keyboard.type("meadow")
+    page.keyboard.press("Enter")
+    expect(page.locator("table.data tbody tr")).to_have_count(1)
+    tab.assert_clean()
