@@ -1,0 +1,149 @@
+"""The recommendations, rules and demand families trained end to end on simulated shops with a known structure:
+they publish through ModelRun, write their rows, and hold back what does not beat its baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import call_command
+
+from customers.models import OrderItem
+from insights import runs
+from insights.models import ModelRun
+from recommendations.models import AssociationRule, ProductForecast, Recommendation
+from recommendations.models_ml.demand_sim import simulate_demand
+from recommendations.models_ml.simulate_baskets import simulate_lines, simulate_products
+from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
+from tests.recommendations.stores import load_anonymous_sales, load_catalogue, load_purchases
+
+AS_OF = dt.date(2023, 12, 31)
+
+
+def train(family: str, as_of: dt.date = AS_OF, **parameters) -> ModelRun:
+    """Request and run one run of `family` here, as `manage.py retrain --in-process` does."""
+    run = runs.request_run(
+        family, trigger=ModelRun.Trigger.CLI, as_of=as_of, parameters={"in_process": True, **parameters}, queue=False
+    )
+    return runs.execute_run(run.pk)
+
+
+@pytest.fixture
+def shop(db):
+    """300 customers buying 120 products in 12 themes: each mostly buys in a home theme and has staples."""
+    products = simulate_products(120, 12)
+    lines = simulate_lines(n_customers=300, n_items=120, n_groups=12, orders=8, basket=4, end="2024-01-01", seed=1)
+    product_ids = load_catalogue(products)
+    return SimpleNamespace(products=products, product_ids=product_ids, customer_ids=load_purchases(lines, product_ids))
+
+
+def bought(customer_id: int) -> set[int]:
+    return set(OrderItem.objects.filter(order__customer_id=customer_id).values_list("product_id", flat=True))
+
+
+def test_a_recommendations_run_beats_popularity_and_publishes_both_lists(shop):
+    run = train("recommendations")
+    assert run.status == ModelRun.Status.SUCCEEDED and run.is_active, run.publish_note or run.error
+    assert run.metrics["precision_at_10"] > run.baseline["metrics"]["precision_at_10"]
+    assert set(run.metrics) >= {"precision_at_10", "recall_at_10", "ndcg_at_10", "coverage", "precision_at_10_new"}
+    customers = set(Recommendation.objects.filter(run=run).values_list("customer_id", flat=True))
+    assert customers == set(shop.customer_ids.values())
+
+
+def test_try_next_holds_only_new_products_and_reorder_only_bought_ones(shop):
+    run = train("recommendations")
+    for customer in list(shop.customer_ids.values())[:20]:
+        rows = Recommendation.objects.filter(run=run, customer_id=customer)
+        history = bought(customer)
+        assert not {r.product_id for r in rows if r.list == "try_next"} & history
+        assert {r.product_id for r in rows if r.list == "reorder"} <= history
+
+
+def test_buy_again_reasons_count_the_customers_own_purchase_days(shop):
+    run = train("recommendations")
+    row = Recommendation.objects.filter(run=run, reason_code="buy_again").order_by("customer_id", "rank").first()
+    days = (
+        OrderItem.objects.filter(order__customer_id=row.customer_id, product_id=row.product_id)
+        .values_list("order__placed_at__date", flat=True)
+        .distinct()
+    )
+    assert row.reason_params["times"] == len(set(days))
+
+
+def test_a_customer_without_orders_gets_what_is_popular_now(shop):
+    newcomer = CustomerFactory()
+    run = train("recommendations")
+    rows = list(Recommendation.objects.filter(run=run, customer=newcomer))
+    assert rows and {r.list for r in rows} == {"try_next"}
+    assert {r.reason_code for r in rows} == {"popular_now"}
+
+
+def test_a_customer_who_opted_out_of_profiling_gets_no_recommendations(shop):
+    private = CustomerFactory(profiling_consent=False)
+    OrderItemFactory(order=OrderFactory(customer=private), product_id=shop.product_ids[1])
+    run = train("recommendations")
+    assert not Recommendation.objects.filter(run=run, customer=private).exists()
+
+
+def test_a_rules_run_finds_products_of_the_same_theme(shop):
+    run = train("rules")
+    assert run.status == ModelRun.Status.SUCCEEDED, run.publish_note or run.error
+    rules = list(
+        AssociationRule.objects.filter(run=run, antecedent_2__isnull=True).select_related("antecedent", "consequent")
+    )
+    assert rules
+    same = np.mean([r.antecedent.category == r.consequent.category for r in rules])
+    assert same > 0.9
+    assert run.metrics["rule_count"] >= len(rules)
+    assert run.metrics["hit_rate_at_10"] > run.baseline["metrics"]["hit_rate_at_10"]
+
+
+def test_baskets_without_structure_give_no_rules_and_the_run_is_held_back(db):
+    products = ProductFactory.create_batch(200)
+    rng = np.random.default_rng(0)
+    for day in range(150):
+        order = OrderFactory(placed_at=dt.datetime(2023, 8, 1, 12, tzinfo=dt.UTC) + dt.timedelta(days=day))
+        for line, index in enumerate(rng.choice(200, 2, replace=False), start=1):
+            OrderItemFactory(order=order, product=products[index], line_number=line)
+    run = train("rules")
+    assert run.status == ModelRun.Status.HELD
+    assert "no rule" in run.publish_note
+    assert not ModelRun.objects.filter(family="rules", is_active=True).exists()
+
+
+@pytest.fixture
+def weekly_sales(db):
+    """15 products with a yearly season and promotions, sold anonymously every week for 80 weeks."""
+    demand = simulate_demand(products=15, weeks=80, seed=3, start="2022-06-06", new_share=0.0)
+    catalogue = pd.DataFrame({"product": demand.units.columns, "name": [f"Item {p}" for p in demand.units.columns]})
+    product_ids = load_catalogue(catalogue.assign(category="Sim"))
+    load_anonymous_sales(demand, product_ids)
+    return SimpleNamespace(demand=demand, product_ids=product_ids)
+
+
+def test_a_demand_run_forecasts_every_selling_product_for_the_horizon(weekly_sales):
+    last_sunday = (weekly_sales.demand.units.index[-1] + dt.timedelta(days=6)).date()
+    run = train("demand", as_of=last_sunday, horizon=4)
+    assert run.status in (ModelRun.Status.SUCCEEDED, ModelRun.Status.HELD), run.error
+    assert set(run.metrics) == {"wape", "mape", "bias_pct"}
+    assert run.baseline["name"] in {"last_week", "mean_4", "median_8", "seasonal_naive"}
+    rows = list(ProductForecast.objects.filter(run=run).order_by("product_id", "horizon"))
+    assert len(rows) == 15 * 4
+    first_week = weekly_sales.demand.units.index[-1].date() + dt.timedelta(days=7)
+    assert {r.week for r in rows if r.horizon == 1} == {first_week}
+    assert all(r.lower <= r.forecast <= r.upper for r in rows)
+
+
+def test_evaluate_prints_the_recommendation_metrics_beside_popularity_as_json(shop):
+    out = io.StringIO()
+    call_command("evaluate", "--family", "recommendations", "--as-of", "2023-12-01", "--format", "json", stdout=out)
+    result = json.loads(out.getvalue())["recommendations"]
+    keys = {"precision_at_10", "recall_at_10", "ndcg_at_10", "coverage", "precision_at_10_new"}
+    assert keys <= set(result["metrics"]) and keys <= set(result["baseline"]["metrics"])
+    assert result["baseline"]["name"] == "popularity"
+    assert result["metrics"]["precision_at_10"] > result["baseline"]["metrics"]["precision_at_10"]
