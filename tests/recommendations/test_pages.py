@@ -1,0 +1,239 @@
+"""What reps and managers see of the recommendations app: the profile's lists and "bought together", the product
+page's rules and forecast, the rules browser and "what will sell". Results rows are made directly, as a run would
+write them; every page says so when no run has been published, and runs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from insights import publishing
+from insights.models import ModelRun
+from recommendations.models import AssociationRule, ProductForecast, Recommendation
+from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+AS_OF = dt.date(2026, 11, 1)
+
+
+def published(family: str, **fields) -> ModelRun:
+    run = ModelRun.objects.create(family=family, as_of=AS_OF, status="running", **fields)
+    publishing.publish(run)
+    return run
+
+
+def recommend(run, customer, product, list_="try_next", rank=1, code="similar_baskets", params=None):
+    return Recommendation.objects.create(
+        run=run, customer=customer, list=list_, rank=rank, product=product, score=1.0 / rank, component="als",
+        reason_code=code, reason_params=params or {},
+    )  # fmt: skip
+
+
+def rule(run, antecedent, consequent, lift=3.0, confidence=0.4, second=None, count=30):
+    return AssociationRule.objects.create(
+        run=run, antecedent=antecedent, antecedent_2=second, consequent=consequent, support=0.01,
+        confidence=confidence, lift=lift, count=count,
+    )  # fmt: skip
+
+
+def profile(client, customer) -> str:
+    return client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+
+
+def product_page(client, product) -> str:
+    return client.get(reverse("products:detail", args=[product.pk])).content.decode()
+
+
+# The profile ---------------------------------------------------------------------------------------------------
+
+
+def test_without_a_run_the_profile_says_how_to_get_recommendations(alice, alice_client):
+    page = profile(alice_client, CustomerFactory(owner=alice))
+    assert "No recommendations yet" in page and "No association rules yet" in page
+
+
+def test_the_profile_lists_both_lists_with_their_reasons_in_words(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    filters, moka, dripper = ProductFactory(name="Paper filters"), ProductFactory(name="Moka pot"), ProductFactory()
+    run = published("recommendations")
+    recommend(run, customer, filters, "reorder", code="buy_again", params={"every": 30, "last": 20, "times": 5})
+    recommend(run, customer, dripper, "try_next", code="bought_with", params={"items": [filters.pk, moka.pk]})
+    page = profile(alice_client, customer)
+    days = 20 + (timezone.localdate() - AS_OF).days  # counted to today, not to the model's date
+    assert f"Bought every ~30 days, last {days} days ago" in page
+    assert "Often bought with Paper filters and Moka pot" in page
+    assert page.index("Likely to reorder") < page.index("Paper filters") < page.index("Try next")
+
+
+def test_a_product_bought_since_the_run_is_no_longer_offered(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    offered, already = ProductFactory(name="Still new"), ProductFactory(name="Bought last week")
+    run = published("recommendations")
+    recommend(run, customer, offered, rank=1)
+    recommend(run, customer, already, rank=2)
+    OrderItemFactory(order=OrderFactory(customer=customer, placed_at=timezone.now()), product=already)
+    page = profile(alice_client, customer)
+    assert "Still new" in page
+    assert "Bought last week" not in page
+
+
+def test_a_customer_who_opted_out_is_told_apart(alice, alice_client):
+    customer = CustomerFactory(owner=alice, profiling_consent=False)
+    published("recommendations")
+    assert "opted out of profiling: no recommendations" in profile(alice_client, customer)
+
+
+def test_bought_together_uses_the_latest_basket_and_names_the_rule(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    tea, cups, saucers, other = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Umbrella"))
+    old = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=90))
+    OrderItemFactory(order=old, product=other)
+    latest = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=3))
+    OrderItemFactory(order=latest, product=tea)
+    OrderItemFactory(order=latest, product=cups)
+    run = published("rules")
+    rule(run, tea, saucers, lift=5.0, confidence=0.25)
+    rule(run, tea, cups, lift=9.0)  # already in the basket: not suggested
+    rule(run, other, tea, lift=8.0)  # from an older basket: not used
+    page = profile(alice_client, customer)
+    assert "Saucers" in page and "in 25% of the baskets with Tea (5.0× the usual rate)" in page
+    assert "Umbrella</a>" not in page.split("Bought together")[1].split("</section>")[0]
+
+
+def test_the_profile_needs_the_same_queries_whatever_the_lists_hold(alice, alice_client, django_assert_max_num_queries):
+    customer = CustomerFactory(owner=alice)
+    run = published("recommendations")
+    products = ProductFactory.create_batch(12)
+    recommend(run, customer, products[0], code="bought_with", params={"items": [products[1].pk]})
+    alice_client.get(reverse("customers:detail", args=[customer.pk]))  # warm the active-run cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        profile(alice_client, customer)
+    for rank, product in enumerate(products[1:], start=2):
+        recommend(run, customer, product, rank=rank, code="bought_with", params={"items": [products[0].pk]})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        profile(alice_client, customer)
+
+
+# The product page ----------------------------------------------------------------------------------------------
+
+
+def test_the_product_page_shows_what_is_bought_with_it_and_its_forecast(alice_client):
+    tea, saucers = ProductFactory(name="Tea"), ProductFactory(name="Saucers")
+    rule(published("rules"), tea, saucers, lift=4.0, confidence=0.5, count=42)
+    demand = published("demand", model_card={"backtest": {"mean": {"wape": 0.61, "bias_pct": -4.0}}})
+    for horizon in (1, 2):
+        ProductForecast.objects.create(
+            run=demand, product=tea, week=dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1), horizon=horizon,
+            forecast=10.0 * horizon, median=9.0, lower=5.0, upper=30.0,
+        )  # fmt: skip
+    page = product_page(alice_client, tea)
+    assert "Saucers" in page and "in 50% of the baskets with this product (4.0× the usual rate, 42 baskets)" in page
+    assert "<strong>30 units</strong> expected over the next 2 weeks" in page and "10–60" in page
+    assert "0.61" in page
+
+
+def test_without_runs_the_product_page_says_how_to_get_them(alice_client):
+    page = product_page(alice_client, ProductFactory())
+    assert "No association rules yet" in page and "No demand forecast yet" in page
+
+
+def test_the_product_page_needs_the_same_queries_whatever_the_data_size(alice_client, django_assert_num_queries):
+    product = ProductFactory()
+    run = published("rules")
+    rule(run, product, ProductFactory())
+    published("demand")
+    product_page(alice_client, product)  # warm the active-run cache
+    with django_assert_num_queries(7):
+        product_page(alice_client, product)
+    for _ in range(5):
+        rule(run, product, ProductFactory())
+        OrderItemFactory(product=product)
+    with django_assert_num_queries(7):
+        product_page(alice_client, product)
+
+
+def test_the_catalogue_finds_a_product_by_name_or_sku(alice_client):
+    ProductFactory(name="Blue teapot", sku="TEA-1")
+    ProductFactory(name="Red umbrella")
+    page = alice_client.get(reverse("products:list"), {"q": "teapot"}).content.decode()
+    assert "Blue teapot" in page and "Red umbrella" not in page
+    assert "Blue teapot" in alice_client.get(reverse("products:list"), {"q": "tea-1"}).content.decode()
+
+
+def test_product_pages_need_a_sign_in(anonymous_client):
+    product = ProductFactory()
+    for url in (reverse("products:list"), reverse("products:detail", args=[product.pk])):
+        assert anonymous_client.get(url).status_code == 302
+
+
+# Managers' pages ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["recommendations:rules", "recommendations:what_will_sell"])
+def test_managers_pages_are_for_managers_and_admins(name, alice_client, charlie_client, dana_client, anonymous_client):
+    url = reverse(name)
+    assert alice_client.get(url).status_code == 403
+    assert charlie_client.get(url).status_code == 200
+    assert dana_client.get(url).status_code == 200
+    assert anonymous_client.get(url).status_code == 302
+
+
+def test_the_rules_page_finds_rules_by_product_and_sorts_them(charlie_client):
+    tea, cups, saucers, jam = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Jam"))
+    run = published("rules", model_card={"rules": {"rule_count": 3}})
+    rule(run, tea, cups, lift=2.0, confidence=0.9)
+    rule(run, tea, saucers, lift=6.0, confidence=0.3, second=cups)
+    rule(run, jam, cups, lift=4.0)
+    page = charlie_client.get(reverse("recommendations:rules"), {"q": "tea"}).content.decode()
+    assert "Jam" not in page and page.index("Saucers") < page.index("90%")  # by lift: the triple first
+    page = charlie_client.get(reverse("recommendations:rules"), {"sort": "confidence", "size": "2"}).content.decode()
+    assert "Saucers" not in page and page.index("90%") < page.index("Jam")
+
+
+def test_what_will_sell_ranks_products_by_forecast_units_over_the_chosen_weeks(charlie_client):
+    slow, fast = ProductFactory(name="Slow seller"), ProductFactory(name="Fast seller")
+    run = published("demand", model_card={"horizon": 8})
+    for horizon in range(1, 9):
+        week = dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1)
+        ProductForecast.objects.create(run=run, product=slow, week=week, horizon=horizon, forecast=3, median=3,
+                                       lower=1, upper=5)  # fmt: skip
+        ProductForecast.objects.create(run=run, product=fast, week=week, horizon=horizon, forecast=10 if horizon <= 4
+                                       else 0, median=9, lower=4, upper=20)  # fmt: skip
+    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+    assert page.index("Fast seller") < page.index("Slow seller") and ">40<" in page and ">12<" in page
+    page = charlie_client.get(reverse("recommendations:what_will_sell"), {"weeks": "8"}).content.decode()
+    assert ">24<" in page  # the slow seller: 8 x 3
+
+
+def test_the_managers_pages_say_when_no_run_exists(charlie_client):
+    assert "No association rules yet" in charlie_client.get(reverse("recommendations:rules")).content.decode()
+    assert "No demand forecast yet" in charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+
+
+@pytest.mark.parametrize(("name", "queries"), [("recommendations:rules", 7), ("recommendations:what_will_sell", 8)])
+def test_the_managers_pages_need_the_same_queries_whatever_the_data_size(
+    name, queries, charlie_client, django_assert_num_queries
+):
+    rules, demand = published("rules"), published("demand", model_card={"horizon": 4})
+    url = reverse(name)
+
+    def grow(n):
+        for _ in range(n):
+            a, b = ProductFactory(), ProductFactory()
+            rule(rules, a, b)
+            ProductForecast.objects.create(run=demand, product=a, week=AS_OF, horizon=1, forecast=1, median=1,
+                                           lower=0, upper=2)  # fmt: skip
+
+    grow(1)
+    charlie_client.get(url)  # warm the active-run cache
+    with django_assert_num_queries(queries):
+        charlie_client.get(url)
+    grow(6)
+    with django_assert_num_queries(queries):
+        charlie_client.get(url)
