@@ -1,5 +1,7 @@
 """The manager's dashboards, read from the active runs: segments with their size, value and risk; value at risk
-by owner; the migration between the last two segment runs; model quality across runs beside the baselines.
+by owner; the migration between the last two segment runs; model quality across runs beside the baselines; the
+churn model's calibration. Revenue per month and cohort retention come from the orders (insights/dashboards_trends.py)
+and every chart's data from insights/dashboards_charts.py.
 
 Every figure is an aggregate computed by the database over the user's visible customers, in a fixed number of
 queries whatever the data size."""
@@ -9,12 +11,14 @@ from __future__ import annotations
 from django.db import connection
 
 from customers.models import Customer, sees_all_customers
+from insights import dashboards_charts, dashboards_trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs
 
 # The one metric per family that the quality table leads with, and whether higher is better.
 HEADLINE = {"segments": ("silhouette", True), "value": ("rmse", False), "churn": ("roc_auc", True)}
 RUNS_SHOWN = 8
+NEW, GONE = "(new)", "(gone)"  # as in the segments' model card (insights/models_ml/segments_describe.py)
 
 
 def _visible_filter(user, column: str) -> tuple[str, list]:
@@ -100,34 +104,80 @@ def model_quality() -> list[dict]:
                 "baseline": base,
                 "baseline_name": run.baseline.get("name", ""),
                 "better": better,
+                "higher_is_better": higher,
             }
         )
     return rows
 
 
-def migration(runs: dict) -> dict | None:
-    """The active segments run's migration table with the shares as percentages (None before two runs)."""
+def churn_card(runs: dict) -> dict:
+    """The calibration bins of the active churn run's model card, reading only that key of the card."""
+    if not runs.get("churn"):
+        return {}
+    bins = ModelRun.objects.filter(pk=runs["churn"]).values_list("model_card__calibration", flat=True).first()
+    return {"calibration": bins}
+
+
+def migration(user, runs: dict) -> dict | None:
+    """Where the user's visible customers of the segments run before the active one are now: counts per (before,
+    now) pair with each row's shares, "(new)" for customers only in the active run and "(gone)" for those only in
+    the one before (the labels of the segments' model card). None until there are two runs to compare.
+
+    The run before is the latest earlier one that was published (superseded now, or active again after a roll
+    back): the run that was active when the active one was trained, unless an admin has rolled back since."""
     if not runs.get("segments"):
         return None
-    card = ModelRun.objects.filter(pk=runs["segments"]).values_list("model_card", flat=True).first() or {}
-    table = card.get("migration")
-    if not table or not table.get("rows") or table.get("stayed", 0) + table.get("moved", 0) == 0:
-        return None
-    cells = [
-        [{"count": count, "share": share} for count, share in zip(counts, shares, strict=True)]
-        for counts, shares in zip(table["counts"], table["shares"], strict=True)
-    ]
-    return {"columns": table["columns"], "rows": list(zip(table["rows"], cells, strict=True))}
+    table, active = CustomerSegment._meta.db_table, runs["segments"]
+    new_where, new_params = _visible_filter(user, "n.customer_id")
+    old_where, old_params = _visible_filter(user, "o.customer_id")
+    # Ids grow with creation, so the latest earlier run is the one with the highest smaller id.
+    previous = f"""(SELECT p.id FROM {ModelRun._meta.db_table} p WHERE p.family = 'segments'
+        AND p.status IN ('succeeded', 'superseded') AND p.id < %s ORDER BY p.id DESC LIMIT 1)"""
+    sql = f"""
+        SELECT o.segment, n.segment, COUNT(*), {previous}
+        FROM {table} n LEFT JOIN {table} o ON o.customer_id = n.customer_id AND o.run_id = {previous}
+        WHERE n.run_id = %s{new_where}
+        GROUP BY o.segment, n.segment
+        UNION ALL
+        SELECT o.segment, NULL, COUNT(*), NULL
+        FROM {table} o
+        WHERE o.run_id = {previous}{old_where}
+          AND NOT EXISTS (SELECT 1 FROM {table} n WHERE n.run_id = %s AND n.customer_id = o.customer_id)
+        GROUP BY o.segment"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [active] * 3 + [*new_params, active, *old_params, active])
+        found = cursor.fetchall()
+    if not any(previous_id for *_, previous_id in found):
+        return None  # no earlier run to compare with
+    counts = {(before or NEW, now or GONE): n for before, now, n, _ in found}
+    if not any(before != NEW and now != GONE for before, now in counts):
+        return None  # nobody visible was in both runs: nothing moved or stayed
+    rows = sorted({before for before, _ in counts} - {NEW}) + [NEW]
+    columns = sorted({now for _, now in counts} - {GONE}) + [GONE]
+    cells = []
+    for before in rows:
+        total = sum(counts.get((before, now), 0) for now in columns) or 1
+        cells.append(
+            [{"count": counts.get((before, now), 0), "share": counts.get((before, now), 0) / total} for now in columns]
+        )
+    return {"columns": columns, "rows": list(zip(rows, cells, strict=True))}
 
 
 def context(user) -> dict:
-    """Everything the dashboards page shows."""
+    """Everything the dashboards page shows, with the charts' data."""
     runs = active_runs(["segments", "value", "churn"])
-    return {
+    page = {
         "runs": runs,
         "no_model": not any(runs.values()),
+        "sees_all": sees_all_customers(user),
+        "revenue": dashboards_trends.revenue_trend(user),
+        "cohorts": dashboards_trends.cohort_retention(user),
         "segments": segment_table(user, runs),
         "owners": value_at_risk_by_owner(user, runs),
-        "migration": migration(runs),
+        "migration": migration(user, runs),
         "quality": model_quality(),
+        "calibration": dashboards_trends.churn_calibration(churn_card(runs)),
     }
+    page["charts"] = dashboards_charts.charts(page)
+    page["quality_charts"] = [(key, chart) for key, chart in page["charts"].items() if key.startswith("quality_")]
+    return page

@@ -60,6 +60,8 @@ def train(run: ModelRun, progress) -> bool:
         "warnings": result.get("warnings", []),
         "counts": result.get("counts", {}),
         "threshold": model.threshold,
+        # Predicted against observed churn on the backtest's held-out customers: the dashboards' calibration plot.
+        "calibration": result.get("calibration", []),
         "bands": {name: floor for floor, name in BANDS},
     }
     common.record(run, {"metrics": result["metrics"], "baseline": result["baseline"]})

@@ -35,7 +35,13 @@ import pandas as pd
 
 from insights.models_ml import churn_models as models
 from insights.models_ml.features import FEATURE_COLUMNS, purchases_between, snapshot
-from insights.models_ml.metrics import auc_standard_error, best_threshold, classification_metrics, group_metrics
+from insights.models_ml.metrics import (
+    auc_standard_error,
+    best_threshold,
+    calibration_bins,
+    classification_metrics,
+    group_metrics,
+)
 
 DEFAULT_HORIZON = 90
 MIN_HORIZON, MAX_HORIZON = 30, 365
@@ -257,7 +263,8 @@ def backtest(
 
     Returns a JSON-able dict: metrics and the recency-only baseline's metrics on that holdout, the chosen
     candidate and every candidate's validation metrics, per-group metrics ({grouping: {group: {n, positives,
-    metrics}}}), warnings, the threshold, counts and timings.
+    metrics}}}), warnings, the threshold, the holdout's calibration bins (`metrics.calibration_bins`), counts
+    and timings.
     """
     as_of = _moment(as_of, purchases["placed_at"])
     horizon = int(horizon or default_horizon(purchases, as_of))
@@ -289,6 +296,7 @@ def backtest(
         "as_of": as_of.isoformat(),
         "horizon_days": horizon,
         "threshold": model.threshold,
+        "calibration": calibration_bins(y, proba),
         "counts": {**model.counts, "test": len(y), "test_churned": int(y.sum())},
         "timings": {**model.timings, "holdout": time.perf_counter() - started},
     }

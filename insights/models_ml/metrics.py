@@ -13,6 +13,8 @@ The metric names are those of `manage.py evaluate --format json`:
                `best_threshold`); a customer is predicted positive when probability >= threshold
     brier      mean squared error of the probabilities (0 is perfect, 0.25 is a constant 0.5)
     ece        expected calibration error: see `expected_calibration_error`
+
+`calibration_bins` gives the points of a calibration plot (mean predicted against observed rate per bin).
 """
 
 from __future__ import annotations
@@ -48,6 +50,31 @@ def expected_calibration_error(y_true, proba, bins: int = ECE_BINS) -> float:
     positives = np.bincount(index, weights=y, minlength=bins)
     expected = np.bincount(index, weights=p, minlength=bins)
     return float(np.abs(positives - expected).sum() / len(y))
+
+
+def calibration_bins(y_true, proba, bins: int = ECE_BINS) -> list[dict]:
+    """Predicted against observed, per bin of the predicted probability (the bins of
+    `expected_calibration_error`), for a calibration plot.
+
+    One entry per bin, in order: {"lower", "upper", "count", "mean_predicted", "observed_rate"}; the mean and
+    the rate are None in an empty bin. A well calibrated model has observed_rate close to mean_predicted.
+    """
+    y = np.asarray(y_true, dtype=float)
+    p = np.clip(np.asarray(proba, dtype=float), 0.0, 1.0)
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    positives = np.bincount(index, weights=y, minlength=bins)
+    predicted = np.bincount(index, weights=p, minlength=bins)
+    return [
+        {
+            "lower": round(b / bins, 6),
+            "upper": round((b + 1) / bins, 6),
+            "count": int(counts[b]),
+            "mean_predicted": float(predicted[b] / counts[b]) if counts[b] else None,
+            "observed_rate": float(positives[b] / counts[b]) if counts[b] else None,
+        }
+        for b in range(bins)
+    ]
 
 
 def best_threshold(y_true, proba) -> float:

@@ -1,13 +1,22 @@
-"""The manager's dashboards: segments with value and risk, value at risk by owner, migration, model quality."""
+"""The manager's dashboards: revenue per month, cohort retention, segments with value and risk, value at risk by
+owner, migration, model quality and the churn model's calibration; charts with their tables, empty states, the
+visibility rule and a fixed number of queries."""
 
 import datetime as dt
+import json
+import re
+from decimal import Decimal
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.urls import reverse
 
-from insights import publishing
+from customers.models import Order, Product
+from insights import dashboards_trends, publishing, runs
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
-from tests.factories import CustomerFactory
+from insights.models_ml.metrics import calibration_bins
+from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,32 +27,32 @@ def _run(family, **fields):
     return run
 
 
+def _segment(run, customer, segment):
+    CustomerSegment.objects.create(
+        run=run, customer=customer, cluster=0, segment=segment, rfm_r=3, rfm_f=3, rfm_m=3, rfm_segment="Loyal"
+    )
+
+
 @pytest.fixture
 def book(alice, bob):
-    migration = {
-        "rows": ["Loyal", "(new)"], "columns": ["Loyal", "Lapsed"], "counts": [[3, 1], [0, 2]],
-        "shares": [[0.75, 0.25], [0.0, 1.0]], "stayed": 3, "moved": 1, "new": 2, "gone": 0,
-    }  # fmt: skip
-    runs = {
-        "segments": _run("segments", model_card={"migration": migration}),
-        "value": _run("value"),
-        "churn": _run("churn"),
-    }
-    for owner, segment, clv, risk in [
-        (alice, "Loyal", 1000, 0.1),
-        (alice, "Lapsed", 200, 0.9),
-        (bob, "Loyal", 3000, 0.2),
+    """Three scored customers (alice's Loyal and Lapsed, bob's Loyal) and a segments run before the active one,
+    in which alice's Loyal customer was Lapsed and a fourth customer of bob's, now gone, was Loyal."""
+    earlier = _run("segments")
+    runs = {"segments": _run("segments"), "value": _run("value"), "churn": _run("churn")}
+    for owner, segment, before, clv, risk in [
+        (alice, "Loyal", "Lapsed", 1000, 0.1),
+        (alice, "Lapsed", "Lapsed", 200, 0.9),
+        (bob, "Loyal", "Loyal", 3000, 0.2),
     ]:
         customer = CustomerFactory(owner=owner)
-        CustomerSegment.objects.create(
-            run=runs["segments"], customer=customer, cluster=0, segment=segment, rfm_r=3, rfm_f=3, rfm_m=3,
-            rfm_segment="Loyal",
-        )  # fmt: skip
+        _segment(runs["segments"], customer, segment)
+        _segment(earlier, customer, before)
         CustomerValue.objects.create(
             run=runs["value"], customer=customer, p_alive=0.9, expected_purchases_90d=1, expected_purchases_365d=4,
             expected_order_value=clv / 4, clv_12m=clv,
         )  # fmt: skip
         ChurnScore.objects.create(run=runs["churn"], customer=customer, probability=risk, band="low", factors=[])
+    _segment(earlier, CustomerFactory(owner=bob), "Loyal")
     return runs
 
 
@@ -67,10 +76,26 @@ def test_value_at_risk_by_owner_is_ranked(charlie_client, book):
     assert [(o["owner"], round(o["at_risk"])) for o in owners] == [("bob", 600), ("alice", 280)]
 
 
+def _moves(migration) -> dict:
+    return {(before, now): cell["count"] for before, cells in migration["rows"] for now, cell in
+            zip(migration["columns"], cells, strict=True) if cell["count"]}  # fmt: skip
+
+
 def test_the_migration_between_segment_runs_is_shown(charlie_client, book):
     page = charlie_client.get(reverse("insights:dashboards"))
-    assert page.context["migration"]["columns"] == ["Loyal", "Lapsed"]
+    migration = page.context["migration"]
+    assert migration["columns"] == ["Lapsed", "Loyal", "(gone)"]
+    assert [name for name, _ in migration["rows"]] == ["Lapsed", "Loyal", "(new)"]
+    assert _moves(migration) == {("Lapsed", "Lapsed"): 1, ("Lapsed", "Loyal"): 1, ("Loyal", "Loyal"): 1,
+                                 ("Loyal", "(gone)"): 1}  # fmt: skip
+    assert [cell["share"] for cell in migration["rows"][1][1]] == [0, 0.5, 0.5]
     assert "Migration between the last two segment runs" in page.content.decode()
+
+
+def test_a_rep_sees_the_migration_of_their_own_customers_only(alice_client, book):
+    migration = alice_client.get(reverse("insights:dashboards")).context["migration"]
+    assert _moves(migration) == {("Lapsed", "Lapsed"): 1, ("Lapsed", "Loyal"): 1}
+    assert [name for name, _ in migration["rows"]] == ["Lapsed", "(new)"]
 
 
 def test_model_quality_shows_each_run_beside_its_baseline(charlie_client, book):
@@ -88,16 +113,189 @@ def test_without_any_run_the_page_says_no_model_has_run(charlie_client):
     assert "No model has run yet" in charlie_client.get(reverse("insights:dashboards")).content.decode()
 
 
-def test_the_dashboards_need_the_same_queries_whatever_the_data_size(charlie_client, book, django_assert_num_queries):
+def _charts(page) -> dict:
+    """The charts' data the page hands to static/js/charts.js."""
+    found = re.search(r'<script id="dashboard-charts" type="application/json">(.*?)</script>', page.content.decode())
+    return json.loads(found.group(1))
+
+
+def _buy(customer, day: str, *lines, status=Order.Status.COMPLETED, is_outlier=False):
+    """An order placed at noon UTC on `day` with (product, quantity, unit price) lines."""
+    placed = dt.datetime.fromisoformat(f"{day}T12:00:00+00:00")
+    order = OrderFactory(customer=customer, placed_at=placed, status=status, is_outlier=is_outlier)
+    for product, quantity, price in lines:
+        OrderItemFactory(order=order, product=product, quantity=quantity, unit_price=Decimal(price))
+    return order
+
+
+@pytest.fixture
+def goods():
+    return ProductFactory()
+
+
+@pytest.fixture
+def shipping():
+    return ProductFactory(kind=Product.Kind.SHIPPING)
+
+
+@pytest.fixture
+def orders(alice, bob, goods, shipping):
+    """A few customers' orders over 2024-2026 (see each test for the hand-computed figures)."""
+    a, b = CustomerFactory(owner=alice), CustomerFactory(owner=alice)
+    c, d, e, f = CustomerFactory(owner=bob), CustomerFactory(owner=bob), CustomerFactory(owner=bob), CustomerFactory()
+    _buy(a, "2026-01-15", (goods, 2, "10.00"), (shipping, 1, "5.00"))  # 20 of goods; shipping is not revenue
+    _buy(a, "2026-02-10", (goods, 1, "7.50"))
+    _buy(a, "2026-04-02", (goods, 1, "3.00"))
+    _buy(b, "2026-01-03", (goods, 1, "1.00"))
+    _buy(b, "2026-01-28", (goods, 1, "2.00"))  # a second order in its first month: still one customer
+    _buy(b, "2026-03-09", (goods, 3, "2.00"))
+    _buy(c, "2026-02-20", (goods, 1, "100.00"))
+    _buy(c, "2026-03-20", (goods, 1, "50.00"))
+    _buy(c, "2026-02-21", (goods, 1, "999.00"), status=Order.Status.CANCELLED)  # not a purchase
+    _buy(c, "2026-03-22", (goods, 1, "888.00"), is_outlier=True)  # not a purchase
+    _buy(d, "2025-12-05", (goods, 1, "40.00"))
+    _buy(e, "2024-01-10", (goods, 1, "5.00"))  # first bought long ago: not in a recent cohort
+    _buy(e, "2026-04-10", (goods, 1, "5.00"))
+    _buy(f, "2026-03-01", (shipping, 1, "9.00"))  # a shipping-only order is no purchase
+    _buy(None, "2026-03-15", (goods, 1, "11.00"))  # an anonymous sale: in the manager's revenue
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(charlie, orders):
+    trend = dashboards_trends.revenue_trend(charlie)
+    assert len(trend) == 24 and trend[0]["month"] == dt.date(2024, 5, 1) and trend[-1]["month"] == dt.date(2026, 4, 1)
+    by_month = {row["month"]: row["revenue"] for row in trend}
+    assert by_month[dt.date(2025, 12, 1)] == pytest.approx(40)
+    assert by_month[dt.date(2026, 1, 1)] == pytest.approx(20 + 1 + 2)
+    assert by_month[dt.date(2026, 2, 1)] == pytest.approx(7.5 + 100)
+    assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6 + 50 + 11)
+    assert by_month[dt.date(2026, 4, 1)] == pytest.approx(3 + 5)
+    assert by_month[dt.date(2025, 11, 1)] == 0.0  # a month without sales is there, at 0
+    assert dt.date(2024, 1, 1) not in by_month  # older than 24 months
+
+
+def test_a_rep_sees_the_revenue_of_their_own_customers_only(alice, orders):
+    by_month = {row["month"]: row["revenue"] for row in dashboards_trends.revenue_trend(alice)}
+    assert by_month[dt.date(2026, 1, 1)] == pytest.approx(23)
+    assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6)  # neither bob's customer nor the anonymous sale
+    assert max(by_month) == dt.date(2026, 4, 1)
+
+
+def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_months_later(charlie, orders):
+    retention = dashboards_trends.cohort_retention(charlie)
+    assert retention["months"] == list(range(12))
+    rows = {row["cohort"]: row for row in retention["rows"]}
+    assert list(rows) == [dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1)]  # newest first
+    january, february, december = rows[dt.date(2026, 1, 1)], rows[dt.date(2026, 2, 1)], rows[dt.date(2025, 12, 1)]
+    # January: a and b. a buys in +1 and +3, b in +2; April (+3) is the latest month, so +4 on are to come.
+    assert january["size"] == 2
+    assert january["cells"][:5] == [1.0, 0.5, 0.5, 0.5, None]
+    assert february["size"] == 1 and february["cells"][:4] == [1.0, 1.0, 0.0, None]  # c: the outlier is left out
+    assert december["size"] == 1 and december["cells"][:6] == [1.0, 0.0, 0.0, 0.0, 0.0, None]
+    assert all(cell is None for cell in january["cells"][4:])
+
+
+def test_a_rep_sees_the_cohorts_of_their_own_customers_only(alice, bob, orders):
+    assert [(row["cohort"], row["size"]) for row in dashboards_trends.cohort_retention(alice)["rows"]] == [
+        (dt.date(2026, 1, 1), 2)
+    ]
+    rows = dashboards_trends.cohort_retention(bob)["rows"]
+    assert [row["cohort"] for row in rows] == [dt.date(2026, 2, 1), dt.date(2025, 12, 1)]  # e's cohort is 2024
+
+
+def test_without_orders_there_is_no_trend_and_no_cohort(charlie):
+    assert dashboards_trends.revenue_trend(charlie) == [] and dashboards_trends.cohort_retention(charlie) is None
+
+
+def test_calibration_bins_by_hand():
+    bins = calibration_bins([0, 1, 1, 0, 1], [0.05, 0.15, 0.12, 0.95, 1.0])
+    assert len(bins) == 10 and (bins[0]["lower"], bins[0]["upper"], bins[9]["upper"]) == (0.0, 0.1, 1.0)
+    assert (bins[0]["count"], bins[0]["mean_predicted"], bins[0]["observed_rate"]) == (1, pytest.approx(0.05), 0.0)
+    assert (bins[1]["count"], bins[1]["mean_predicted"], bins[1]["observed_rate"]) == (2, pytest.approx(0.135), 1.0)
+    assert (bins[9]["count"], bins[9]["mean_predicted"], bins[9]["observed_rate"]) == (2, pytest.approx(0.975), 0.5)
+    assert all(b["count"] == 0 and b["mean_predicted"] is None and b["observed_rate"] is None for b in bins[2:9])
+
+
+def test_the_page_draws_each_chart_from_its_data_with_a_label_and_a_table(charlie_client, book, orders):
+    page = charlie_client.get(reverse("insights:dashboards"))
+    html, charts = page.content.decode(), _charts(page)
+    assert {"revenue", "segment_sizes", "segment_value", "owners", "cohorts", "migration"} <= set(charts)
+    assert charts["revenue"]["series"][0]["data"][-1] == pytest.approx(8)
+    assert charts["owners"]["categories"] == ["bob", "alice"]
+    for key, chart in charts.items():
+        assert f'data-chart="{key}" role="img" aria-label="{chart["label"]}"' in html.replace("&#x27;", "'")
+    assert html.count('<details class="chart-data" open>') >= 5  # every figure is readable without JavaScript
+    # Scripts come from the app's own static files; the only inline one is the JSON data (strict CSP possible).
+    assert re.findall(r"<script(?![^>]*(?:src=|application/json))", html) == []
+    assert "vendor/echarts/echarts.min.js" in html and "js/charts.js" in html
+    assert finders.find("vendor/echarts/echarts.min.js") and finders.find("vendor/echarts/LICENSE")
+
+
+def test_a_rep_is_shown_their_own_figures_and_no_owner_ranking(alice_client, book, orders):
+    page = alice_client.get(reverse("insights:dashboards"))
+    charts = _charts(page)
+    assert "owners" not in charts and "Value at risk by owner" not in page.content.decode()
+    assert charts["segment_sizes"]["series"][0]["data"] == [1, 1]  # alice's Loyal and Lapsed customers
+    assert [row["size"] for row in page.context["cohorts"]["rows"]] == [2]
+
+
+def test_the_calibration_plot_reads_the_churn_runs_bins(charlie_client, book):
+    bins = calibration_bins([0, 1, 1, 0], [0.05, 0.15, 0.12, 0.95])
+    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card={"calibration": bins})
+    page = charlie_client.get(reverse("insights:dashboards"))
+    assert _charts(page)["calibration"]["points"] == [[0.05, 0.0, 1], [0.135, 1.0, 2], [0.95, 0.0, 1]]
+    assert "Churn risk: predicted against observed" in page.content.decode()
+
+
+def test_each_section_says_what_to_do_without_data(charlie_client):
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "No model has run yet" in html
+    assert "No completed orders yet" in html and "No customer has a completed order yet" in html
+    assert "No model run has finished yet: an admin can start one in Admin &rarr; Model runs &rarr; Retrain now" in html
+
+
+def test_a_single_segments_run_and_an_old_churn_run_say_what_comes_next(charlie_client):
+    _run("segments")
+    _run("churn")
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "No segments run yet" in html  # the run scored none of the visible customers
+    assert "No migration yet: it appears once a second segments run has scored customers" in html
+    assert "The active churn run recorded no calibration" in html
+    assert "Value at risk needs an active churn run and an active customer value run" in html
+
+
+def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
+    charlie_client, book, orders, goods, django_assert_num_queries
+):
     url = reverse("insights:dashboards")
     charlie_client.get(url)
-    with django_assert_num_queries(8):  # session, user, groups, perms, segments, owners, migration card, quality
+    # session, user, groups, perms; revenue, cohorts; segments, owners, migration, quality, churn card (calibration)
+    with django_assert_num_queries(11):
         charlie_client.get(url)
-    for _ in range(20):
+    for day in range(1, 21):
         customer = CustomerFactory()
-        CustomerSegment.objects.create(
-            run=book["segments"], customer=customer, cluster=1, segment="Lapsed", rfm_r=1, rfm_f=1, rfm_m=1,
-            rfm_segment="Lost",
-        )  # fmt: skip
-    with django_assert_num_queries(8):
+        _segment(book["segments"], customer, "Lapsed")
+        _buy(customer, f"2025-{day % 12 + 1:02d}-{day:02d}", (goods, 1, "4.00"), (goods, 2, "1.00"))
+    with django_assert_num_queries(11):
         charlie_client.get(url)
+
+
+def test_a_reps_page_needs_a_fixed_number_of_queries_too(alice_client, book, orders, django_assert_num_queries):
+    url = reverse("insights:dashboards")
+    alice_client.get(url)
+    with django_assert_num_queries(10):  # as the manager's, without the owners' ranking
+        alice_client.get(url)
+
+
+def test_a_trained_churn_run_keeps_its_backtest_calibration_and_the_page_plots_it(charlie_client):
+    end = dt.date(2025, 6, 30)
+    call_command("seed_demo", customers=300, seed=3, end=end.isoformat(), no_logins=True, verbosity=0)
+    run = runs.execute_run(runs.request_run("churn", as_of=end, queue=False).pk)
+    assert run.status in ("succeeded", "held"), run.error
+    publishing.publish(run)
+    bins = run.model_card["calibration"]
+    assert len(bins) == 10 and sum(b["count"] for b in bins) == run.model_card["counts"]["test"]
+    churned = sum(b["observed_rate"] * b["count"] for b in bins if b["count"])
+    assert churned == pytest.approx(run.model_card["counts"]["test_churned"])
+    points = _charts(charlie_client.get(reverse("insights:dashboards")))["calibration"]["points"]
+    assert [p[2] for p in points] == [b["count"] for b in bins if b["count"]]

@@ -1,0 +1,200 @@
+"""The dashboards' charts as plain data for static/js/charts.js, which draws them with the vendored ECharts.
+
+Each chart is a small JSON-able dict (no ECharts options: those stay in the script) with the words a screen
+reader announces in place of the picture:
+    type        "bar" (horizontal bars), "line", "heatmap" or "calibration"
+    label       the chart's aria-label: what it shows and its main figures, in a sentence or two
+    format      how values read: "count", "money", "percent" or "decimal"
+    categories  the bars' or the line's labels (for a heat map: its columns)
+    series      [{"name", "data", "dashed"?, "area"?, "tone"?}], aligned with the categories ("tone": "danger"
+                for money at risk)
+    rows, cells for a heat map: its rows (top first) and [column, row, value, count] cells; value is 0..1
+    points      for a calibration plot: [mean predicted, observed rate, customers] per bin
+The page passes them all in one json_script element; the figures are also in a table under each chart.
+"""
+
+from __future__ import annotations
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+
+def _money(value: float) -> str:
+    return intcomma(round(value))
+
+
+def _month(day) -> str:
+    return day.strftime("%b %Y")
+
+
+def revenue(trend: list[dict]) -> dict:
+    """A line of goods revenue per month."""
+    values = [row["revenue"] for row in trend]
+    best = max(trend, key=lambda row: row["revenue"])
+    return {
+        "type": "line",
+        "format": "money",
+        "categories": [_month(row["month"]) for row in trend],
+        "series": [{"name": "Revenue", "data": [round(v, 2) for v in values], "area": True}],
+        "label": (
+            f"Line chart of revenue per month from {_month(trend[0]['month'])} to {_month(trend[-1]['month'])}: "
+            f"{_money(sum(values))} in all, highest in {_month(best['month'])} ({_money(best['revenue'])}), "
+            f"{_money(values[-1])} in the latest month."
+        ),
+    }
+
+
+def segment_sizes(segments: list[dict]) -> dict:
+    """Bars of customers per segment, largest first."""
+    return {
+        "type": "bar",
+        "format": "count",
+        "categories": [row["segment"] for row in segments],
+        "series": [{"name": "Customers", "data": [row["customers"] for row in segments]}],
+        "label": "Bar chart of customers per segment: "
+        + "; ".join(f"{row['segment']} {intcomma(row['customers'])}" for row in segments)
+        + ".",
+    }
+
+
+def segment_value(segments: list[dict]) -> dict:
+    """Bars of each segment's expected 12-month value beside the part of it at risk."""
+    return {
+        "type": "bar",
+        "format": "money",
+        "categories": [row["segment"] for row in segments],
+        "series": [
+            {"name": "Value, 12 months", "data": [round(row["value"], 2) for row in segments]},
+            {"name": "Value at risk", "data": [round(row["at_risk"], 2) for row in segments], "tone": "danger"},
+        ],
+        "label": "Bar chart of expected 12-month value and value at risk per segment: "
+        + "; ".join(f"{row['segment']} {_money(row['value'])}, {_money(row['at_risk'])} at risk" for row in segments)
+        + ".",
+    }
+
+
+def owners(rows: list[dict]) -> dict:
+    """Bars of value at risk per owner, highest first."""
+    return {
+        "type": "bar",
+        "format": "money",
+        "categories": [row["owner"] for row in rows],
+        "series": [{"name": "Value at risk", "data": [round(row["at_risk"], 2) for row in rows], "tone": "danger"}],
+        "label": "Bar chart of value at risk by owner: "
+        + "; ".join(f"{row['owner']} {_money(row['at_risk'])}" for row in rows)
+        + ".",
+    }
+
+
+def cohorts(retention: dict) -> dict:
+    """A heat map of the share of each cohort buying in each month after its first purchase."""
+    rows = retention["rows"]
+    cells = [
+        [k, y, round(share, 4), None]
+        for y, row in enumerate(rows)
+        for k, share in enumerate(row["cells"])
+        if share is not None
+    ]
+    # The month after the first: the usual headline of a retention table, averaged over the cohorts that have one.
+    seconds = [row["cells"][1] for row in rows if len(row["cells"]) > 1 and row["cells"][1] is not None]
+    summary = (
+        f" On average {round(100 * sum(seconds) / len(seconds))}% bought again the month after." if seconds else ""
+    )
+    return {
+        "type": "heatmap",
+        "format": "percent",
+        "categories": [f"+{k}" for k in retention["months"]],
+        "rows": [f"{_month(row['cohort'])} ({intcomma(row['size'])})" for row in rows],
+        "cells": cells,
+        "label": (
+            f"Heat map of monthly cohort retention for the {len(rows)} latest cohorts: rows are the months of "
+            f"first purchase, columns the months after it, shade the share of the cohort buying.{summary}"
+        ),
+    }
+
+
+def migration(table: dict) -> dict:
+    """A heat map of where the customers of each earlier segment are now (shade: share of the row)."""
+    rows = [name for name, _ in table["rows"]]
+    cells = [
+        [x, y, round(cell["share"], 4), cell["count"]]
+        for y, (_, row) in enumerate(table["rows"])
+        for x, cell in enumerate(row)
+    ]
+    return {
+        "type": "heatmap",
+        "format": "percent",
+        "categories": list(table["columns"]),
+        "rows": rows,
+        "cells": cells,
+        "label": (
+            f"Heat map of customers moving between segments: {len(rows)} earlier segments as rows, "
+            f"{len(table['columns'])} current segments as columns, shade the share of the row."
+        ),
+    }
+
+
+def quality(rows: list[dict]) -> dict[str, dict]:
+    """Per family, a line of its headline metric per run (oldest first) beside the baseline's."""
+    families: dict[str, list[dict]] = {}
+    for row in rows:
+        families.setdefault(row["run"].family, []).append(row)
+    charts = {}
+    for family, runs in families.items():
+        runs = sorted(runs, key=lambda row: row["run"].created_at)
+        metric = runs[0]["metric"]
+        name = runs[0]["run"].get_family_display()
+        latest = runs[-1]
+        verdict = {True: "better than", False: "not better than", None: "not comparable with"}[latest["better"]]
+        charts[family] = {
+            "type": "line",
+            "format": "decimal",
+            "family": family,
+            "title": f"{name}: {metric}, {'higher' if runs[0]['higher_is_better'] else 'lower'} is better",
+            "categories": [f"#{row['run'].pk} {row['run'].as_of:%d %b}" for row in runs],
+            "series": [
+                {"name": "Model", "data": [row["model"] for row in runs]},
+                {"name": "Baseline", "data": [row["baseline"] for row in runs], "dashed": True},
+            ],
+            "label": (
+                f"Line chart of {name.lower()} {metric} over the last {len(runs)} runs beside the baseline; "
+                f"the latest run is {verdict} its baseline."
+            ),
+        }
+    return charts
+
+
+def calibration(bins: list[dict]) -> dict:
+    """Predicted against observed churn per probability bin, beside the diagonal of perfect calibration."""
+    points = [[round(b["mean_predicted"], 4), round(b["observed_rate"], 4), b["count"]] for b in bins]
+    worst = max(bins, key=lambda b: abs(b["observed_rate"] - b["mean_predicted"]))
+    return {
+        "type": "calibration",
+        "format": "percent",
+        "points": points,
+        "label": (
+            f"Calibration plot of predicted against observed churn in {len(bins)} probability bins; the widest "
+            f"gap: customers predicted {round(100 * worst['mean_predicted'])}% churned at "
+            f"{round(100 * worst['observed_rate'])}%."
+        ),
+    }
+
+
+def charts(page: dict) -> dict:
+    """Every chart the dashboards page has data for, keyed as the data-chart attribute of the element that draws it."""
+    found: dict[str, dict] = {}
+    if page.get("revenue"):
+        found["revenue"] = revenue(page["revenue"])
+    if page.get("segments"):
+        found["segment_sizes"] = segment_sizes(page["segments"])
+        found["segment_value"] = segment_value(page["segments"])
+    if page.get("owners"):
+        found["owners"] = owners(page["owners"])
+    if page.get("cohorts"):
+        found["cohorts"] = cohorts(page["cohorts"])
+    if page.get("migration"):
+        found["migration"] = migration(page["migration"])
+    for family, chart in quality(page.get("quality") or []).items():
+        found[f"quality_{family}"] = chart
+    if page.get("calibration"):
+        found["calibration"] = calibration(page["calibration"])
+    return found
