@@ -28,7 +28,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "at_risk": at_risk,
         "no_model": at_risk is None,
         "overdue": service.overdue(request.user, today),
-        "snooze_choices": (7, 14, 30),
+        "snooze_choices": service.SNOOZE_CHOICES,
+        "panels": service.WORKLIST_PANELS.render(request, request.user),
     }
     return render(request, "insights/worklist.html", context)
 

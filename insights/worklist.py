@@ -12,11 +12,16 @@ from django.db.models import Count, F, FloatField, Max, Min, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm.panels import PanelSlot
 from customers.models import Customer, Interaction, Order
 from insights.models import ChurnScore, CustomerValue, WorklistAction
 from insights.publishing import active_runs
 
 SIZE = 20
+SNOOZE_CHOICES = (7, 14, 30)
+# Other apps add sections (the cross-sell list of recommendations) from their AppConfig.ready(); each section's
+# context function gets the request and the rep, and its template may include insights/worklist_actions.html.
+WORKLIST_PANELS = PanelSlot("worklist", subject="rep")
 OVERDUE_FACTOR = 1.5  # overdue once the time since the last order passes 1.5 x their usual gap
 MIN_ORDERS_FOR_RHYTHM = 3
 

@@ -16,6 +16,7 @@ class RecommendationsConfig(AppConfig):
         register("demand", "recommendations.families.demand")
 
         from customers.panels import PRODUCT_PANELS, register_profile_panel
+        from insights.worklist import WORKLIST_PANELS
         from recommendations import panels
 
         register_profile_panel(
@@ -26,3 +27,4 @@ class RecommendationsConfig(AppConfig):
             "bought_together", "recommendations/panels/product_rules.html", panels.product_rules_context, order=10
         )
         PRODUCT_PANELS.register("forecast", "recommendations/panels/forecast.html", panels.forecast_context, order=20)
+        WORKLIST_PANELS.register("cross_sell", "recommendations/panels/cross_sell.html", panels.cross_sell_context)

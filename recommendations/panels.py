@@ -120,3 +120,26 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
         "run": run,
         "quality": run.model_card.get("backtest", {}),
     }
+
+
+def cross_sell_context(request: HttpRequest, rep) -> dict | None:
+    """The rep's customers with the strongest personal "try next" suggestion (leaving out plain best sellers),
+    strongest first, each with its reason; None (no section) until a recommendations run is published."""
+    from insights.worklist import SIZE, SNOOZE_CHOICES, book
+
+    run = _run("recommendations")
+    if run is None:
+        return None
+    rows = list(
+        Recommendation.objects.filter(
+            run_id=run.pk, list=Recommendation.List.TRY_NEXT, rank=1, customer__in=book(rep, timezone.localdate())
+        )
+        .exclude(reason_code__in=["popular", "popular_now"])
+        .select_related("customer", "product")
+        .order_by("-score", "customer_id")[:SIZE]
+    )
+    mentioned = {i for row in rows for i in (row.reason_params or {}).get("items", [])}
+    names = product_names(mentioned) if mentioned else {}
+    days_since_run = max((timezone.localdate() - run.as_of).days, 0)
+    offers = [{"row": row, "reason": _sentence(row, names, days_since_run)} for row in rows]
+    return {"offers": offers, "snooze_choices": SNOOZE_CHOICES}

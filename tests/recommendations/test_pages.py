@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,9 +111,6 @@ def test_the_profile_needs_the_same_queries_whatever_the_lists_hold(alice, alice
     products = ProductFactory.create_batch(12)
     recommend(run, customer, products[0], code="bought_with", params={"items": [products[1].pk]})
     alice_client.get(reverse("customers:detail", args=[customer.pk]))  # warm the active-run cache
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as few:
         profile(alice_client, customer)
     for rank, product in enumerate(products[1:], start=2):
@@ -237,3 +236,44 @@ def test_the_managers_pages_need_the_same_queries_whatever_the_data_size(
     grow(6)
     with django_assert_num_queries(queries):
         charlie_client.get(url)
+
+
+# The rep's worklist ------------------------------------------------------------------------------------------
+
+
+def test_the_worklist_offers_each_reps_customers_their_best_new_product(alice, bob, alice_client):
+    mine, theirs, newcomer = CustomerFactory(owner=alice), CustomerFactory(owner=bob), CustomerFactory(owner=alice)
+    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
+    run = published("recommendations")
+    recommend(run, mine, cups, code="bought_with", params={"items": [tea.pk]})
+    recommend(run, theirs, ProductFactory(name="Bob's offer"))
+    recommend(run, newcomer, ProductFactory(name="Best seller"), code="popular_now", params={"days": 30})
+    page = alice_client.get(reverse("insights:worklist")).content.decode()
+    section = page.split("Cross-sell opportunities")[1]
+    assert mine.name in section and "Often bought with Tea" in section
+    assert "Bob's offer" not in section and "Best seller" not in section
+
+
+def test_without_recommendations_the_worklist_has_no_cross_sell_section(alice_client):
+    assert "Cross-sell opportunities" not in alice_client.get(reverse("insights:worklist")).content.decode()
+
+
+def test_the_cross_sell_section_needs_the_same_queries_whatever_the_book_size(
+    alice, alice_client, django_assert_max_num_queries
+):
+    run = published("recommendations")
+    tea = ProductFactory()
+
+    def grow(n):
+        for _ in range(n):
+            recommend(
+                run, CustomerFactory(owner=alice), ProductFactory(), code="bought_with", params={"items": [tea.pk]}
+            )
+
+    grow(1)
+    alice_client.get(reverse("insights:worklist"))  # warm the active-run cache
+    with CaptureQueriesContext(connection) as one:
+        alice_client.get(reverse("insights:worklist"))
+    grow(8)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert alice_client.get(reverse("insights:worklist")).content.decode().count("Often bought with") == 9
