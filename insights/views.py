@@ -68,6 +68,7 @@ def worklist_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dashboards(request: HttpRequest) -> HttpResponse:
-    """Segments with their value and risk, value at risk by owner, migration between segment runs, and model
-    quality across runs beside the baselines (an empty state until a model has run)."""
+    """Revenue per month and cohort retention, segments with their value and risk, value at risk by owner,
+    migration between segment runs, model quality across runs beside the baselines and the churn model's
+    calibration, as charts with their tables (each section says what to do while it has no data)."""
     return render(request, "insights/dashboards.html", dashboards_context(request.user))

@@ -43,11 +43,12 @@
     return index === 0 ? palette.accent : palette.danger;
   }
 
-  // One tooltip for bar and line charts: the category, then each series' value.
+  // One tooltip for bar and line charts: the category, then each series' value. No series marker: ECharts draws
+  // it with an inline style attribute, which a strict style-src would refuse.
   function axisTooltip(spec) {
     return function (items) {
       const lines = items.map(
-        (item) => item.marker + " " + escape(item.seriesName) + ": <strong>" + full(spec.format, item.value) + "</strong>"
+        (item) => escape(item.seriesName) + ": <strong>" + full(spec.format, item.value) + "</strong>"
       );
       return "<strong>" + escape(items[0].name) + "</strong><br>" + lines.join("<br>");
     };

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -162,7 +163,7 @@ def orders(alice, bob, goods, shipping):
 
 
 def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(charlie, orders):
-    trend = dashboards_trends.revenue_trend(charlie)
+    trend = dashboards_trends.compute_revenue_trend(charlie)
     assert len(trend) == 24 and trend[0]["month"] == dt.date(2024, 5, 1) and trend[-1]["month"] == dt.date(2026, 4, 1)
     by_month = {row["month"]: row["revenue"] for row in trend}
     assert by_month[dt.date(2025, 12, 1)] == pytest.approx(40)
@@ -175,14 +176,14 @@ def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(c
 
 
 def test_a_rep_sees_the_revenue_of_their_own_customers_only(alice, orders):
-    by_month = {row["month"]: row["revenue"] for row in dashboards_trends.revenue_trend(alice)}
+    by_month = {row["month"]: row["revenue"] for row in dashboards_trends.compute_revenue_trend(alice)}
     assert by_month[dt.date(2026, 1, 1)] == pytest.approx(23)
     assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6)  # neither bob's customer nor the anonymous sale
     assert max(by_month) == dt.date(2026, 4, 1)
 
 
 def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_months_later(charlie, orders):
-    retention = dashboards_trends.cohort_retention(charlie)
+    retention = dashboards_trends.compute_cohort_retention(charlie)
     assert retention["months"] == list(range(12))
     rows = {row["cohort"]: row for row in retention["rows"]}
     assert list(rows) == [dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1)]  # newest first
@@ -196,15 +197,18 @@ def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_mon
 
 
 def test_a_rep_sees_the_cohorts_of_their_own_customers_only(alice, bob, orders):
-    assert [(row["cohort"], row["size"]) for row in dashboards_trends.cohort_retention(alice)["rows"]] == [
+    assert [(row["cohort"], row["size"]) for row in dashboards_trends.compute_cohort_retention(alice)["rows"]] == [
         (dt.date(2026, 1, 1), 2)
     ]
-    rows = dashboards_trends.cohort_retention(bob)["rows"]
+    rows = dashboards_trends.compute_cohort_retention(bob)["rows"]
     assert [row["cohort"] for row in rows] == [dt.date(2026, 2, 1), dt.date(2025, 12, 1)]  # e's cohort is 2024
 
 
 def test_without_orders_there_is_no_trend_and_no_cohort(charlie):
-    assert dashboards_trends.revenue_trend(charlie) == [] and dashboards_trends.cohort_retention(charlie) is None
+    assert (
+        dashboards_trends.compute_revenue_trend(charlie) == []
+        and dashboards_trends.compute_cohort_retention(charlie) is None
+    )
 
 
 def test_calibration_bins_by_hand():
@@ -268,23 +272,40 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
     charlie_client, book, orders, goods, django_assert_num_queries
 ):
     url = reverse("insights:dashboards")
-    charlie_client.get(url)
-    # session, user, groups, perms; revenue, cohorts; segments, owners, migration, quality, churn card (calibration)
-    with django_assert_num_queries(11):
-        charlie_client.get(url)
+
+    def measure():
+        cache.clear()
+        # session, user, groups, perms; active runs; revenue, cohorts; segments, owners, migration, quality, churn card
+        with django_assert_num_queries(12):
+            charlie_client.get(url)
+        # Warm: the active runs and the figures from the orders come from the cache.
+        with django_assert_num_queries(9):
+            charlie_client.get(url)
+
+    measure()
     for day in range(1, 21):
         customer = CustomerFactory()
         _segment(book["segments"], customer, "Lapsed")
         _buy(customer, f"2025-{day % 12 + 1:02d}-{day:02d}", (goods, 1, "4.00"), (goods, 2, "1.00"))
-    with django_assert_num_queries(11):
-        charlie_client.get(url)
+    measure()
 
 
 def test_a_reps_page_needs_a_fixed_number_of_queries_too(alice_client, book, orders, django_assert_num_queries):
     url = reverse("insights:dashboards")
-    alice_client.get(url)
-    with django_assert_num_queries(10):  # as the manager's, without the owners' ranking
+    with django_assert_num_queries(11):  # as the manager's, without the owners' ranking
         alice_client.get(url)
+
+
+def test_the_figures_from_orders_are_cached_per_visibility_scope(alice_client, bob_client, charlie_client, orders):
+    url = reverse("insights:dashboards")
+    before = charlie_client.get(url).context["revenue"][-1]["revenue"]
+    _buy(orders["a"], "2026-04-20", (ProductFactory(), 1, "1000.00"))
+    assert charlie_client.get(url).context["revenue"][-1]["revenue"] == before  # cached for a while
+    # A rep's figures are their own, never another scope's cached ones.
+    assert alice_client.get(url).context["revenue"][-1]["revenue"] == pytest.approx(3 + 1000)
+    assert bob_client.get(url).context["revenue"][-1]["revenue"] == pytest.approx(5)
+    cache.clear()
+    assert charlie_client.get(url).context["revenue"][-1]["revenue"] == pytest.approx(before + 1000)
 
 
 def test_a_trained_churn_run_keeps_its_backtest_calibration_and_the_page_plots_it(charlie_client):
