@@ -4,7 +4,8 @@ counts would scan a big table."""
 
 from django.contrib import admin
 
-from customers.models import Customer, Interaction, Order, OrderItem, Product, ProductName, Tag
+from customers.models import Customer, Interaction, Order, OrderItem, Product, ProductName, SavedFilter, Tag
+from customers.signals import profiling_consent_changed
 
 
 @admin.register(Tag)
@@ -33,6 +34,12 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Admin obeys the same visibility rule as every page.
         return super().get_queryset(request).visible_to(request.user)
+
+    def save_model(self, request, obj, form, change):
+        """Save, and announce a change of profiling consent as the profile's consent form does."""
+        super().save_model(request, obj, form, change)
+        if change and "profiling_consent" in form.changed_data:
+            profiling_consent_changed.send(sender=Customer, customer_id=obj.pk, profiling_consent=obj.profiling_consent)
 
 
 class ProductNameInline(admin.TabularInline):
@@ -100,6 +107,19 @@ class InteractionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    """Users' saved list filters, read-only here: each user manages their own from the customer list."""
+
+    list_display = ["name", "user", "query", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    readonly_fields = ["user", "name", "query", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 from customers import admin_transfers  # noqa: E402,F401  (registers the import and export admin)

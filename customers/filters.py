@@ -1,13 +1,22 @@
-"""Filters for customers, shared by the customer list page and (later) the API, NetBox style: one FilterSet,
-explicit and allow-listed. The queryset it filters must already be restricted by `visible_to`."""
+"""Filters for customers, shared by the customer list page, its CSV export and (later) the API, NetBox style:
+one FilterSet, explicit and allow-listed. The queryset it filters must already be restricted by `visible_to`.
+
+Other apps add filters and sort orders through customers/list_extensions.py (segment, churn band and value band
+come from insights that way), so this module never imports them."""
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlencode
+
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from customers.models import Customer
+from customers import list_extensions
+from customers.models import Customer, Order, Tag
 
 # The only orderings the list accepts: public name -> model fields. Anything else is ignored.
 SORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -23,6 +32,8 @@ SORT_CHOICES = [
     ("-created", "Newest first"),
     ("created", "Oldest first"),
 ]
+# Query parameters that filter (as opposed to sorting or paging); a saved filter keeps these and `sort`.
+BASE_FILTER_NAMES = ("q", "country", "owner", "tags", "last_order_from", "last_order_to")
 
 
 def owner_choices(request) -> QuerySet:
@@ -40,9 +51,28 @@ def country_choices(queryset: QuerySet) -> list[str]:
     return list(countries)
 
 
+def tag_choices() -> list[tuple[str, str]]:
+    """Every tag as (id, name), by name (one query; tags are few, a label set rather than data)."""
+    return [(str(pk), name) for pk, name in Tag.objects.order_by("name").values_list("pk", "name")]
+
+
+def saved_query(data) -> str:
+    """The part of a list query (a QueryDict) worth saving: the filters, this app's and registered ones, and
+    the sort, in a fixed order, without the page, empty values or anything unknown."""
+    names = [*BASE_FILTER_NAMES, *(extension.name for extension in list_extensions.list_filters()), "sort"]
+    pairs = [(name, value) for name in names for value in data.getlist(name) if value.strip()]
+    return urlencode(pairs)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return dt.datetime.combine(day, dt.time.min, timezone.get_current_timezone())
+
+
 class SortFilter(django_filters.ChoiceFilter):
     """Order by one allow-listed key (`name`, `-created`...), with the primary key as a tie-breaker so pages
-    are stable. A value outside the allow-list fails validation, so the list keeps its default order."""
+    are stable. A value outside the allow-list fails validation, so the list keeps its default order.
+    Sort orders registered by other apps (customers/list_extensions.py) join the allow-list."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", SORT_CHOICES)
@@ -52,24 +82,65 @@ class SortFilter(django_filters.ChoiceFilter):
         """Apply the ordering named by `value`, or leave `qs` alone when there is none."""
         if not value:
             return qs
+        extension = getattr(self, "extensions", {}).get(value)
+        if extension is not None:
+            return extension.apply(qs, getattr(self.parent, "request", None))
         prefix = "-" if value.startswith("-") else ""
         fields = SORT_FIELDS[value.removeprefix("-")]
         return qs.order_by(*(prefix + field for field in fields), prefix + "pk")
 
 
+class CustomerFilterForm(forms.Form):
+    """The filter form: a last-order range whose end is before its start is an error on the end date (the
+    start still applies), rather than a silently empty list."""
+
+    def clean(self):
+        """Check the last-order range."""
+        cleaned = super().clean()
+        start, end = cleaned.get("last_order_from"), cleaned.get("last_order_to")
+        if start and end and start > end:
+            self.add_error("last_order_to", "The end of the last-order range is before its start.")
+        return cleaned
+
+
 class CustomerFilterSet(django_filters.FilterSet):
-    """Search (`q`), country, owner and sort for customers."""
+    """Search (`q`), country, owner, tags, last-order range and sort for customers, plus the filters and
+    sort orders other apps register."""
 
     q = django_filters.CharFilter(method="search", label="Search")
     country = django_filters.CharFilter(field_name="country", lookup_expr="exact", label="Country")
     owner = django_filters.ModelChoiceFilter(
         queryset=owner_choices, null_label="Unassigned", null_value="none", label="Owner"
     )
+    tags = django_filters.MultipleChoiceFilter(method="with_tags", label="Tags", choices=[])
+    last_order_from = django_filters.DateFilter(method="last_order_on_or_after", label="Last order from")
+    last_order_to = django_filters.DateFilter(method="last_order_on_or_before", label="Last order to")
     sort = SortFilter(label="Sort by")
 
     class Meta:
         model = Customer
-        fields = ["q", "country", "owner", "sort"]
+        fields = ["q", "country", "owner", "tags", "last_order_from", "last_order_to", "sort"]
+        form = CustomerFilterForm
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.filters["tags"].extra["choices"] = tag_choices()
+        sorts = list_extensions.available_sorts(request)
+        self.filters["sort"].extra["choices"] = SORT_CHOICES + [(sort.key, sort.label) for sort in sorts]
+        self.filters["sort"].extensions = {sort.key: sort for sort in sorts}
+        # Registered filters go before the sort, so the form lists them with the other filters.
+        sort = self.filters.pop("sort")
+        self.extension_names = []
+        for name, filter_ in list_extensions.build_filters(request).items():
+            filter_.model, filter_.parent = Customer, self
+            self.filters[name] = filter_
+            self.extension_names.append(name)
+        self.filters["sort"] = sort
+
+    @property
+    def filter_names(self) -> list[str]:
+        """The query parameters that filter the list (not sort or page it), this app's and registered ones."""
+        return [*BASE_FILTER_NAMES, *self.extension_names]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Match `value` inside the name, email or company, or exactly against the external id."""
@@ -82,3 +153,23 @@ class CustomerFilterSet(django_filters.FilterSet):
             | Q(company__icontains=value)
             | Q(external_id__iexact=value)
         )
+
+    def with_tags(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        """Customers carrying every chosen tag: one EXISTS per tag on the (customer, tag) unique index, so
+        no JOIN multiplies rows and no DISTINCT is needed."""
+        through = Customer.tags.through
+        for tag_id in value:
+            queryset = queryset.filter(Exists(through.objects.filter(customer=OuterRef("pk"), tag_id=int(tag_id))))
+        return queryset
+
+    def last_order_on_or_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        """Customers whose last order is on or after `value`: those with any order since then."""
+        since = Order.objects.filter(customer=OuterRef("pk"), placed_at__gte=start_of_day(value))
+        return queryset.filter(Exists(since))
+
+    def last_order_on_or_before(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        """Customers whose last order is on or before `value`: they have ordered, and not after that day.
+        Customers who never ordered have no last order, so they do not match."""
+        orders = Order.objects.filter(customer=OuterRef("pk"))
+        after = orders.filter(placed_at__gte=start_of_day(value + dt.timedelta(days=1)))
+        return queryset.filter(Exists(orders), ~Exists(after))

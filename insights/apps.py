@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class InsightsConfig(AppConfig):
-    """Segments, customer value, churn and the model-run registry; adds the health card to the profile."""
+    """Segments, customer value, churn and the model-run registry; adds the health card to the profile and
+    the model filters and columns to the customer list."""
 
     name = "insights"
     verbose_name = "Insights"
@@ -13,6 +14,10 @@ class InsightsConfig(AppConfig):
 
         register_profile_panel("health", "insights/panels/health.html", health_context, order=10)
 
+        from insights import list_filters
+
+        list_filters.register()  # segment, churn and value filters, columns and sorts on the customer list
+
         from django.db.models.signals import post_save
 
         from customers.models import Interaction, Order
@@ -22,3 +27,8 @@ class InsightsConfig(AppConfig):
         # write with SQL and are picked up by the next retrain.
         post_save.connect(signals.order_saved, sender=Order, dispatch_uid="insights-rescore-order")
         post_save.connect(signals.interaction_saved, sender=Interaction, dispatch_uid="insights-rescore-interaction")
+
+        from customers.signals import profiling_consent_changed
+
+        # Withdrawn consent removes the customer's scores (and consent given again scores them), after commit.
+        profiling_consent_changed.connect(signals.consent_changed, dispatch_uid="insights-rescore-consent")

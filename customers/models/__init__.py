@@ -12,6 +12,7 @@ from customers.models.records import (
     Tag,
     sees_all_customers,
 )
+from customers.models.saved_filters import SavedFilter
 from customers.models.transfers import ExportRecord, ImportRun
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "OrderItem",
     "Product",
     "ProductName",
+    "SavedFilter",
     "Tag",
     "sees_all_customers",
 ]

@@ -1,0 +1,204 @@
+"""Filters, columns and sort orders on the customer list that other apps contribute, so `customers` never
+imports them (the same idea as customers/panels.py for the profile).
+
+An app registers them from its `AppConfig.ready()`::
+
+    from customers.list_extensions import register_list_column, register_list_filter, register_list_sort
+
+    register_list_filter("churn", churn_filter, order=20)
+    register_list_column("churn", "Churn risk", churn_annotations, churn_cell, order=20)
+    register_list_sort("risk", "Churn risk, highest first", sort_by_risk, order=20)
+
+Each hook gets the request (None outside one, e.g. in a test) and is called once per request:
+
+- a filter's builder returns a django-filter `Filter` (a `ChoiceFilter` whose choices are the form's options,
+  a callable `method` doing the filtering) or None to leave the filter out, e.g. while no model has run;
+- a column's `annotations` returns the expressions (a Subquery on an indexed table) the list adds to its
+  queryset, or None to leave the column out; `cell` turns one listed customer into the cell's text
+  (escaped unless it is already safe HTML, e.g. from `format_html`);
+- a sort's `apply` orders the filtered queryset (it must be index-friendly: the list may hold 100k customers),
+  or the sort is not offered when `available` returns False.
+
+The list resolves these once per request and keeps the number of queries fixed: an extension must not run a
+query per listed customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import conditional_escape
+
+FilterBuilder = Callable[["HttpRequest | None"], "django_filters.Filter | None"]
+AnnotationsFunction = Callable[["HttpRequest | None"], "dict[str, Any] | None"]
+CellFunction = Callable[[Any], Any]
+SortFunction = Callable[[QuerySet, "HttpRequest | None"], QuerySet]
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A registered filter: its query parameter name, the function that builds it, and its place."""
+
+    name: str
+    build: FilterBuilder
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A registered column: a name, a heading, its annotations, how to render a cell, and its place."""
+
+    name: str
+    heading: str
+    annotations: AnnotationsFunction
+    cell: CellFunction
+    order: int = 100
+    css_class: str = ""
+
+
+@dataclass(frozen=True)
+class ListSort:
+    """A registered sort order: the value of `sort=` in the URL, its label, and the function applying it."""
+
+    key: str
+    label: str
+    apply: SortFunction
+    available: Callable[[HttpRequest | None], bool] = lambda request: True
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ActiveColumn:
+    """A column resolved for one request: what the template needs to render its heading."""
+
+    name: str
+    heading: str
+    css_class: str
+
+
+_filters: dict[str, ListFilter] = {}
+_columns: dict[str, ListColumn] = {}
+_sorts: dict[str, ListSort] = {}
+
+# Names the list already uses; an extension may not take them.
+RESERVED_NAMES = frozenset(
+    {"q", "country", "owner", "sort", "page", "tags", "last_order_from", "last_order_to", "order_count"}
+)
+
+
+def _check_name(registry: dict, name: str, kind: str) -> None:
+    if name in registry or name in RESERVED_NAMES:
+        raise ValueError(f"A customer list {kind} named {name!r} is already registered.")
+
+
+def register_list_filter(name: str, build: FilterBuilder, order: int = 100) -> ListFilter:
+    """Add a filter to the customer list (and to its CSV export, which shares the filterset)."""
+    _check_name(_filters, name, "filter")
+    extension = ListFilter(name, build, order)
+    _filters[name] = extension
+    return extension
+
+
+def register_list_column(
+    name: str,
+    heading: str,
+    annotations: AnnotationsFunction,
+    cell: CellFunction,
+    order: int = 100,
+    css_class: str = "",
+) -> ListColumn:
+    """Add a column to the customer list. Annotation names should start with the app's label, so that two
+    apps cannot clash."""
+    _check_name(_columns, name, "column")
+    extension = ListColumn(name, heading, annotations, cell, order, css_class)
+    _columns[name] = extension
+    return extension
+
+
+def register_list_sort(
+    key: str, label: str, apply: SortFunction, available=lambda request: True, order: int = 100
+) -> ListSort:
+    """Add a sort order to the customer list's allow-list (descending orders start with "-" by convention)."""
+    if key in _sorts or key.removeprefix("-") in ("name", "country", "created"):
+        raise ValueError(f"A customer list sort {key!r} is already registered.")
+    extension = ListSort(key, label, apply, available, order)
+    _sorts[key] = extension
+    return extension
+
+
+def unregister_list_extension(name: str) -> None:
+    """Remove a filter, column or sort by name (tests use this to clean up); unknown names are ignored."""
+    _filters.pop(name, None)
+    _columns.pop(name, None)
+    _sorts.pop(name, None)
+
+
+def _ordered(registry: dict) -> list:
+    return sorted(registry.values(), key=lambda item: (item.order, getattr(item, "name", getattr(item, "key", ""))))
+
+
+def list_filters() -> list[ListFilter]:
+    """The registered filters in display order."""
+    return _ordered(_filters)
+
+
+def list_columns() -> list[ListColumn]:
+    """The registered columns in display order."""
+    return _ordered(_columns)
+
+
+def list_sorts() -> list[ListSort]:
+    """The registered sort orders in display order."""
+    return _ordered(_sorts)
+
+
+def build_filters(request: HttpRequest | None) -> dict[str, django_filters.Filter]:
+    """The filters registered apps offer for this request, by query parameter name."""
+    built = {}
+    for extension in list_filters():
+        filter_ = extension.build(request)
+        if filter_ is not None:
+            if getattr(filter_, "field_name", None) is None:
+                filter_.field_name = extension.name
+            built[extension.name] = filter_
+    return built
+
+
+def available_sorts(request: HttpRequest | None) -> list[ListSort]:
+    """The registered sort orders offered for this request."""
+    return [sort for sort in list_sorts() if sort.available(request)]
+
+
+def annotate_columns(queryset: QuerySet, request: HttpRequest | None) -> tuple[QuerySet, list[ListColumn]]:
+    """Add every registered column's annotations to `queryset`; returns it with the columns shown."""
+    shown = []
+    for column in list_columns():
+        annotations = column.annotations(request)
+        if annotations is None:
+            continue
+        queryset = queryset.annotate(**annotations)
+        shown.append(column)
+    return queryset, shown
+
+
+def render_cells(customers: list, columns: list[ListColumn]) -> None:
+    """Give each listed customer the `extra_cells` of the columns shown, as (CSS class, HTML) pairs, the HTML
+    escaped unless already safe."""
+    for customer in customers:
+        customer.extra_cells = [
+            (column.css_class, conditional_escape(_blank_if_none(column.cell(customer)))) for column in columns
+        ]
+
+
+def _blank_if_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def headings(columns: list[ListColumn]) -> list[ActiveColumn]:
+    """What the template needs for the extra columns' headings."""
+    return [ActiveColumn(column.name, column.heading, column.css_class) for column in columns]

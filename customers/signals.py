@@ -1,0 +1,8 @@
+"""Signals the customers app sends, so that other apps react without `customers` importing them."""
+
+from django.dispatch import Signal
+
+# Sent after a customer's profiling consent is changed from a page or the admin (bulk imports write with SQL
+# and are picked up by the next retrain), with `customer_id` and `profiling_consent` (the new value). The
+# insights app listens to remove or recompute the customer's scores.
+profiling_consent_changed = Signal()

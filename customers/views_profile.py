@@ -1,0 +1,155 @@
+"""Editing a customer from the profile: tags (add, create by name, remove), owner and consent.
+
+Each is a small POST form that redirects back to the profile (post/redirect/get), with a message saying what
+changed or why nothing did. Every view starts from `Customer.objects.visible_to(request.user)`, so another rep's
+customer answers 404, and writes only the fields its form owns, so two people editing different parts of one
+customer never undo each other's change.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from customers.forms import ConsentForm, OwnerForm, TagForm
+from customers.models import Customer, Tag, sees_all_customers
+from customers.signals import profiling_consent_changed
+
+
+def may_edit_tags(user) -> bool:
+    """Tags: anyone who may change customers (every role), on the customers they may see."""
+    return user.has_perm("customers.change_customer")
+
+
+def may_change_owner(user) -> bool:
+    """The owner: only those who see every customer (managers, admins) and may change them. A rep who
+    could hand a customer to someone else would lose sight of it, or push work onto a colleague."""
+    return sees_all_customers(user) and user.has_perm("customers.change_customer")
+
+
+def may_change_consent(user) -> bool:
+    """Consent flags: anyone who may change customers, on the customers they may see (the rep is often the
+    one a customer tells that they withdraw their consent)."""
+    return user.has_perm("customers.change_customer")
+
+
+def _visible_customer(request: HttpRequest, pk: int, allowed: bool) -> Customer:
+    """The customer, if the user may see it (404 otherwise, before any permission is revealed) and may make
+    this change (403 otherwise)."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    if not allowed:
+        raise PermissionDenied
+    return customer
+
+
+def _problems(form) -> str:
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
+def find_or_create_tag(name: str) -> tuple[Tag, bool]:
+    """The tag called `name` in any case, or a new one; two requests creating it at once get the same tag
+    (the case-insensitive unique constraint decides)."""
+    existing = Tag.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=name), True
+    except IntegrityError:
+        return Tag.objects.get(name__iexact=name), False
+
+
+def _touch(customer: Customer) -> None:
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+
+
+@login_required
+@require_POST
+def add_tag(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a tag on the customer by name: an existing one whatever its case, or a new one for those who may
+    create tags."""
+    customer = _visible_customer(request, pk, may_edit_tags(request.user))
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"No tag was added: {_problems(form)}")
+        return redirect("customers:detail", pk=customer.pk)
+    name = form.cleaned_data["name"]
+    tag = Tag.objects.filter(name__iexact=name).first()
+    created = False
+    if tag is None:
+        if not request.user.has_perm("customers.add_tag"):
+            messages.error(request, f"There is no tag “{name}”, and you may not create tags.")
+            return redirect("customers:detail", pk=customer.pk)
+        tag, created = find_or_create_tag(name)
+    if customer.tags.filter(pk=tag.pk).exists():
+        messages.info(request, f"{customer.name} already has the tag “{tag.name}”.")
+    else:
+        customer.tags.add(tag)
+        _touch(customer)
+        made = " (a new tag)" if created else ""
+        messages.success(request, f"Tagged {customer.name} “{tag.name}”{made}.")
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def remove_tag(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
+    """Take a tag off the customer (the tag itself stays, for the other customers who carry it)."""
+    customer = _visible_customer(request, pk, may_edit_tags(request.user))
+    tag = get_object_or_404(Tag, pk=tag_pk)
+    if customer.tags.filter(pk=tag.pk).exists():
+        customer.tags.remove(tag)
+        _touch(customer)
+        messages.success(request, f"Removed the tag “{tag.name}” from {customer.name}.")
+    else:
+        messages.info(request, f"{customer.name} did not have the tag “{tag.name}”.")
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+def change_owner(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose who owns the customer (managers and admins). GET shows the form; a valid POST saves and goes back
+    to the profile; an invalid one shows the form again with its errors."""
+    customer = _visible_customer(request, pk, may_change_owner(request.user))
+    if request.method == "POST":
+        form = OwnerForm(request.POST)
+        if form.is_valid():
+            owner = form.cleaned_data["owner"]
+            Customer.objects.filter(pk=customer.pk).update(owner=owner, updated_at=timezone.now())
+            who = (owner.get_full_name() or owner.get_username()) if owner else "nobody (unassigned)"
+            messages.success(request, f"{customer.name} is now owned by {who}.")
+            return redirect("customers:detail", pk=customer.pk)
+    else:
+        form = OwnerForm(initial={"owner": customer.owner_id})
+    return render(request, "customers/customer_owner.html", {"customer": customer, "form": form})
+
+
+@login_required
+@require_POST
+def change_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the customer's marketing and profiling consent. Withdrawn (or given again) profiling consent is
+    announced with `profiling_consent_changed`, which the insights app answers by re-scoring the customer
+    after commit: withdrawn, their scores are removed."""
+    customer = _visible_customer(request, pk, may_change_consent(request.user))
+    before = customer.profiling_consent
+    form = ConsentForm(request.POST, instance=customer)
+    if not form.is_valid():  # two checkboxes rarely fail, but say so rather than save half of it
+        messages.error(request, f"Consent was not changed: {_problems(form)}")
+        return redirect("customers:detail", pk=customer.pk)
+    if not form.has_changed():
+        messages.info(request, "Consent was already recorded like that.")
+        return redirect("customers:detail", pk=customer.pk)
+    with transaction.atomic():
+        form.save(commit=False).save(update_fields=["marketing_consent", "profiling_consent", "updated_at"])
+        if customer.profiling_consent != before:
+            profiling_consent_changed.send(
+                sender=Customer, customer_id=customer.pk, profiling_consent=customer.profiling_consent
+            )
+    messages.success(request, f"Consent recorded for {customer.name}.")
+    return redirect("customers:detail", pk=customer.pk)
