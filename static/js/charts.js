@@ -54,6 +54,9 @@
     };
   }
 
+  // Category labels take at most 40 % of a narrow chart, so that the bars keep room on a phone.
+  const labelWidth = (element) => Math.min(220, Math.floor(element.clientWidth * 0.4));
+
   const base = {
     animation: !still,
     textStyle: { fontFamily: palette.font, color: palette.text },
@@ -67,8 +70,8 @@
       tooltip: { ...base.tooltip, trigger: "axis", axisPointer: { type: "shadow" }, formatter: axisTooltip(spec) },
       legend: spec.series.length > 1 ? { top: 0 } : undefined,
       grid: { left: 8, right: 24, top: spec.series.length > 1 ? 32 : 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: (v) => short(spec.format, v) }, splitLine: { lineStyle: { color: palette.border } } },
-      yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: { width: 220, overflow: "truncate" } },
+      xAxis: { type: "value", splitNumber: element.clientWidth < 480 ? 3 : 5, axisLabel: { hideOverlap: true, formatter: (v) => short(spec.format, v) }, splitLine: { lineStyle: { color: palette.border } } },
+      yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: { width: labelWidth(element), overflow: "truncate" } },
       series: spec.series.map((s, i) => ({ name: s.name, type: "bar", data: s.data, barMaxWidth: 22, itemStyle: { color: seriesColor(s, i), borderRadius: [0, 3, 3, 0] } })),
     };
   }
@@ -98,7 +101,7 @@
     element.style.height = Math.max(200, 70 + spec.rows.length * 30) + "px";
     const counted = spec.cells.some((cell) => cell[3] !== null);
     // Column labels wrap within their column rather than being cut, so that similar names stay apart.
-    const column = Math.max(40, Math.floor((element.clientWidth - 240) / spec.categories.length) - 8);
+    const column = Math.max(40, Math.floor((element.clientWidth - labelWidth(element) - 20) / spec.categories.length) - 8);
     return {
       ...base,
       tooltip: {
@@ -111,7 +114,7 @@
       },
       grid: { left: 8, right: 16, top: 8, bottom: 48, containLabel: true },
       xAxis: { type: "category", data: spec.categories, position: "top", axisLabel: { interval: 0, width: column, overflow: "break" } },
-      yAxis: { type: "category", data: spec.rows, inverse: true, axisLabel: { width: 220, overflow: "truncate" } },
+      yAxis: { type: "category", data: spec.rows, inverse: true, axisLabel: { width: labelWidth(element), overflow: "truncate" } },
       visualMap: {
         min: 0, max: 1, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160,
         inRange: { color: ["#f4f7fe", palette.accent] }, text: ["100%", "0%"], dimension: 2,
