@@ -32,13 +32,9 @@ PROFILES = {
     "1": {"text": "Spent a lot, quieter lately"},
     "2": {"text": "One or two orders so far"},
 }
-MIGRATION = {
-    "rows": ["Loyal regulars", "Lapsing big spenders", "(new)"],
-    "columns": ["Loyal regulars", "Lapsing big spenders", "New and curious"],
-    "counts": [[2, 0, 0], [0, 1, 0], [0, 1, 1]],
-    "shares": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.5, 0.5]],
-    "stayed": 3, "moved": 0, "new": 2, "gone": 0,
-}  # fmt: skip
+# Each customer's segment in the run before the active one (None: not in it, i.e. new), for the migration chart.
+BEFORE = {"Harbour Lights Ltd": "Loyal regulars", "Juniper & Sons": "Loyal regulars", "Meadow Bakery": None,
+          "Quayside Florists": None, "Northwind Traders": "Lapsing big spenders"}  # fmt: skip
 
 
 @dataclass
@@ -48,9 +44,9 @@ class Book:
     customers: dict
 
 
-def _published(family: str, metrics: dict, baseline: dict, **card) -> ModelRun:
+def _published(family: str, metrics: dict, baseline: dict, as_of=AS_OF, **card) -> ModelRun:
     run = ModelRun.objects.create(
-        family=family, as_of=AS_OF, status="running", metrics=metrics, baseline=baseline, model_card=card
+        family=family, as_of=as_of, status="running", metrics=metrics, baseline=baseline, model_card=card
     )
     publishing.publish(run)
     return run
@@ -66,11 +62,10 @@ def _orders(customer, every_days: int) -> None:
 
 def make_book(users: dict) -> Book:
     """Customers, orders and active runs for the users by name (alice and bob must be among them)."""
+    rfm = {"name": "rfm_named_segments", "metrics": {"silhouette": 0.07}}
+    before = _published("segments", {"silhouette": 0.41}, rfm, as_of=AS_OF - dt.timedelta(days=30), profiles=PROFILES)
     runs = {
-        "segments": _published(
-            "segments", {"silhouette": 0.44}, {"name": "rfm_named_segments", "metrics": {"silhouette": 0.07}},
-            profiles=PROFILES, migration=MIGRATION,
-        ),
+        "segments": _published("segments", {"silhouette": 0.44}, rfm, profiles=PROFILES),  # supersedes `before`
         "value": _published("value", {"rmse": 0.75}, {"name": "past_rate", "metrics": {"rmse": 1.05}}),
         "churn": _published("churn", {"roc_auc": 0.88}, {"name": "recency only", "metrics": {"roc_auc": 0.85}}),
     }  # fmt: skip
@@ -86,6 +81,11 @@ def make_book(users: dict) -> Book:
             run=runs["segments"], customer=customer, cluster=cluster, segment=segment, rfm_r=3, rfm_f=4, rfm_m=4,
             rfm_segment="Loyal",
         )  # fmt: skip
+        if BEFORE[name]:
+            CustomerSegment.objects.create(
+                run=before, customer=customer, cluster=0, segment=BEFORE[name], rfm_r=3, rfm_f=3, rfm_m=3,
+                rfm_segment="Loyal",
+            )  # fmt: skip
         CustomerValue.objects.create(
             run=runs["value"], customer=customer, p_alive=0.8, expected_purchases_90d=1, expected_purchases_365d=4,
             expected_order_value=clv / 4, clv_12m=clv,

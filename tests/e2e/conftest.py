@@ -71,6 +71,13 @@ class Tab:
         assert not problems, "the browser saw problems:\n" + "\n".join(problems)
 
 
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """Passwords hashed with a fast hasher in these tests: the default one costs most of a second per persona on
+    a busy two-core machine, several times a test. The login form still checks the real password."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def browser(live_server) -> Iterator:
     """A headless chromium for one test (starting it takes about a second).
@@ -112,7 +119,8 @@ def browser(live_server) -> Iterator:
 @pytest.fixture
 def context(browser, live_server):
     """A fresh browser profile (no cookies) for one test, at a laptop's window size."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    # Reduced motion: the charts draw at once instead of animating, so what is checked and shot is the final state.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", reduced_motion="reduce")
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()

@@ -1,7 +1,5 @@
 """A manager's dashboards in a real browser: every chart draws, and the page logs no error."""
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -9,7 +7,12 @@ from playwright.sync_api import expect
 from tests.e2e.book import make_book
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-TEMPLATE = Path(__file__).resolve().parents[2] / "insights" / "templates" / "insights" / "dashboards.html"
+# The charts the book's data gives the page (keys of insights/dashboards_charts.charts(), one data-chart element
+# each); the page may draw more (the churn calibration needs a trained run's backtest, which the book has not).
+EXPECTED_CHARTS = {
+    "revenue", "segment_sizes", "segment_value", "owners", "cohorts", "migration",
+    "quality_segments", "quality_value", "quality_churn",
+}  # fmt: skip
 
 # Per element marked [data-chart]: whether it holds a canvas or an svg, and whether anything was drawn on it
 # (a canvas with at least one non-transparent pixel, an svg with at least one shape).
@@ -36,17 +39,18 @@ def book(alice, bob):
 
 def test_a_managers_dashboards_draw_every_chart_without_errors(tab, sign_in, book, charlie):
     sign_in(charlie)
-    tab.open(reverse("insights:dashboards"))
+    assert tab.open(reverse("insights:dashboards")).ok
     page = tab.page
     expect(page.get_by_role("heading", name="Segments", exact=True)).to_be_visible()
     charts = page.locator("[data-chart]")
-    if "data-chart" in TEMPLATE.read_text():
-        expect(charts.first).to_be_attached()  # the template declares charts, and the data has something to draw
+    expect(charts.first).to_be_attached()
     for n in range(charts.count()):  # each chart's library has had time to put its canvas or svg in
         expect(charts.nth(n).locator("canvas, svg").first).to_be_attached()
     page.wait_for_load_state("networkidle")
     tab.screenshot("dashboards")
-    for chart in page.evaluate(CHARTS_JS):
+    drawn = page.evaluate(CHARTS_JS)
+    for chart in drawn:
         assert chart["holder"] and chart["drawn"], f"chart {chart['name']!r} did not draw: {chart}"
         assert chart["width"] > 100 and chart["height"] > 100, f"chart {chart['name']!r} has no room: {chart}"
+    assert not EXPECTED_CHARTS - {chart["name"] for chart in drawn}, "charts missing from the page"
     tab.assert_clean()
