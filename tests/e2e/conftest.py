@@ -67,7 +67,7 @@ class Tab:
     def assert_clean(self, except_url: str | None = None) -> None:
         """No console error, page error, failed request or HTTP error, except those about `except_url` (a page
         that is meant to answer an error status, whose console then reports the failed load)."""
-        problems = [f"{what}: {url}" for url, what in self.problems if url != except_url]
+        problems = [f"{what} ({url})" if url else what for url, what in self.problems if url != except_url]
         assert not problems, "the browser saw problems:\n" + "\n".join(problems)
 
 
