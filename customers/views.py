@@ -73,7 +73,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "tag_choices": form.fields["tags"].choices,
         "current_tags": [str(tag) for tag in cleaned.get("tags") or []],
         "extension_fields": [form[name] for name in filterset.extension_names],
-        "sort_choices": form.fields["sort"].choices,
+        "sort_choices": [choice for choice in form.fields["sort"].choices if choice[0]],  # no blank option
         "current_sort": cleaned.get("sort") or "",
         "current_country": cleaned.get("country") or "",
         "current_owner": _selected_owner(cleaned.get("owner")),

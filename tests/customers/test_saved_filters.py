@@ -136,3 +136,8 @@ def test_a_user_has_at_most_50_saved_filters(alice, alice_client):
     response = alice_client.post(SAVE, {"name": "One more", "query": "q=x"}, follow=True)
     assertContains(response, "delete one first")
     assert SavedFilter.objects.filter(user=alice).count() == 50
+
+
+def test_an_admin_sees_saved_filters_in_the_admin_but_cannot_add_them(dana_client, alices_filter):
+    assertContains(dana_client.get(reverse("admin:customers_savedfilter_changelist")), "French customers")
+    assert dana_client.get(reverse("admin:customers_savedfilter_add")).status_code == 403

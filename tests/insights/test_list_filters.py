@@ -163,7 +163,8 @@ def test_sort_by_churn_risk_highest_first(charlie_client, book):
     response = charlie_client.get(LIST, {"sort": "-risk"})
     assert listed(response)[:3] == ["B01", "A10", "A09"]
     assert "A99 unscored" not in listed(response)  # no score in the run: not ranked
-    assertContains(response, '<option value="-risk" selected>Churn risk, highest first</option>', html=True)
+    option = '<option value="-risk" selected>Churn risk, highest first (scored customers)</option>'
+    assertContains(response, option, html=True)
 
 
 def test_sort_by_value_highest_first_within_a_filter(alice_client, book):
