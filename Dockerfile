@@ -27,5 +27,6 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret python manage.py collects
 USER lodestar
 EXPOSE 8000
 
-# WEB_CONCURRENCY (read by gunicorn) sets the number of worker processes.
-CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# Worker options are in crm/gunicorn_conf.py: WEB_CONCURRENCY processes (default one per core), WEB_THREADS
+# threads in each (default 4), WEB_TIMEOUT seconds before a stuck request's worker is restarted (default 30).
+CMD ["gunicorn", "crm.wsgi", "--config", "python:crm.gunicorn_conf", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

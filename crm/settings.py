@@ -76,7 +76,9 @@ TEMPLATES = [
 # Database ------------------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lodestar.sqlite3'}")
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    _database = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we understand: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":

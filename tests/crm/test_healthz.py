@@ -51,15 +51,20 @@ def test_it_answers_plain_http_where_other_pages_redirect_to_https(settings):
 
 
 def _production_server(tmp_path: Path, port: int) -> subprocess.Popen:
-    """gunicorn under production settings (HTTPS redirect on, one allowed host), as the web container runs it."""
+    """The web service's own gunicorn command (its config module included) under production settings (HTTPS
+    redirect on, allowed hosts set), bound to `port` on loopback."""
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "crm.example.com,localhost",
         "LODESTAR_VAR_DIR": str(tmp_path),
+        "WEB_CONCURRENCY": "1",
     }
-    command = [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    assert command[0] == "gunicorn"
+    command = [sys.executable, "-m", *command]
+    command[command.index("0.0.0.0:8000")] = f"127.0.0.1:{port}"
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
