@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from crm.panels import PanelSlot
 from customers.models import Customer, sees_all_customers
 from insights import dashboards_charts, dashboards_trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
@@ -18,6 +19,9 @@ from insights.publishing import active_runs
 # The one metric per family that the quality table leads with, and whether higher is better.
 HEADLINE = {"segments": ("silhouette", True), "value": ("rmse", False), "churn": ("roc_auc", True)}
 RUNS_SHOWN = 8
+# Other apps add sections (what will sell, from recommendations) from their AppConfig.ready(); each section's
+# context function gets the request and the viewer.
+DASHBOARD_PANELS = PanelSlot("dashboards", subject="viewer")
 NEW, GONE = "(new)", "(gone)"  # as in the segments' model card (insights/models_ml/segments_describe.py)
 
 
@@ -166,12 +170,13 @@ def migration(user, runs: dict) -> dict | None:
 def context(user) -> dict:
     """Everything the dashboards page shows, with the charts' data."""
     runs = active_runs(["segments", "value", "churn"])
+    trends = dashboards_trends.order_trends(user)
     page = {
         "runs": runs,
         "no_model": not any(runs.values()),
         "sees_all": sees_all_customers(user),
-        "revenue": dashboards_trends.revenue_trend(user),
-        "cohorts": dashboards_trends.cohort_retention(user),
+        "revenue": trends["revenue"],
+        "cohorts": trends["cohorts"],
         "segments": segment_table(user, runs),
         "owners": value_at_risk_by_owner(user, runs),
         "migration": migration(user, runs),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from customers.models import Customer
 from insights import worklist as service
+from insights.dashboards import DASHBOARD_PANELS
 from insights.dashboards import context as dashboards_context
 from insights.models import WorklistAction
 
@@ -71,4 +72,6 @@ def dashboards(request: HttpRequest) -> HttpResponse:
     """Revenue per month and cohort retention, segments with their value and risk, value at risk by owner,
     migration between segment runs, model quality across runs beside the baselines and the churn model's
     calibration, as charts with their tables (each section says what to do while it has no data)."""
-    return render(request, "insights/dashboards.html", dashboards_context(request.user))
+    context = dashboards_context(request.user)
+    context["panels"] = DASHBOARD_PANELS.render(request, request.user)
+    return render(request, "insights/dashboards.html", context)

@@ -16,6 +16,7 @@ class RecommendationsConfig(AppConfig):
         register("demand", "recommendations.families.demand")
 
         from customers.panels import PRODUCT_PANELS, register_profile_panel
+        from insights.dashboards import DASHBOARD_PANELS
         from insights.worklist import WORKLIST_PANELS
         from recommendations import panels
 
@@ -28,3 +29,6 @@ class RecommendationsConfig(AppConfig):
         )
         PRODUCT_PANELS.register("forecast", "recommendations/panels/forecast.html", panels.forecast_context, order=20)
         WORKLIST_PANELS.register("cross_sell", "recommendations/panels/cross_sell.html", panels.cross_sell_context)
+        DASHBOARD_PANELS.register(
+            "what_will_sell", "recommendations/panels/what_will_sell.html", panels.what_will_sell_context
+        )

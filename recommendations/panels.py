@@ -143,3 +143,21 @@ def cross_sell_context(request: HttpRequest, rep) -> dict | None:
     days_since_run = max((timezone.localdate() - run.as_of).days, 0)
     offers = [{"row": row, "reason": _sentence(row, names, days_since_run)} for row in rows]
     return {"offers": offers, "snooze_choices": SNOOZE_CHOICES}
+
+
+def what_will_sell_context(request: HttpRequest, viewer) -> dict | None:
+    """The ten products with the most forecast units over the next four weeks, for those who may see forecasts."""
+    from django.db.models import Sum
+
+    if not viewer.has_perm("recommendations.view_productforecast"):
+        return None
+    run_id = active_run_id("demand")
+    if run_id is None:
+        return {"no_model": True}
+    top = (
+        ProductForecast.objects.filter(run_id=run_id, horizon__lte=4)
+        .values("product", "product__name")
+        .annotate(forecast=Sum("forecast"), lower=Sum("lower"), upper=Sum("upper"))
+        .order_by("-forecast", "product")[:10]
+    )
+    return {"no_model": False, "top": list(top)}

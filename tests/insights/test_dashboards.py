@@ -163,7 +163,7 @@ def orders(alice, bob, goods, shipping):
 
 
 def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(charlie, orders):
-    trend = dashboards_trends.compute_revenue_trend(charlie)
+    trend = dashboards_trends.compute_order_trends(charlie)["revenue"]
     assert len(trend) == 24 and trend[0]["month"] == dt.date(2024, 5, 1) and trend[-1]["month"] == dt.date(2026, 4, 1)
     by_month = {row["month"]: row["revenue"] for row in trend}
     assert by_month[dt.date(2025, 12, 1)] == pytest.approx(40)
@@ -176,14 +176,14 @@ def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(c
 
 
 def test_a_rep_sees_the_revenue_of_their_own_customers_only(alice, orders):
-    by_month = {row["month"]: row["revenue"] for row in dashboards_trends.compute_revenue_trend(alice)}
+    by_month = {row["month"]: row["revenue"] for row in dashboards_trends.compute_order_trends(alice)["revenue"]}
     assert by_month[dt.date(2026, 1, 1)] == pytest.approx(23)
     assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6)  # neither bob's customer nor the anonymous sale
     assert max(by_month) == dt.date(2026, 4, 1)
 
 
 def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_months_later(charlie, orders):
-    retention = dashboards_trends.compute_cohort_retention(charlie)
+    retention = dashboards_trends.compute_order_trends(charlie)["cohorts"]
     assert retention["months"] == list(range(12))
     rows = {row["cohort"]: row for row in retention["rows"]}
     assert list(rows) == [dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1)]  # newest first
@@ -197,17 +197,17 @@ def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_mon
 
 
 def test_a_rep_sees_the_cohorts_of_their_own_customers_only(alice, bob, orders):
-    assert [(row["cohort"], row["size"]) for row in dashboards_trends.compute_cohort_retention(alice)["rows"]] == [
-        (dt.date(2026, 1, 1), 2)
-    ]
-    rows = dashboards_trends.compute_cohort_retention(bob)["rows"]
+    assert [
+        (row["cohort"], row["size"]) for row in dashboards_trends.compute_order_trends(alice)["cohorts"]["rows"]
+    ] == [(dt.date(2026, 1, 1), 2)]
+    rows = dashboards_trends.compute_order_trends(bob)["cohorts"]["rows"]
     assert [row["cohort"] for row in rows] == [dt.date(2026, 2, 1), dt.date(2025, 12, 1)]  # e's cohort is 2024
 
 
 def test_without_orders_there_is_no_trend_and_no_cohort(charlie):
     assert (
-        dashboards_trends.compute_revenue_trend(charlie) == []
-        and dashboards_trends.compute_cohort_retention(charlie) is None
+        dashboards_trends.compute_order_trends(charlie)["revenue"] == []
+        and dashboards_trends.compute_order_trends(charlie)["cohorts"] is None
     )
 
 
@@ -275,7 +275,8 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
 
     def measure():
         cache.clear()
-        # session, user, groups, perms; active runs; revenue, cohorts; segments, owners, migration, quality, churn card
+        # session, user, groups, perms; active runs; revenue and cohorts; segments, owners, migration, quality,
+        # churn card; the active demand run of the "what will sell" section
         with django_assert_num_queries(12):
             charlie_client.get(url)
         # Warm: the active runs and the figures from the orders come from the cache.
@@ -292,7 +293,7 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
 
 def test_a_reps_page_needs_a_fixed_number_of_queries_too(alice_client, book, orders, django_assert_num_queries):
     url = reverse("insights:dashboards")
-    with django_assert_num_queries(11):  # as the manager's, without the owners' ranking
+    with django_assert_num_queries(10):  # as the manager's, without the owners' ranking
         alice_client.get(url)
 
 

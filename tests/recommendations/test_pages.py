@@ -277,3 +277,21 @@ def test_the_cross_sell_section_needs_the_same_queries_whatever_the_book_size(
     grow(8)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert alice_client.get(reverse("insights:worklist")).content.decode().count("Often bought with") == 9
+
+
+# The manager's dashboards ------------------------------------------------------------------------------------
+
+
+def test_the_dashboards_show_what_will_sell_to_managers_only(charlie_client, alice_client):
+    run = published("demand", model_card={"horizon": 4})
+    ProductForecast.objects.create(
+        run=run, product=ProductFactory(name="Winter scarf"), week=AS_OF, horizon=1, forecast=120, median=110,
+        lower=80, upper=170,
+    )  # fmt: skip
+    page = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "What will sell" in page and "Winter scarf" in page and "80–170" in page
+    assert "What will sell" not in alice_client.get(reverse("insights:dashboards")).content.decode()
+
+
+def test_without_a_demand_run_the_dashboards_say_how_to_get_one(charlie_client):
+    assert "No demand forecast yet" in charlie_client.get(reverse("insights:dashboards")).content.decode()
