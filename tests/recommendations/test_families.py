@@ -147,3 +147,23 @@ def test_evaluate_prints_the_recommendation_metrics_beside_popularity_as_json(sh
     assert keys <= set(result["metrics"]) and keys <= set(result["baseline"]["metrics"])
     assert result["baseline"]["name"] == "popularity"
     assert result["metrics"]["precision_at_10"] > result["baseline"]["metrics"]["precision_at_10"]
+
+
+def test_a_large_recommendations_run_is_written_in_chunks_by_workers_loading_the_saved_model(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    from insights import artifacts, scoring
+
+    settings.SCORING_CHUNK_SIZE = 100
+    run = runs.request_run("recommendations", as_of=AS_OF, queue=False)
+    with django_capture_on_commit_callbacks() as callbacks:
+        run = runs.execute_run(run.pk)
+    assert run.status == "running" and run.chunks_total == 3 and len(callbacks) == 1
+    assert not Recommendation.objects.filter(run=run).exists()  # nothing scored in the training process
+    artifacts.load.cache_clear()  # a worker starts with no model in memory
+    ids = sorted(shop.customer_ids.values())
+    for first, last in reversed(scoring.plan(ids, 100)):  # as the workers would, in any order
+        scoring.run_chunk(run.pk, first, last)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.is_active and run.progress == 1.0
+    assert set(Recommendation.objects.filter(run=run).values_list("customer_id", flat=True)) == set(ids)
