@@ -45,6 +45,7 @@ class Book:
 
 
 def _published(family: str, metrics: dict, baseline: dict, as_of=AS_OF, **card) -> ModelRun:
+    """A finished run of `family`, published (the family's active run from now on)."""
     run = ModelRun.objects.create(
         family=family, as_of=as_of, status="running", metrics=metrics, baseline=baseline, model_card=card
     )

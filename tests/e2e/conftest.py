@@ -46,10 +46,12 @@ class Tab:
         page.on("response", self._response)
 
     def _console(self, message) -> None:
+        """Console errors only: chromium also reports here a resource that failed to load."""
         if message.type == "error":
             self.problems.append((message.location.get("url", ""), f"console error: {message.text}"))
 
     def _response(self, response) -> None:
+        """Any 4xx or 5xx answer, the page itself or one of its assets."""
         if response.status >= 400:
             self.problems.append((response.url, f"HTTP {response.status}"))
 

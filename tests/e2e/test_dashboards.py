@@ -34,6 +34,7 @@ CHARTS_JS = """() => [...document.querySelectorAll('[data-chart]')].map((chart) 
 
 @pytest.fixture
 def book(alice, bob):
+    """Alice's and bob's customers with orders and active model runs (tests/e2e/book.py)."""
     return make_book({"alice": alice, "bob": bob})
 
 

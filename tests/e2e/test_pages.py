@@ -11,6 +11,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 @pytest.fixture
 def book(alice, bob):
+    """Alice's and bob's customers with orders and active model runs (tests/e2e/book.py)."""
     return make_book({"alice": alice, "bob": bob})
 
 

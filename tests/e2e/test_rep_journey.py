@@ -15,6 +15,7 @@ PASSWORD = "correct-horse-battery"  # the one tests.factories.UserFactory gives 
 
 @pytest.fixture
 def book(alice, bob):
+    """Alice's and bob's customers with orders and active model runs (tests/e2e/book.py)."""
     return make_book({"alice": alice, "bob": bob})
 
 
