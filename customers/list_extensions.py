@@ -59,6 +59,7 @@ class ListColumn:
     cell: CellFunction
     order: int = 100
     css_class: str = ""
+    sort_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class ActiveColumn:
     name: str
     heading: str
     css_class: str
+    sort_key: str = ""
 
 
 _filters: dict[str, ListFilter] = {}
@@ -111,11 +113,12 @@ def register_list_column(
     cell: CellFunction,
     order: int = 100,
     css_class: str = "",
+    sort_key: str = "",
 ) -> ListColumn:
     """Add a column to the customer list. Annotation names should start with the app's label, so that two
-    apps cannot clash."""
+    apps cannot clash. With `sort_key` (a registered sort), the heading links to that order when offered."""
     _check_name(_columns, name, "column")
-    extension = ListColumn(name, heading, annotations, cell, order, css_class)
+    extension = ListColumn(name, heading, annotations, cell, order, css_class, sort_key)
     _columns[name] = extension
     return extension
 
@@ -199,6 +202,12 @@ def _blank_if_none(value: Any) -> Any:
     return "" if value is None else value
 
 
-def headings(columns: list[ListColumn]) -> list[ActiveColumn]:
-    """What the template needs for the extra columns' headings."""
-    return [ActiveColumn(column.name, column.heading, column.css_class) for column in columns]
+def headings(columns: list[ListColumn], sort_keys) -> list[ActiveColumn]:
+    """What the template needs for the extra columns' headings; a heading links to its sort order only when
+    that order is among `sort_keys` (the ones offered for this request)."""
+    return [
+        ActiveColumn(
+            column.name, column.heading, column.css_class, column.sort_key if column.sort_key in sort_keys else ""
+        )
+        for column in columns
+    ]

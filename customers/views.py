@@ -66,7 +66,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page_obj": page,
-        "columns": list_extensions.headings(columns),
+        "columns": list_extensions.headings(columns, filterset.filters["sort"].extensions),
         "countries": country_choices(Customer.objects.visible_to(request.user)),
         "show_owner_filter": sees_all_customers(request.user),
         "owners": form.fields["owner"].queryset,

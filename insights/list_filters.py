@@ -221,8 +221,12 @@ def register() -> None:
     ext.register_list_filter("churn", churn_filter, order=20)
     ext.register_list_filter("value", value_filter, order=30)
     ext.register_list_column("segment", "Segment", segment_annotations, segment_cell, order=10)
-    ext.register_list_column("churn", "Churn risk", churn_annotations, churn_cell, order=20, css_class="nowrap")
-    ext.register_list_column("value", "12-month value", value_annotations, value_cell, order=30, css_class="num")
+    ext.register_list_column(
+        "churn", "Churn risk", churn_annotations, churn_cell, order=20, css_class="nowrap", sort_key="-risk"
+    )
+    ext.register_list_column(
+        "value", "12-month value", value_annotations, value_cell, order=30, css_class="num", sort_key="-value"
+    )
     risk, risk_available = _sort_through(ChurnScore, "probability")
     value, value_available = _sort_through(CustomerValue, "clv_12m")
     ext.register_list_sort("-risk", "Churn risk, highest first (scored customers)", risk, risk_available, order=20)

@@ -165,6 +165,17 @@ def test_sort_by_churn_risk_highest_first(charlie_client, book):
     assert "A99 unscored" not in listed(response)  # no score in the run: not ranked
     option = '<option value="-risk" selected>Churn risk, highest first (scored customers)</option>'
     assertContains(response, option, html=True)
+    heading = (
+        '<th scope="col" class="nowrap" data-column="churn" aria-sort="descending">'
+        '<a href="?sort=-risk">Churn risk ↓</a></th>'
+    )
+    assertContains(response, heading, html=True)
+
+
+def test_the_risk_and_value_headings_link_to_their_sort(alice_client, book):
+    response = alice_client.get(LIST, {"segment": "Loyal"})
+    assertContains(response, '<a href="?segment=Loyal&amp;sort=-value">12-month value</a>', html=True)
+    assertContains(response, '<a href="?segment=Loyal&amp;sort=-risk">Churn risk</a>', html=True)
 
 
 def test_sort_by_value_highest_first_within_a_filter(alice_client, book):
