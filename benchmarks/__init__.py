@@ -54,6 +54,8 @@ class Context:
     database_url: str
     env: dict[str, str]  # environment for manage.py subprocesses
     state: dict = field(default_factory=dict)  # shared between groups within one run
+    pages_concurrency: int = 8  # the pages group: open connections the load generator keeps busy
+    pages_duration: int = 10  # the pages group: seconds of load per endpoint
 
     def manage(self, *args: str) -> tuple[float, float, str]:
         """Run `manage.py args...` in a child process; return (wall seconds, peak RSS in MB, stdout).

@@ -1,6 +1,6 @@
-"""`python -m benchmarks [--only seed] [--customers N] [--seed S] [--end DATE]`: run the benchmarks against
-PostgreSQL (DATABASE_URL, default the lodestar_bench database, created and migrated when missing), print the
-table and write var/bench/latest.json."""
+"""`python -m benchmarks [--only seed] [--customers N] [--seed S] [--end DATE] [--concurrency C] [--duration S]`:
+run the benchmarks against PostgreSQL (DATABASE_URL, default the lodestar_bench database, created and migrated
+when missing), print the table and write var/bench/latest.json."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="Demo data seed (default 42).")
     parser.add_argument("--end", default=DEFAULT_END, help=f"Demo history end date (default {DEFAULT_END}).")
     parser.add_argument("--products", type=int, default=500, help="Demo products (default 500).")
+    parser.add_argument("--concurrency", type=int, default=8, help="pages: open connections (default 8).")
+    parser.add_argument("--duration", type=int, default=10, help="pages: seconds per endpoint (default 10).")
     parser.add_argument("--json", default=str(ROOT / "var" / "bench" / "latest.json"), help="Where to write JSON.")
     parser.add_argument("--list", action="store_true", help="List the groups and exit.")
     args = parser.parse_args(argv)
@@ -90,7 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     except NotABenchDatabase as exc:
         print(exc, file=sys.stderr)
         return 2
-    ctx = Context(args.customers, args.seed, args.end, args.products, database_url, env)
+    ctx = Context(
+        args.customers,
+        args.seed,
+        args.end,
+        args.products,
+        database_url,
+        env,
+        pages_concurrency=args.concurrency,
+        pages_duration=args.duration,
+    )
     rows: list[Row] = []
     failed = False
     for group in groups:
@@ -109,7 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": _git_commit(),
-        "options": {"customers": args.customers, "seed": args.seed, "end": args.end, "products": args.products},
+        "options": {
+            "customers": args.customers,
+            "seed": args.seed,
+            "end": args.end,
+            "products": args.products,
+            "concurrency": args.concurrency,
+            "duration": args.duration,
+        },
         "database": {"vendor": connection.vendor, "version": connection.cursor().connection.info.server_version},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
     }
