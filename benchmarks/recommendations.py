@@ -44,13 +44,13 @@ def _end_to_end(ctx: Context, trained) -> Iterator[Row]:
     from insights.families.common import training_moment
     from insights.models import ModelRun
     from recommendations import data
-    from recommendations.families.recommend import SCORE_BATCH, recommendation_rows
+    from recommendations.families.recommend import LINE_COLUMNS, SCORE_BATCH, recommendation_rows
     from recommendations.models import Recommendation
     from recommendations.models_ml.tuning import fit_recommender
 
     started = time.perf_counter()
     until = training_moment(trained.as_of)
-    lines = data.order_lines(until, profiled_only=True)
+    lines = data.order_lines(until, profiled_only=True, columns=LINE_COLUMNS)
     products = data.products()
     loaded = time.perf_counter()
     yield Row("recommendations: read lines", loaded - started, "s", f"{len(lines):,} lines, COPY into pandas")

@@ -25,6 +25,7 @@ from recommendations.models import ProductForecast
 HORIZON = 8
 MIN_ACTIVE_WEEKS = 26
 RESULT_MODEL = ProductForecast
+LINE_COLUMNS = ("product", "placed_at", "quantity", "unit_price")
 
 
 def _horizon(parameters: dict) -> int:
@@ -74,7 +75,7 @@ def train(run: ModelRun, progress) -> bool:
     horizon = _horizon(run.parameters)
     progress("loading data", 0.05)
     until = common.training_moment(run.as_of)
-    lines = data.order_lines(until)
+    lines = data.order_lines(until, columns=LINE_COLUMNS)
     demand = _weekly(lines, until) if not lines.empty else None
     if demand is None or len(demand.units) < horizon + 4:
         raise ValueError(f"Demand needs at least {horizon + 4} whole weeks of sales before {run.as_of}.")
@@ -113,7 +114,7 @@ def evaluate(as_of: dt.date, parameters: dict) -> dict:
     """Forecast the `horizon` weeks from the first Monday after `as_of` with the weeks before it, beside the
     naive baselines: wape, mape and bias_pct of the model's expected units and of the best baseline by WAPE."""
     horizon = _horizon(parameters)
-    lines = data.order_lines()
+    lines = data.order_lines(columns=LINE_COLUMNS)
     if lines.empty:
         raise ValueError("No orders to evaluate against.")
     demand = _weekly(lines)

@@ -23,6 +23,7 @@ from recommendations.models import AssociationRule
 HOLDOUT_DAYS = 90
 RULES_PER_ANTECEDENT = 20  # a product page shows ten; the rest serve baskets where the first ones are present
 RESULT_MODEL = AssociationRule
+LINE_COLUMNS = ("order", "product", "placed_at")
 
 
 def baskets(lines: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +81,7 @@ def train(run: ModelRun, progress) -> bool:
 
     progress("loading data", 0.05)
     until = common.training_moment(run.as_of)
-    lines = data.order_lines(until)
+    lines = data.order_lines(until, columns=LINE_COLUMNS)
     if lines.empty:
         raise ValueError(f"No orders before {run.as_of}: nothing to learn from.")
     run.data_counts = {"lines": len(lines), "baskets": int(lines["order"].nunique())}
@@ -107,7 +108,7 @@ def evaluate(as_of: dt.date, parameters: dict) -> dict:
     from recommendations.models_ml import rules_eval
 
     cutoff = common.training_moment(as_of)
-    lines = data.order_lines()
+    lines = data.order_lines(columns=LINE_COLUMNS)
     if lines.empty or lines["placed_at"].max() < cutoff:
         raise ValueError(f"No orders after {as_of} to evaluate against.")
     result = rules_eval.backtest(*_split(lines, cutoff))

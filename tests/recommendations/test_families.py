@@ -167,3 +167,11 @@ def test_a_large_recommendations_run_is_written_in_chunks_by_workers_loading_the
     run.refresh_from_db()
     assert run.status == "succeeded" and run.is_active and run.progress == 1.0
     assert set(Recommendation.objects.filter(run=run).values_list("customer_id", flat=True)) == set(ids)
+
+
+def test_reason_parameters_turn_into_the_json_of_each_row():
+    from recommendations.families.recommend import json_texts
+
+    params = [{"every": 30, "last": 4, "times": 5}, None, {}, {"items": [3, 1]}, {"every": None, "last": 0, "times": 1}]
+    assert [json.loads(text) for text in json_texts(params)] == [p or {} for p in params]
+    assert json_texts([]) == []
