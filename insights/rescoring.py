@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from insights import data
-from insights.families import common, module
+from insights.families import FAMILY_MODULES, common, module, result_models
 from insights.models import ChurnScore, CustomerValue
 from insights.publishing import active_runs
 
@@ -21,8 +21,8 @@ RESCORED = {"value": CustomerValue, "churn": ChurnScore}
 
 def queue_rescore(customer_id: int | None) -> None:
     """Ask a worker to re-score `customer_id` once the current transaction commits."""
-    if customer_id is None or not any(active_runs(RESCORED).values()):
-        return  # nothing published yet that could be re-scored
+    if customer_id is None or not any(active_runs(FAMILY_MODULES).values()):
+        return  # nothing published yet that could be re-scored or removed
     from insights.tasks import rescore_customer
 
     transaction.on_commit(lambda: rescore_customer.delay(customer_id))
@@ -30,14 +30,11 @@ def queue_rescore(customer_id: int | None) -> None:
 
 def rescore_customer(customer_id: int) -> dict[str, str]:
     """Score one customer again with every active model that can; returns what happened per family."""
+    if not Customer.objects.filter(pk=customer_id, profiling_consent=True).exists():
+        return forget_customer(customer_id)
     active = {family: run for family, run in active_runs(RESCORED).items() if run}
     if not active:
         return {}
-    if not Customer.objects.filter(pk=customer_id, profiling_consent=True).exists():
-        # Opted out (or gone): no scores at all, not even old ones.
-        for family, run in active.items():
-            RESCORED[family].objects.filter(run_id=run, customer_id=customer_id).delete()
-        return dict.fromkeys(active, "removed")
     now = pd.Timestamp(timezone.now())
     ids = [customer_id]
     dataset = common.Dataset(
@@ -56,4 +53,18 @@ def rescore_customer(customer_id: int) -> dict[str, str]:
             continue
         RESCORED[family].objects.update_or_create(run_id=run, customer_id=customer_id, defaults=values)
         outcome[family] = "rescored"
+    return outcome
+
+
+def forget_customer(customer_id: int) -> dict[str, str]:
+    """An opted-out (or erased) customer's rows leave every family's active run: segment, value, risk and
+    recommendations alike. Older runs keep theirs until they are pruned; pages read only the active runs."""
+    outcome = {}
+    for family, run in active_runs(FAMILY_MODULES).items():
+        if not run:
+            continue
+        for model in result_models(family):
+            if any(field.name == "customer" for field in model._meta.fields):
+                model.objects.filter(run_id=run, customer_id=customer_id).delete()
+                outcome[family] = "removed"
     return outcome

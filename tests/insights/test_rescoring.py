@@ -62,6 +62,31 @@ def test_a_customer_who_withdraws_consent_loses_their_scores(trained):
     assert not ChurnScore.objects.filter(customer=customer).filter(run=trained["churn"]).exists()
 
 
+def test_withdrawing_consent_removes_the_segment_and_the_recommendations_too(trained):
+    from insights import publishing
+    from insights.models import CustomerSegment, ModelRun
+    from recommendations.models import Recommendation
+    from tests.factories import ProductFactory
+
+    customer = _lapsed_customer(trained["churn"])
+    segments = ModelRun.objects.create(family="segments", as_of=trained["churn"].as_of, status="running")
+    publishing.publish(segments)
+    CustomerSegment.objects.create(
+        run=segments, customer=customer, cluster=0, segment="Lapsed", rfm_r=1, rfm_f=1, rfm_m=1, rfm_segment="Lost"
+    )
+    recommendations = ModelRun.objects.create(family="recommendations", as_of=segments.as_of, status="running")
+    publishing.publish(recommendations)
+    Recommendation.objects.create(
+        run=recommendations, customer=customer, list="try_next", rank=1, product=ProductFactory(), score=1.0,
+        component="als", reason_code="similar_baskets",
+    )  # fmt: skip
+    Customer.objects.filter(pk=customer.pk).update(profiling_consent=False)
+    outcome = rescoring.rescore_customer(customer.pk)
+    assert outcome == {"segments": "removed", "value": "removed", "churn": "removed", "recommendations": "removed"}
+    assert not CustomerSegment.objects.filter(customer=customer).exists()
+    assert not Recommendation.objects.filter(customer=customer).exists()
+
+
 def test_a_model_file_that_does_not_match_its_checksum_is_not_loaded(trained):
     run = trained["churn"]
     artifacts.load.cache_clear()
