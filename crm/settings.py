@@ -160,6 +160,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60, minimum=CELE
 CELERY_TASK_ALWAYS_EAGER = False
 # Customers per scoring task: a run with more is scored by a Celery group spread over the workers.
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 25_000, minimum=100)
+# Results of runs that are no longer active are kept this long (score history, rollback), then pruned nightly;
+# the latest successful runs of each family keep theirs whatever their age.
+MODEL_RESULTS_RETENTION_DAYS = env_int("MODEL_RESULTS_RETENTION_DAYS", 120, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE

@@ -40,6 +40,7 @@ class ModelRunAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "activated_at",
+        "pruned_at",
         "quality",
         "data_counts",
         "timings",

@@ -76,6 +76,9 @@ class ModelRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    pruned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its results and model were deleted (the record and metrics stay)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -109,6 +109,8 @@ def publish(run: ModelRun, note: str = "") -> None:
 
 def activate(run: ModelRun) -> None:
     """Roll back (or forward) to an earlier successful run: the same flip as publishing."""
+    if run.pruned_at is not None:
+        raise ValueError(f"Run #{run.pk}'s results were pruned on {run.pruned_at:%Y-%m-%d}; it cannot be activated.")
     if run.status not in (ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED):
         raise ValueError(
             f"Run #{run.pk} is {run.get_status_display().lower()}; only a successful run can be activated."

@@ -42,3 +42,11 @@ def score_chunk(run_id: int, first: int, last: int) -> str:
     from insights import scoring
 
     return scoring.run_chunk(run_id, first, last)
+
+
+@shared_task(ignore_result=True)
+def prune_runs() -> str:
+    """Delete the results of old inactive runs (the nightly schedule calls this)."""
+    from insights import pruning
+
+    return f"pruned runs per family: {pruning.prune()}"

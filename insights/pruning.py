@@ -1,0 +1,40 @@
+"""Pruning old model runs: the results of runs that are no longer active are deleted once they are older than
+MODEL_RESULTS_RETENTION_DAYS, and so is their saved model. The run's record stays, with its metrics and model
+card, so the model-quality history is kept; the latest few successful runs of each family keep their results
+whatever their age, so there is always something to roll back to. A nightly task calls `prune`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from insights.families import FAMILY_MODULES, result_models
+from insights.models import ModelRun
+
+KEEP_LATEST = 3
+FINISHED = (ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED, ModelRun.Status.HELD, ModelRun.Status.FAILED)
+
+
+def prune(now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the results and models of old inactive runs; returns the number of runs pruned per family."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.MODEL_RESULTS_RETENTION_DAYS)
+    pruned = {}
+    for family in FAMILY_MODULES:
+        successful = ModelRun.objects.filter(family=family, status__in=[ModelRun.Status.SUCCEEDED, "superseded"])
+        keep = list(successful.order_by("-finished_at", "-pk").values_list("pk", flat=True)[:KEEP_LATEST])
+        old = ModelRun.objects.filter(
+            family=family, is_active=False, status__in=FINISHED, pruned_at__isnull=True, finished_at__lt=cutoff
+        ).exclude(pk__in=keep)
+        count = 0
+        for run in old:
+            for model in result_models(family):
+                model.objects.filter(run=run)._raw_delete(model.objects.db)  # plain DELETE: nothing hangs off them
+            if run.artifact:
+                run.artifact.delete(save=False)
+            ModelRun.objects.filter(pk=run.pk).update(pruned_at=now, artifact="", artifact_sha256="")
+            count += 1
+        pruned[family] = count
+    return pruned
