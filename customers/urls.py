@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from customers import views, views_export, views_interactions, views_profile, views_saved_filters
+from customers import views, views_export, views_interactions, views_profile, views_saved_filters, views_timeline
 
 app_name = "customers"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/interactions/", views_interactions.log_interaction, name="log_interaction"),
+    path("<int:pk>/history/", views_timeline.customer_timeline, name="timeline"),
     path("<int:pk>/tags/", views_profile.add_tag, name="add_tag"),
     path("<int:pk>/tags/<int:tag_pk>/remove/", views_profile.remove_tag, name="remove_tag"),
     path("<int:pk>/owner/", views_profile.change_owner, name="change_owner"),
