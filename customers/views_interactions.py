@@ -19,6 +19,7 @@ class InteractionForm(forms.ModelForm):
     """What a rep writes down after talking to a customer; when defaults to now."""
 
     occurred_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
+    kind = forms.ChoiceField(choices=Interaction.Kind.choices, initial=Interaction.Kind.CALL)  # no blank choice
 
     class Meta:
         model = Interaction
