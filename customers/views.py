@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from customers import list_extensions
-from customers.filters import CustomerFilterSet, country_choices, saved_query
+from customers.filters import CustomerFilterSet, saved_query, visible_countries
 from customers.forms import ConsentForm, SavedFilterForm, TagForm
 from customers.models import Customer, Interaction, Order, SavedFilter, sees_all_customers
 from customers.panels import render_profile_panels
@@ -67,7 +67,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page_obj": page,
         "columns": list_extensions.headings(columns, filterset.filters["sort"].extensions),
-        "countries": country_choices(Customer.objects.visible_to(request.user)),
+        "countries": visible_countries(request.user),
         "show_owner_filter": sees_all_customers(request.user),
         "owners": form.fields["owner"].queryset,
         "tag_choices": form.fields["tags"].choices,
