@@ -45,6 +45,12 @@ def active_runs(families: Iterable[str]) -> dict[str, int | None]:
     return {family: found[key] or None for family, key in keys.items()}
 
 
+def active_run(family: str) -> ModelRun | None:
+    """The family's active run itself (one query once its id is cached), or None before any is published."""
+    run_id = active_run_id(family)
+    return ModelRun.objects.filter(pk=run_id).first() if run_id else None
+
+
 def write_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert result rows (tuples in `columns` order, foreign keys as `<name>_id`) in bulk; returns the count."""
     if connection.vendor == "postgresql":

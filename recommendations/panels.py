@@ -11,19 +11,13 @@ from django.utils import timezone
 
 from customers.models import Customer, Order, OrderItem, Product
 from insights.families.common import training_moment
-from insights.models import ModelRun
-from insights.publishing import active_run_id
+from insights.publishing import active_run, active_run_id
 from recommendations.data import product_names
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
 from recommendations.models_ml.reasons import reason_text
 
 SHOWN = 5
 BOUGHT_TOGETHER = 6
-
-
-def _run(family: str) -> ModelRun | None:
-    run_id = active_run_id(family)
-    return ModelRun.objects.filter(pk=run_id).only("as_of", "model_card").first() if run_id else None
 
 
 def _sentence(row: Recommendation, names: dict, days_since_run: int) -> str:
@@ -38,7 +32,7 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
     reason as a sentence."""
     if not customer.profiling_consent:
         return {"not_profiled": True}
-    run = _run("recommendations")
+    run = active_run("recommendations")
     if run is None:
         return {"no_model": True}
     rows = list(
@@ -105,7 +99,7 @@ def product_rules_context(request: HttpRequest, product: Product) -> dict:
 
 def forecast_context(request: HttpRequest, product: Product) -> dict:
     """The active demand run's weekly forecast of `product` with its interval, and how good the model was."""
-    run = _run("demand")
+    run = active_run("demand")
     if run is None:
         return {"no_model": True}
     weeks = list(ProductForecast.objects.filter(run_id=run.pk, product=product).order_by("horizon"))
@@ -127,7 +121,7 @@ def cross_sell_context(request: HttpRequest, rep) -> dict | None:
     strongest first, each with its reason; None (no section) until a recommendations run is published."""
     from insights.worklist import SIZE, SNOOZE_CHOICES, book
 
-    run = _run("recommendations")
+    run = active_run("recommendations")
     if run is None:
         return None
     rows = list(

@@ -14,8 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from customers.models import Order, OrderItem
-from insights.models import ModelRun
-from insights.publishing import active_run_id
+from insights.publishing import active_run
 from recommendations.models import AssociationRule, ProductForecast
 
 PAGE_SIZE = 50
@@ -23,17 +22,12 @@ RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-
 WEEK_CHOICES = (4, 8, 12)
 
 
-def _active(family: str) -> ModelRun | None:
-    run_id = active_run_id(family)
-    return ModelRun.objects.filter(pk=run_id).first() if run_id else None
-
-
 @login_required
 @permission_required("recommendations.view_associationrule", raise_exception=True)
 def rule_list(request: HttpRequest) -> HttpResponse:
     """The active rules run's rules, strongest first; `q` finds a product on either side, `size` 2 or 3 keeps
     pair or triple rules, `sort` is lift, confidence or count."""
-    run = _active("rules")
+    run = active_run("rules")
     sort = request.GET.get("sort") if request.GET.get("sort") in RULE_SORTS else "lift"
     query = request.GET.get("q", "").strip()
     size = request.GET.get("size", "")
@@ -69,7 +63,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def what_will_sell(request: HttpRequest) -> HttpResponse:
     """Products by forecast units over the next `weeks` (4, 8 or 12, at most the run's horizon), with the summed
     interval and what sold in the same number of weeks before, so a rise or a fall shows."""
-    run = _active("demand")
+    run = active_run("demand")
     horizon = int(run.model_card.get("horizon", 8)) if run else 8
     asked = request.GET.get("weeks", "4")
     weeks = min(int(asked) if asked in {str(w) for w in WEEK_CHOICES} else 4, horizon)
