@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from insights.families import FAMILY_MODULES, result_models
+from insights.families import FAMILY_MODULES, result_model
 from insights.models import ModelRun
 
 KEEP_LATEST = 3
@@ -30,8 +30,7 @@ def prune(now: dt.datetime | None = None) -> dict[str, int]:
         ).exclude(pk__in=keep)
         count = 0
         for run in old:
-            for model in result_models(family):
-                model.objects.filter(run=run)._raw_delete(model.objects.db)  # plain DELETE: nothing hangs off them
+            result_model(family).objects.filter(run=run).delete()  # one DELETE: nothing hangs off result rows
             if run.artifact:
                 run.artifact.delete(save=False)
             ModelRun.objects.filter(pk=run.pk).update(pruned_at=now, artifact="", artifact_sha256="")

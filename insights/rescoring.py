@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from insights import data
-from insights.families import FAMILY_MODULES, common, module, result_models
+from insights.families import FAMILY_MODULES, common, module, result_model
 from insights.models import ChurnScore, CustomerValue
 from insights.publishing import active_runs
 
@@ -63,8 +63,8 @@ def forget_customer(customer_id: int) -> dict[str, str]:
     for family, run in active_runs(FAMILY_MODULES).items():
         if not run:
             continue
-        for model in result_models(family):
-            if any(field.name == "customer" for field in model._meta.fields):
-                model.objects.filter(run_id=run, customer_id=customer_id).delete()
-                outcome[family] = "removed"
+        model = result_model(family)
+        if any(field.name == "customer" for field in model._meta.fields):  # not the per-product families
+            model.objects.filter(run_id=run, customer_id=customer_id).delete()
+            outcome[family] = "removed"
     return outcome

@@ -130,7 +130,6 @@ def execute_run(run_id: int) -> ModelRun:
 
 def _discard_results(run: ModelRun) -> None:
     """Delete the rows a failed run wrote (never visible: the run was not active)."""
-    from insights.families import result_models
+    from insights.families import result_model
 
-    for model in result_models(run.family):
-        model.objects.filter(run=run).delete()
+    result_model(run.family).objects.filter(run=run).delete()

@@ -15,7 +15,7 @@ import io
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 
 from customers.models import Order, OrderItem, Product
 
@@ -81,14 +81,3 @@ def products() -> pd.DataFrame:
         list(rows), columns=["product", "name", "description", "category", "is_active", "kind"]
     )
     return frame.astype({"product": np.int64, "is_active": bool})
-
-
-def product_names(ids) -> dict[int, str]:
-    """Names of the given product ids (one query), for reason sentences."""
-    return dict(Product.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
-
-
-def latest_line_moment() -> pd.Timestamp | None:
-    """When the last completed order was placed (None if there is none)."""
-    moment = Order.objects.filter(status=Order.Status.COMPLETED).order_by().aggregate(last=Max("placed_at"))["last"]
-    return pd.Timestamp(moment) if moment else None

@@ -10,21 +10,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from customers.models import Customer, Order, OrderItem, Product
-from insights.families.common import training_moment
 from insights.publishing import active_run, active_run_id
-from recommendations.data import product_names
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
-from recommendations.models_ml.reasons import reason_text
+from recommendations.services import forecast_totals, reason_sentences, run_moment
 
 SHOWN = 5
 BOUGHT_TOGETHER = 6
-
-
-def _sentence(row: Recommendation, names: dict, days_since_run: int) -> str:
-    params = dict(row.reason_params or {})
-    if row.reason_code == "buy_again" and "last" in params:
-        params["last"] = int(params["last"]) + days_since_run  # the model counted to its own date, the page to today
-    return reason_text(row.reason_code, params, names)
 
 
 def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
@@ -38,20 +29,19 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
     rows = list(
         Recommendation.objects.filter(run_id=run.pk, customer=customer).select_related("product").order_by("rank")
     )
-    since = training_moment(run.as_of).to_pydatetime()
     bought_since = set(
-        OrderItem.objects.filter(order__customer=customer, order__placed_at__gte=since).values_list(
+        OrderItem.objects.filter(order__customer=customer, order__placed_at__gte=run_moment(run)).values_list(
             "product_id", flat=True
         )
     )
-    mentioned = {i for row in rows for i in (row.reason_params or {}).get("items", [])}
-    names = product_names(mentioned) if mentioned else {}
-    days_since_run = max((timezone.localdate() - run.as_of).days, 0)
-    lists = {"reorder": [], "try_next": []}
+    kept, per_list = [], {"reorder": 0, "try_next": 0}
     for row in rows:
-        if row.product_id in bought_since or not row.product.is_active or len(lists[row.list]) >= SHOWN:
-            continue
-        lists[row.list].append({"product": row.product, "reason": _sentence(row, names, days_since_run)})
+        if row.product_id not in bought_since and row.product.is_active and per_list[row.list] < SHOWN:
+            kept.append(row)
+            per_list[row.list] += 1
+    lists = {"reorder": [], "try_next": []}
+    for row, reason in zip(kept, reason_sentences(kept, run), strict=True):
+        lists[row.list].append({"product": row.product, "reason": reason})
     return {"no_model": False, "reorder": lists["reorder"], "try_next": lists["try_next"], "as_of": run.as_of}
 
 
@@ -132,26 +122,15 @@ def cross_sell_context(request: HttpRequest, rep) -> dict | None:
         .select_related("customer", "product")
         .order_by("-score", "customer_id")[:SIZE]
     )
-    mentioned = {i for row in rows for i in (row.reason_params or {}).get("items", [])}
-    names = product_names(mentioned) if mentioned else {}
-    days_since_run = max((timezone.localdate() - run.as_of).days, 0)
-    offers = [{"row": row, "reason": _sentence(row, names, days_since_run)} for row in rows]
+    offers = [{"row": row, "reason": reason} for row, reason in zip(rows, reason_sentences(rows, run), strict=True)]
     return {"offers": offers, "snooze_choices": SNOOZE_CHOICES}
 
 
 def what_will_sell_context(request: HttpRequest, viewer) -> dict | None:
     """The ten products with the most forecast units over the next four weeks, for those who may see forecasts."""
-    from django.db.models import Sum
-
     if not viewer.has_perm("recommendations.view_productforecast"):
         return None
     run_id = active_run_id("demand")
     if run_id is None:
         return {"no_model": True}
-    top = (
-        ProductForecast.objects.filter(run_id=run_id, horizon__lte=4)
-        .values("product", "product__name")
-        .annotate(forecast=Sum("forecast"), lower=Sum("lower"), upper=Sum("upper"))
-        .order_by("-forecast", "product")[:10]
-    )
-    return {"no_model": False, "top": list(top)}
+    return {"no_model": False, "top": list(forecast_totals(run_id, weeks=4)[:10])}

@@ -11,11 +11,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from customers.models import Order, OrderItem
 from insights.publishing import active_run
 from recommendations.models import AssociationRule, ProductForecast
+from recommendations.services import forecast_totals, run_moment
 
 PAGE_SIZE = 50
 RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-lift"), "count": ("-count", "-lift")}
@@ -69,16 +69,11 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
     weeks = min(int(asked) if asked in {str(w) for w in WEEK_CHOICES} else 4, horizon)
     totals = ProductForecast.objects.none()
     if run is not None:
-        totals = (
-            ProductForecast.objects.filter(run=run, horizon__lte=weeks)
-            .values("product", "product__name", "product__sku")
-            .annotate(forecast=Sum("forecast"), lower=Sum("lower"), upper=Sum("upper"))
-            .order_by("-forecast", "product")
-        )
+        totals = forecast_totals(run.pk, weeks)
     page = Paginator(totals, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if run is not None and rows:
-        end = timezone.make_aware(dt.datetime.combine(run.as_of + dt.timedelta(days=1), dt.time()))
+        end = run_moment(run)
         sold = dict(
             OrderItem.objects.filter(
                 product_id__in=[r["product"] for r in rows],

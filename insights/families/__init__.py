@@ -1,7 +1,7 @@
 """The trainable model families. Each module offers `train(run, progress)`, which fits, backtests, writes
 results and publishes (or holds back) a run, and `evaluate(as_of, parameters)`, the backtest alone, returning
 {"metrics": {...}, "baseline": {"name": ..., "metrics": {...}}, ...} for `manage.py evaluate`; `RESULT_MODEL` names
-the table its results go in (`RESULT_MODELS` when there are several).
+the table its results go in.
 
 Families of other apps register here from their AppConfig.ready() (`register`), so insights never imports them:
 imports point customers <- insights <- recommendations.
@@ -30,7 +30,6 @@ def module(family: str):
     return import_module(FAMILY_MODULES[family])
 
 
-def result_models(family: str) -> tuple:
-    """The tables a family's runs write their results into."""
-    family_module = module(family)
-    return tuple(getattr(family_module, "RESULT_MODELS", None) or (family_module.RESULT_MODEL,))
+def result_model(family: str):
+    """The table a family's runs write their results into."""
+    return module(family).RESULT_MODEL

@@ -1,0 +1,44 @@
+"""Reads of what the recommendations app publishes, shared by its panels and pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from customers.models import Product
+from insights.models import ModelRun
+from recommendations.models import ProductForecast, Recommendation
+from recommendations.models_ml.reasons import reason_text
+
+
+def run_moment(run: ModelRun) -> dt.datetime:
+    """The moment a run's data ends: the start of the day after its date, in UTC, as training reads it."""
+    return dt.datetime.combine(run.as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+def forecast_totals(run_id: int, weeks: int) -> QuerySet:
+    """Products by forecast units over the run's first `weeks` weeks, with the summed interval ends (a cautious
+    range: exact when the weeks' errors move together), biggest first."""
+    return (
+        ProductForecast.objects.filter(run_id=run_id, horizon__lte=weeks)
+        .values("product", "product__name", "product__sku")
+        .annotate(forecast=Sum("forecast"), lower=Sum("lower"), upper=Sum("upper"))
+        .order_by("-forecast", "product")
+    )
+
+
+def reason_sentences(rows: list[Recommendation], run: ModelRun) -> list[str]:
+    """Each recommendation's reason as a sentence (one query for the products the reasons name). A buy-again
+    reason's "last N days ago" was counted to the run's date; the page counts it to today."""
+    mentioned = {i for row in rows for i in (row.reason_params or {}).get("items", [])}
+    names = dict(Product.objects.filter(pk__in=mentioned).values_list("pk", "name")) if mentioned else {}
+    days_since_run = max((timezone.localdate() - run.as_of).days, 0)
+    sentences = []
+    for row in rows:
+        params = dict(row.reason_params or {})
+        if row.reason_code == "buy_again" and "last" in params:
+            params["last"] = int(params["last"]) + days_since_run
+        sentences.append(reason_text(row.reason_code, params, names))
+    return sentences
