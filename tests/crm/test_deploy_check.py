@@ -43,3 +43,11 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert "Lodestar cannot start" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_migrations_check_needs_no_secret_key(tmp_path):
+    env = _production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = _manage(env, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
