@@ -134,13 +134,14 @@ def migration(table: dict) -> dict:
 
 
 def quality(rows: list[dict]) -> dict[str, dict]:
-    """Per family, a line of its headline metric per run (oldest first) beside the baseline's."""
+    """Per family, a line of its headline metric per run beside the baseline's, in the order of the runs' as-of
+    dates (then of training), so the time axis never runs backwards when an older date is retrained later."""
     families: dict[str, list[dict]] = {}
     for row in rows:
         families.setdefault(row["run"].family, []).append(row)
     charts = {}
     for family, runs in families.items():
-        runs = sorted(runs, key=lambda row: row["run"].created_at)
+        runs = sorted(runs, key=lambda row: (row["run"].as_of, row["run"].created_at))
         metric = runs[0]["metric"]
         name = runs[0]["run"].get_family_display()
         latest = runs[-1]

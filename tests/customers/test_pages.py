@@ -95,6 +95,11 @@ def test_search_with_no_match_says_so(charlie_client, book):
     assertContains(response, "No customers match these filters")
 
 
+def test_the_count_of_matches_agrees_in_number(charlie_client, book):
+    assertContains(charlie_client.get(LIST, {"q": "lovelace"}), "1 customer matches your filters")
+    assertContains(charlie_client.get(LIST, {"q": "example"}), "customers match your filters")
+
+
 def test_filter_by_country(charlie_client, book):
     assert listed(charlie_client.get(LIST, {"country": "Germany"})) == ["Brian Kernighan"]
 

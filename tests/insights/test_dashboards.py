@@ -110,6 +110,14 @@ def test_model_quality_shows_each_run_beside_its_baseline(charlie_client, book):
     assert "<strong>worse</strong>" in page.content.decode()
 
 
+def test_the_quality_line_follows_the_runs_as_of_dates_when_an_older_date_is_trained_later(charlie_client, book):
+    ModelRun.objects.create(family="churn", as_of=dt.date(2026, 3, 1), status="held", metrics={"roc_auc": 0.7})
+    ModelRun.objects.create(family="churn", as_of=dt.date(2025, 12, 1), status="held", metrics={"roc_auc": 0.6})
+    chart = _charts(charlie_client.get(reverse("insights:dashboards")))["quality_churn"]
+    assert [label.split(" ", 1)[1] for label in chart["categories"]] == ["01 Dec", "01 Jan", "01 Mar"]
+    assert chart["series"][0]["data"][0] == 0.6
+
+
 def test_without_any_run_the_page_says_no_model_has_run(charlie_client):
     assert "No model has run yet" in charlie_client.get(reverse("insights:dashboards")).content.decode()
 
