@@ -167,10 +167,12 @@ def sign_in(port: int, username: str, password: str) -> str:
     form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token[1].decode()})
     headers = {"Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded"}
     status, headers, _ = request(port, "POST", "/login/", headers, form)
-    session = _cookies(headers).get("sessionid")
+    cookies = _cookies(headers)
+    session = cookies.get("sessionid")
     if status != 302 or not session:
         raise RuntimeError(f"Signing in as {username} failed (HTTP {status}): is the demo password unchanged?")
-    return f"csrftoken={csrf}; sessionid={session}"
+    # Signing in gives a new CSRF cookie, which a browser keeps.
+    return f"csrftoken={cookies.get('csrftoken', csrf)}; sessionid={session}"
 
 
 def sign_out(port: int, cookie: str) -> None:

@@ -6,3 +6,8 @@ class CrmConfig(AppConfig):
 
     name = "crm"
     verbose_name = "Lodestar"
+
+    def ready(self) -> None:
+        from crm import signals
+
+        signals.connect()

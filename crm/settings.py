@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "crm.page_cache.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -96,6 +97,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache ---------------------------------------------------------------------------------------------------
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "locmem://lodestar"))}
+# Whether every web process sees the same cache (Redis). Sessions, permissions and pages are kept in the cache
+# only then: with a cache per process, signing out or losing a permission in one would not reach the others.
+SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+# Seconds a signed-in session may be served the same list, profile, worklist or dashboard page again
+# (crm/page_cache.py; its own changes are seen at once, others' within this). Off while developing.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 15 if SHARED_CACHE and not DEBUG else 0, minimum=0)
+if PAGE_CACHE_SECONDS and not SHARED_CACHE:
+    raise ImproperlyConfigured("PAGE_CACHE_SECONDS needs a cache every web process shares: set CACHE_URL=redis://...")
 
 # Auth ----------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -104,6 +113,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if SHARED_CACHE:
+    # ModelBackend, with each user's permissions cached between requests (crm/auth_backends.py).
+    AUTHENTICATION_BACKENDS = ["crm.auth_backends.CachedPermissionsBackend"]
+    # Sessions are read from the cache and written through to the database, so a restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

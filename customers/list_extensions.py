@@ -32,7 +32,8 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 
 FilterBuilder = Callable[["HttpRequest | None"], "django_filters.Filter | None"]
 AnnotationsFunction = Callable[["HttpRequest | None"], "dict[str, Any] | None"]
@@ -191,11 +192,15 @@ def annotate_columns(queryset: QuerySet, request: HttpRequest | None) -> tuple[Q
 
 def render_cells(customers: list, columns: list[ListColumn]) -> None:
     """Give each listed customer the `extra_cells` of the columns shown, as (CSS class, HTML) pairs, the HTML
-    escaped unless already safe."""
+    escaped unless already safe, and the same cells as `extra_cells_html`, the row's `<td>`s in one string (a
+    template loop with a test per cell cost the list a twentieth of a millisecond per row)."""
+    openings = [f'<td class="{escape(column.css_class)}">' if column.css_class else "<td>" for column in columns]
     for customer in customers:
-        customer.extra_cells = [
-            (column.css_class, conditional_escape(_blank_if_none(column.cell(customer)))) for column in columns
-        ]
+        cells = [conditional_escape(_blank_if_none(column.cell(customer))) for column in columns]
+        customer.extra_cells = [(column.css_class, html) for column, html in zip(columns, cells, strict=True)]
+        customer.extra_cells_html = mark_safe(  # noqa: S308 (escaped above)
+            "".join(f"{opening}{html}</td>" for opening, html in zip(openings, cells, strict=True))
+        )
 
 
 def _blank_if_none(value: Any) -> Any:

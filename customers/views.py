@@ -6,6 +6,7 @@ answers 404. Figures are computed by the database in a fixed number of queries, 
 
 from __future__ import annotations
 
+import hashlib
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -15,7 +16,12 @@ from django.db.models import Count, DecimalField, F, IntegerField, Max, Min, Out
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.functional import cached_property
 
+from crm.page_cache import cache_page_per_session, cached_for_page
+from crm.reversing import path_for
 from customers import list_extensions
 from customers.filters import CustomerFilterSet, saved_query, visible_countries
 from customers.forms import ConsentForm, SavedFilterForm, TagForm
@@ -51,15 +57,17 @@ def customer_list_queryset(user) -> QuerySet:
 
 
 @login_required
+@cache_page_per_session
 def customer_list(request: HttpRequest) -> HttpResponse:
     """Search, filter, sort and page through the customers the user may see, 50 to a page, with the columns
     and filters other apps register, and the user's saved filters."""
     queryset, columns = list_extensions.annotate_columns(customer_list_queryset(request.user), request)
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     customers = filterset.qs  # validates the form; invalid values (e.g. an unknown sort) are ignored
-    page = Paginator(customers.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(customers.values_list("pk", flat=True), PAGE_SIZE, request).get_page(request.GET.get("page"))
     page.object_list = page_rows(queryset, list(page.object_list))
     list_extensions.render_cells(page.object_list, columns)
+    present_rows(page.object_list)
     cleaned = filterset.form.cleaned_data
     form = filterset.form
     query = saved_query(request.GET)
@@ -85,6 +93,24 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/customer_list.html", context)
 
 
+class ListPaginator(Paginator):
+    """The list's paginator: the number of matching customers is kept while the user pages through them
+    (crm/page_cache.py `cached_for_page`), per visibility scope and filter; counting 100k customers was a
+    sixth of a manager's page."""
+
+    def __init__(self, object_list, per_page, request: HttpRequest):
+        super().__init__(object_list, per_page)
+        self.request = request
+
+    @cached_property
+    def count(self) -> int:
+        """The number of customers the filtered list holds."""
+        user = self.request.user
+        scope = "all" if sees_all_customers(user) else f"owner:{user.pk}"
+        query = hashlib.sha256(saved_query(self.request.GET).encode()).hexdigest()
+        return cached_for_page(self.request, f"customers:count:{scope}:{query}", self.object_list.count)
+
+
 def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
     """The page's customers with every annotation, in the order of `ids`.
 
@@ -93,6 +119,25 @@ def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
     5 s in one query, against tens of milliseconds in these two."""
     rows = {customer.pk: customer for customer in queryset.filter(pk__in=ids).order_by()}
     return [rows[pk] for pk in ids if pk in rows]
+
+
+def present_rows(customers: list[Customer]) -> None:
+    """Give each listed customer the text its row shows, formatted here rather than by template tags and filters:
+    `{% url %}`, `date` and `intcomma` cost the list about a third of a millisecond per row, most of the page's
+    rendering at 50 rows. Same output: the profile's URL, the owner's name, the number of orders with thousands
+    separators, and the last order's local date, as ISO 8601 for `<time>` and as "1 Feb 2026"."""
+    detail_url = path_for("customers:detail")
+    months = [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)]
+    for customer in customers:
+        customer.detail_url = detail_url(customer.pk)
+        owner = customer.owner
+        customer.owner_name = (owner.get_full_name() or owner.get_username()) if owner else ""
+        customer.order_count_text = f"{customer.order_count:,}"
+        last = customer.last_order_at
+        if last is not None:
+            last = timezone.localtime(last)
+            customer.last_order_iso = last.isoformat()
+            customer.last_order_text = f"{last.day} {months[last.month]} {last.year}"
 
 
 def _selected_owner(owner) -> str:
@@ -142,6 +187,7 @@ def recent_interactions(customer: Customer, limit: int = TIMELINE_LIMIT) -> list
 
 
 @login_required
+@cache_page_per_session
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer's profile: key figures, contact details, owner, tags, consent, the latest orders and
     interactions, and the panels other apps register (customers/panels.py). Not visible means 404. The forms

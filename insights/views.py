@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crm.page_cache import cache_page_per_session
 from customers.models import Customer
 from insights import worklist as service
 from insights.dashboards import DASHBOARD_PANELS
@@ -21,6 +22,7 @@ from insights.models import WorklistAction
 
 
 @login_required
+@cache_page_per_session
 def worklist(request: HttpRequest) -> HttpResponse:
     """Who to contact today, in order of priority, and why: revenue at risk, then overdue customers."""
     today = timezone.localdate()
@@ -68,6 +70,7 @@ def worklist_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@cache_page_per_session
 def dashboards(request: HttpRequest) -> HttpResponse:
     """Revenue per month and cohort retention, segments with their value and risk, value at risk by owner,
     migration between segment runs, model quality across runs beside the baselines and the churn model's

@@ -51,3 +51,28 @@ def test_the_migrations_check_needs_no_secret_key(tmp_path):
     result = _manage(env, "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
+
+
+def _setting(env: dict[str, str], expression: str) -> str:
+    result = _manage(env, "shell", "-c", f"from django.conf import settings; print({expression})")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own line about automatic imports
+
+
+def test_with_redis_pages_sessions_and_permissions_are_cached(tmp_path):
+    env = _production_env(tmp_path, CACHE_URL="redis://127.0.0.1:6379/0")
+    assert _setting(env, "settings.PAGE_CACHE_SECONDS") == "15"
+    assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.cached_db"
+
+
+def test_with_a_cache_per_process_nothing_that_must_be_shared_is_cached(tmp_path):
+    env = _production_env(tmp_path, CACHE_URL="locmem://")
+    assert _setting(env, "settings.PAGE_CACHE_SECONDS") == "0"
+    assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == "['django.contrib.auth.backends.ModelBackend']"
+
+
+def test_a_page_cache_without_a_shared_cache_is_refused(tmp_path):
+    result = _manage(_production_env(tmp_path, CACHE_URL="locmem://", PAGE_CACHE_SECONDS="15"), "check")
+    assert result.returncode != 0
+    assert "PAGE_CACHE_SECONDS needs a cache every web process shares" in result.stderr

@@ -148,12 +148,12 @@ def test_the_product_page_needs_the_same_queries_whatever_the_data_size(alice_cl
     rule(run, product, ProductFactory())
     published("demand")
     product_page(alice_client, product)  # warm the active-run cache
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         product_page(alice_client, product)
     for _ in range(5):
         rule(run, product, ProductFactory())
         OrderItemFactory(product=product)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         product_page(alice_client, product)
 
 
@@ -215,7 +215,7 @@ def test_the_managers_pages_say_when_no_run_exists(charlie_client):
     assert "No demand forecast yet" in charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
 
 
-@pytest.mark.parametrize(("name", "queries"), [("recommendations:rules", 7), ("recommendations:what_will_sell", 8)])
+@pytest.mark.parametrize(("name", "queries"), [("recommendations:rules", 4), ("recommendations:what_will_sell", 5)])
 def test_the_managers_pages_need_the_same_queries_whatever_the_data_size(
     name, queries, charlie_client, django_assert_num_queries
 ):
