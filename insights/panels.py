@@ -3,6 +3,7 @@ the risk in plain words, and how risk and value moved across runs. Registered fr
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import HttpRequest
 
 from customers.models import Customer
@@ -11,6 +12,7 @@ from insights.publishing import active_runs
 
 HISTORY_RUNS = 12
 FAMILIES = ("segments", "value", "churn")
+PROFILES_CACHE_SECONDS = 24 * 3600
 
 
 def _history(model, customer: Customer, field: str) -> list[dict]:
@@ -20,6 +22,18 @@ def _history(model, customer: Customer, field: str) -> list[dict]:
         .values_list("run__as_of", field)[:HISTORY_RUNS]
     )
     return [{"as_of": as_of, "value": value} for as_of, value in reversed(rows)]
+
+
+def segment_profiles(run_id: int) -> dict[str, str]:
+    """The plain-language profile of each cluster of a segments run, by cluster number (as text): read from the
+    run's model card once and cached, since a run's card does not change once it has run. The whole card (its
+    metrics and every cluster's figures) was read and parsed on every profile view."""
+
+    def read() -> dict[str, str]:
+        card = ModelRun.objects.filter(pk=run_id).values_list("model_card", flat=True).first() or {}
+        return {cluster: profile.get("text", "") for cluster, profile in card.get("profiles", {}).items()}
+
+    return cache.get_or_set(f"insights:segment-profiles:{run_id}", read, PROFILES_CACHE_SECONDS)
 
 
 def health_context(request: HttpRequest, customer: Customer) -> dict:
@@ -34,8 +48,7 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
     if active["segments"]:
         segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
         if segment is not None:
-            card = ModelRun.objects.filter(pk=active["segments"]).values_list("model_card", flat=True).first() or {}
-            segment_profile = card.get("profiles", {}).get(str(segment.cluster), {}).get("text", "")
+            segment_profile = segment_profiles(active["segments"]).get(str(segment.cluster), "")
     factors = churn.factors if churn else []
     return {
         "no_model": False,

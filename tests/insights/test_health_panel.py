@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from insights import publishing
@@ -91,3 +93,17 @@ def test_the_card_needs_the_same_queries_however_long_the_history(charlie_client
     charlie_client.get(url)
     with django_assert_num_queries(9):
         charlie_client.get(url)
+
+
+def test_the_segments_profile_text_is_read_from_its_run_once(charlie_client):
+    customers = CustomerFactory.create_batch(2)
+    run = _published("segments", profiles={"2": {"text": "Orders monthly, spends big"}, "3": {"text": "Gone quiet"}})
+    for customer, cluster in zip(customers, (2, 3), strict=True):
+        CustomerSegment.objects.create(
+            run=run, customer=customer, cluster=cluster, segment="x", rfm_r=1, rfm_f=1, rfm_m=1, rfm_segment="y"
+        )
+    first = charlie_client.get(reverse("customers:detail", args=[customers[0].pk])).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        second = charlie_client.get(reverse("customers:detail", args=[customers[1].pk])).content.decode()
+    assert "Orders monthly, spends big" in first and "Gone quiet" in second
+    assert not [q for q in queries.captured_queries if "model_card" in q["sql"]]
