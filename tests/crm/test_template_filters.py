@@ -1,6 +1,7 @@
 """The `day` and `iso` filters give what Django's `date:"j M Y"` and `date:"c"` give, in the current time zone."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.template import engines
@@ -39,3 +40,20 @@ def test_month_names_follow_the_active_language():
 
 def test_anything_else_gives_nothing():
     assert render("{{ value|day }}{{ value|iso }}", "not a date") == ""
+
+
+MONEY_CASES = [
+    *(0, 1, -1, 0.5, 2.5, -2.5, 0.005, 2.345, -0.001, 1234.5, -9876543.215, 10**12),
+    *(Decimal("2.345"), Decimal("-0.005"), Decimal("1E+3"), "12.5", "not a number", None, ""),
+]
+
+
+@pytest.mark.parametrize("value", MONEY_CASES)
+def test_money_and_whole_match_floatformat(value):
+    assert render("{{ value|money }}", value) == render('{{ value|floatformat:"2g" }}', value)
+    assert render("{{ value|whole }}", value) == render("{% load humanize %}{{ value|floatformat:0|intcomma }}", value)
+
+
+def test_money_rounds_half_away_from_zero_and_groups_thousands():
+    assert render("{{ value|money }}", Decimal("-1234.565")) == "-1,234.57"
+    assert render("{{ value|whole }}", 2.5) == "3"
