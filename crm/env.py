@@ -74,10 +74,15 @@ def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None
 def parse_cache_url(url: str, *, name: str = "CACHE_URL") -> dict:
     """Turn a cache URL into a Django CACHES entry.
 
-    Supported: ``locmem://[name]``, ``dummy://`` and ``redis://host:port/db`` (also ``rediss://``).
+    Supported: ``file:///absolute/folder``, ``locmem://[name]``, ``dummy://`` and ``redis://host:port/db`` (also
+    ``rediss://``).
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
+    if scheme == "file":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ImproperlyConfigured(f"{name}={url!r} must name an absolute folder, e.g. file:///var/cache/lodestar.")
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": parts.path}
     if scheme == "locmem":
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -96,5 +101,5 @@ def parse_cache_url(url: str, *, name: str = "CACHE_URL") -> dict:
             entry["LOCATION"] = url.split("?", 1)[0]
         return entry
     raise ImproperlyConfigured(
-        f"{name}={url!r} has an unsupported scheme {scheme!r}; use locmem://, dummy:// or redis://."
+        f"{name}={url!r} has an unsupported scheme {scheme!r}; use file://, locmem://, dummy:// or redis://."
     )

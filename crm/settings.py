@@ -98,7 +98,9 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache ---------------------------------------------------------------------------------------------------
-CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "locmem://lodestar"))}
+# By default a folder of files, which the web server and the worker of the quick start share: a run the worker
+# publishes is seen by the pages at once (a cache per process would show the old one for minutes).
+CACHES = {"default": parse_cache_url(env_str("CACHE_URL", f"file://{(VAR_DIR / 'cache').resolve()}"))}
 # Whether every web process sees the same cache (Redis). Sessions, permissions and pages are kept in the cache
 # only then: with a cache per process, signing out or losing a permission in one would not reach the others.
 SHARED_CACHE = CACHES["default"]["BACKEND"] == "crm.cache.RedisCache"

@@ -76,3 +76,12 @@ def test_a_page_cache_without_a_shared_cache_is_refused(tmp_path):
     result = _manage(_production_env(tmp_path, CACHE_URL="locmem://", PAGE_CACHE_SECONDS="15"), "check")
     assert result.returncode != 0
     assert "PAGE_CACHE_SECONDS needs a cache every web process shares" in result.stderr
+
+
+def test_by_default_the_cache_is_a_folder_the_web_server_and_the_worker_share(tmp_path):
+    env = {key: value for key, value in _production_env(tmp_path).items() if key != "CACHE_URL"}
+    assert (
+        _setting(env, "settings.CACHES['default']['BACKEND']") == "django.core.cache.backends.filebased.FileBasedCache"
+    )
+    assert _setting(env, "settings.CACHES['default']['LOCATION']") == str((tmp_path / "cache").resolve())
+    assert _setting(env, "settings.PAGE_CACHE_SECONDS") == "0"  # not shared between machines: no page cache

@@ -49,6 +49,19 @@ def test_cache_urls():
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/1"
 
 
+def test_a_file_cache_url_names_its_folder():
+    entry = parse_cache_url("file:///var/cache/lodestar")
+    assert entry == {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": "/var/cache/lodestar",
+    }
+
+
+def test_a_file_cache_url_must_name_an_absolute_folder():
+    with pytest.raises(ImproperlyConfigured, match="must name an absolute folder"):
+        parse_cache_url("file://relative/folder")
+
+
 def test_an_unknown_cache_scheme_is_refused():
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL='memcache://x' has an unsupported scheme"):
         parse_cache_url("memcache://x")

@@ -45,7 +45,6 @@ def embedded(tmp_path_factory) -> dict[str, str]:
         LODESTAR_VAR_DIR=str(var),
         DATABASE_URL=f"sqlite:///{var / 'lodestar.sqlite3'}",
         CELERY_BROKER_URL="filesystem://",
-        CACHE_URL="locmem://",
         PYTHONUNBUFFERED="1",
     )
     _manage(env, "migrate", "--noinput", timeout=300)
