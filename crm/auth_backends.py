@@ -2,9 +2,9 @@
 
 ModelBackend reads a user's permissions with two queries (the user's own and their groups') the first time a
 request asks, which every page here does (who sees which customers is a permission). They change only when an
-admin edits a user, a group or a permission, so they are cached under a version that any such change moves on
-(crm/signals.py): the next request reads them afresh, on every web process, since the version lives in the
-shared cache.
+admin edits a user, a group or a permission, so they are cached; crm/signals.py drops the entries of the users a
+change touches, or moves the version every entry is kept under on (a group's or a permission's own change), and
+the next request reads them afresh on every web process, since the entries live in the shared cache.
 """
 
 from __future__ import annotations

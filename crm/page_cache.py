@@ -1,7 +1,7 @@
 """A few seconds' cache of whole pages per signed-in session ("micro-caching"), for the pages people reload and
 page through all day: the customer list, the profile, the worklist, the dashboards.
 
-A page is kept for `PAGE_CACHE_SECONDS` (15 by default with DEBUG off, 0 = off) under the session, its CSRF
+A page is kept for `PAGE_CACHE_SECONDS` (15 with Redis and DEBUG off, else 0 = off) under the session, its CSRF
 cookie and the full path, so it only ever goes back to the browser that asked for it, with a CSRF token valid
 for that browser. What the user does is seen at once; what others do, within those seconds:
 
@@ -32,10 +32,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HIT_HEADER = "X-Page-Cache"  # "hit" or "miss" on the pages that take part, for tests and for whoever looks
 
 
-def _seconds() -> int:
-    return getattr(settings, "PAGE_CACHE_SECONDS", 0)
-
-
 def _version_key(session_key: str) -> str:
     return f"pages:version:{session_key}"
 
@@ -54,7 +50,7 @@ def forget_session_pages(session_key: str | None) -> None:
     than a count, so a version that expired and started again can never match a page stored under an old one;
     it outlives the pages stored under it."""
     if session_key:
-        cache.set(_version_key(session_key), secrets.token_hex(8), max(_seconds(), 1) * 4)
+        cache.set(_version_key(session_key), secrets.token_hex(8), max(settings.PAGE_CACHE_SECONDS, 1) * 4)
 
 
 def cache_page_per_session(view):
@@ -63,7 +59,7 @@ def cache_page_per_session(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        seconds = _seconds()
+        seconds = settings.PAGE_CACHE_SECONDS
         session_key = request.session.session_key if hasattr(request, "session") else None
         if (
             seconds <= 0
@@ -107,7 +103,7 @@ def cached_for_page(request: HttpRequest, key: str, compute):
     session changes is seen at once, what others change within PAGE_CACHE_SECONDS. Computed afresh when pages
     are not cached."""
     versions = getattr(request, "page_cache_versions", None)
-    seconds = _seconds()
+    seconds = settings.PAGE_CACHE_SECONDS
     if versions is None or seconds <= 0:
         return compute()
     key = f"pages:figure:{request.session.session_key}:{key}"
@@ -128,6 +124,6 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.method not in SAFE_METHODS and _seconds() > 0 and hasattr(request, "session"):
+        if request.method not in SAFE_METHODS and settings.PAGE_CACHE_SECONDS > 0 and hasattr(request, "session"):
             forget_session_pages(request.session.session_key)  # None after signing out: nothing to forget
         return response

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast, TruncMonth
 
-from customers.models import Order, Product, sees_all_customers
+from customers.models import Order, Product, visibility_scope
 
 REVENUE_MONTHS = 24
 COHORTS_SHOWN = 12
@@ -30,8 +30,7 @@ TRENDS_CACHE_SECONDS = 600
 def _cached(name: str, user, compute):
     """`compute()`, kept in the cache per figure and per visibility scope: everyone who sees all customers shares
     one entry, each other user has their own."""
-    scope = "all" if sees_all_customers(user) else f"user-{user.pk}"
-    key = f"insights:dashboards:{name}:{scope}"
+    key = f"insights:dashboards:{name}:{visibility_scope(user)}"
     found = cache.get(key)
     if found is None:
         found = {"value": compute()}  # wrapped, so that an empty figure is cached too

@@ -11,6 +11,7 @@ from customers.models.records import (
     ProductName,
     Tag,
     sees_all_customers,
+    visibility_scope,
 )
 from customers.models.saved_filters import SavedFilter
 from customers.models.transfers import ExportRecord, ImportRun
@@ -29,4 +30,5 @@ __all__ = [
     "SavedFilter",
     "Tag",
     "sees_all_customers",
+    "visibility_scope",
 ]

@@ -31,6 +31,12 @@ def sees_all_customers(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm("customers.view_all_customers"))
 
 
+def visibility_scope(user) -> str:
+    """Who else sees exactly the customers `user` sees, as a cache key part: "all" for everyone who sees all
+    customers, "owner:<pk>" for a user who sees their own."""
+    return "all" if sees_all_customers(user) else f"owner:{user.pk}"
+
+
 class CustomerQuerySet(models.QuerySet):
     """Queries over customers; `visible_to` is the one rule for who may see which customer."""
 
