@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.models import WorkerPing
-from crm.services import ping_worker
+from crm.services import record_ping
+from crm.tasks import queue_ping
 
 # An unanswered ping older than this is reported as a worker that does not answer.
 PATIENCE = dt.timedelta(minutes=1)
@@ -78,10 +79,11 @@ class WorkerPingAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def check_worker_view(self, request: HttpRequest) -> HttpResponseRedirect:
-        """Queue a ping (crm.services.ping_worker) and come back to the list, where its answer will show."""
+        """Record a ping, queue it for a worker after commit and come back to the list, where its answer will show."""
         if not _may_check(request):
             raise PermissionDenied
-        ping = ping_worker(request.user)
+        ping = record_ping(request.user)
+        queue_ping(ping.pk)
         self.message_user(
             request,
             f"Asked the background worker to answer {ping}. Reload this page in a few seconds: "

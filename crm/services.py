@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from crm.models import WorkerPing
 
 
-def ping_worker(user=None) -> WorkerPing:
-    """Record a ping and queue the task that a worker answers, once the row is committed.
+def record_ping(user=None) -> WorkerPing:
+    """Record a ping for a worker to answer; the caller queues it with ``crm.tasks.queue_ping(ping.pk)``.
 
     Returns the new, unanswered ping; poll it (``refresh_from_db``) to see whether a worker picked it up.
     """
-    ping = WorkerPing.objects.create(requested_by=user if user is not None and user.is_authenticated else None)
-    # Imported here so that crm.services stays importable without touching the Celery app.
-    from crm.tasks import answer_ping
-
-    transaction.on_commit(lambda: answer_ping.delay(ping.pk))
-    return ping
+    return WorkerPing.objects.create(requested_by=user if user is not None and user.is_authenticated else None)
 
 
 def answer_ping(ping_id: int, worker: str) -> bool:

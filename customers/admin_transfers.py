@@ -10,9 +10,9 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from customers import services
 from customers.importing.orders import ordered_counts
 from customers.models import ExportRecord, ImportRun
+from customers.tasks import queue_import
 
 
 class ImportUploadForm(forms.ModelForm):
@@ -95,7 +95,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         obj.file_name = upload.name
         obj.file_size = upload.size
         super().save_model(request, obj, form, change)
-        services.queue_import(obj)
+        queue_import(obj.pk)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Straight to the run's page, where the progress shows while the worker imports.

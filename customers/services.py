@@ -6,17 +6,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from django.db import transaction
-
 from customers.importing.service import run_import
 from customers.models import ImportRun
-
-
-def queue_import(run: ImportRun) -> None:
-    """Queue the import of an uploaded file, once the ImportRun row is committed (tasks take primary keys)."""
-    from customers.tasks import import_uploaded_file
-
-    transaction.on_commit(lambda: import_uploaded_file.delay(run.pk))
 
 
 def import_uploaded_file(run_id: int) -> ImportRun:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
 from customers import services
 from customers.models import ImportRun
@@ -18,3 +19,8 @@ def import_uploaded_file(run_id: int) -> str:
         return f"import {run_id} is not queued; skipped"
     run = services.import_uploaded_file(run_id)
     return f"import {run_id} {run.status}"
+
+
+def queue_import(run_id: int) -> None:
+    """Queue the import of an uploaded file once the transaction that recorded its ImportRun commits."""
+    transaction.on_commit(lambda: import_uploaded_file.delay(run_id))

@@ -1,5 +1,5 @@
-"""The worker probe: the service records a ping and queues its task after commit; the task answers it once;
-admins ask for one from the admin, others may not."""
+"""The worker probe: the service records a ping, queue_ping queues its task after commit; the task answers it
+once; admins ask for one from the admin, others may not."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import WorkerPing
-from crm.services import ping_worker
-from crm.tasks import answer_ping
+from crm.services import record_ping
+from crm.tasks import answer_ping, queue_ping
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_records_who_asked(dana):
-    ping = ping_worker(dana)
+    ping = record_ping(dana)
     assert ping.requested_by == dana
     assert not ping.is_answered
 
@@ -26,7 +26,8 @@ def test_it_records_who_asked(dana):
 def test_it_queues_the_task_only_after_commit(django_capture_on_commit_callbacks):
     with mock.patch.object(answer_ping, "delay") as delay:
         with django_capture_on_commit_callbacks() as callbacks:
-            ping = ping_worker()
+            ping = record_ping()
+            queue_ping(ping.pk)
             delay.assert_not_called()
         assert len(callbacks) == 1
         callbacks[0]()
@@ -34,7 +35,7 @@ def test_it_queues_the_task_only_after_commit(django_capture_on_commit_callbacks
 
 
 def test_the_task_answers_the_ping():
-    ping = ping_worker()
+    ping = record_ping()
     status = answer_ping(ping.pk)
     ping.refresh_from_db()
     assert status == f"answered ping {ping.pk}"
@@ -44,7 +45,7 @@ def test_the_task_answers_the_ping():
 
 
 def test_the_task_answers_once():
-    ping = ping_worker()
+    ping = record_ping()
     answer_ping(ping.pk)
     first = WorkerPing.objects.get(pk=ping.pk).answered_at
     assert answer_ping(ping.pk) == f"ping {ping.pk} was gone or already answered"
@@ -56,7 +57,7 @@ def test_the_task_tolerates_a_deleted_ping():
 
 
 def test_an_unanswered_ping_has_no_round_trip():
-    assert ping_worker().round_trip is None
+    assert record_ping().round_trip is None
 
 
 def test_admins_see_the_button(dana_client):
@@ -86,7 +87,7 @@ def test_a_sales_rep_may_not_ask(alice, alice_client):
 
 
 def test_pings_are_read_only_in_admin(dana_client):
-    ping = ping_worker()
+    ping = record_ping()
     response = dana_client.get(reverse("admin:crm_workerping_change", args=[ping.pk]))
     assert response.status_code == 200
     assert b'name="_save"' not in response.content

@@ -6,7 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crm.services import ping_worker
+from crm.services import record_ping
+from crm.tasks import queue_ping
 
 POLL_SECONDS = 0.2
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, wait: float | None, **options) -> None:
-        ping = ping_worker()
+        ping = record_ping()
+        queue_ping(ping.pk)
         self.stdout.write(f"Queued {ping}.")
         if not wait:
             return
