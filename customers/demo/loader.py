@@ -301,13 +301,6 @@ def delete_existing() -> None:
         model.objects.all().delete()
 
 
-def analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after a bulk load, so the first queries get good plans."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(m._meta.db_table) for m in LOAD_ORDER)}")
-
-
 def load(data: DemoData, user_ids: Sequence[int], *, progress: bool | None = None) -> dict[str, int]:
     """Write `data` in one transaction (joining the caller's if there is one) and return rows per table."""
     with transaction.atomic():
@@ -318,5 +311,5 @@ def load(data: DemoData, user_ids: Sequence[int], *, progress: bool | None = Non
         else:
             insert_tables(tables, progress)
         reset_sequences()
-    analyze()
+    bulk.analyze(*LOAD_ORDER)
     return {t.table: len(t) for t in tables}

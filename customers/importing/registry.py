@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import models
+
 from customers.importing import orders, records
 from customers.importing.formats import ORDER_LINE_COLUMNS, lodestar_orders_parser, online_retail_parser
 from customers.importing.staging import ORDER_LINE_TYPES
+from customers.models import Customer, Interaction, Order, OrderItem, Product, ProductName, Tag
 
 Parser = Callable[[int, dict], tuple]
 
@@ -25,6 +28,7 @@ class Format:
     indexes: tuple[str, ...]
     clean: Callable[[str], dict[str, int]]
     merge: Callable[..., dict[str, int]]
+    fills: tuple[type[models.Model], ...]  # the tables `merge` writes, analysed after it
 
 
 def _classified(make_parser: Callable[[dict], Parser]) -> Callable[[dict], Parser]:
@@ -72,6 +76,7 @@ _ORDER_STAGING = {
     "indexes": ("invoice", "sku", "line"),
     "clean": orders.clean,
     "merge": orders.merge,
+    "fills": (Customer, Product, ProductName, Order, OrderItem),
 }
 
 FORMATS: dict[str, Format] = {
@@ -95,6 +100,7 @@ FORMATS: dict[str, Format] = {
         ("external_id",),
         records.clean_customers,
         records.merge_customers,
+        (Customer, Tag, Customer.tags.through),
     ),
     "lodestar-products": Format(
         "lodestar-products",
@@ -106,6 +112,7 @@ FORMATS: dict[str, Format] = {
         ("sku",),
         records.clean_products,
         records.merge_products,
+        (Product,),
     ),
     "lodestar-interactions": Format(
         "lodestar-interactions",
@@ -117,5 +124,6 @@ FORMATS: dict[str, Format] = {
         ("customer_ext", "external_id"),
         records.clean_interactions,
         records.merge_interactions,
+        (Interaction,),
     ),
 }

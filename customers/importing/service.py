@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from customers.bulk import analyze
 from customers.importing.formats import RowError
 from customers.importing.registry import FORMATS
 from customers.importing.source import CsvSource, ImportFileError
@@ -86,7 +87,11 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
         _update(run, on_progress, stage="merging", progress=0.9)
         with transaction.atomic():
             counts.update(spec.merge(stage.name, timezone.now()))
-        timer.lap("merge")
+            timer.lap("merge")
+            # Fresh statistics before the first retrain reads the new rows; in the merge's transaction, so a
+            # failure here still leaves the tables as they were.
+            analyze(*spec.fills)
+        timer.lap("analyze")
         counts["rows_rejected"] = len(errors)
         run.counts = {"rows_read": run.rows_read, **counts}
         fields = ("line", "column", "value", "reason")
