@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CrmConfig(AppConfig):
@@ -9,5 +10,8 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import signals
+        from crm.roles import sync_roles_after_migrate
 
         signals.connect()
+        # After every migrate (and every flush of a test database), the roles are what crm/roles.py declares.
+        post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="crm.roles.sync")

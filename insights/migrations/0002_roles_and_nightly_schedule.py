@@ -1,30 +1,14 @@
-"""Roles for model runs (admins retrain and roll back, managers read the model cards) and the nightly retrain
-schedule, editable in admin (Periodic tasks)."""
+"""The nightly retrain schedule, editable in admin (Periodic tasks). This migration once also gave the roles the
+model runs' permissions; the roles are now declared in crm/roles.py and synced after every migrate."""
 
 import json
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 TASK_NAME = "Nightly retrain of the customer models"
 
 
 def forwards(apps, schema_editor):
-    config = apps.get_app_config("insights")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    perms = Permission.objects.filter(content_type__app_label="insights")
-    for name, codenames in (
-        ("Admin", None),
-        ("Manager", ["view_modelrun", "view_customersegment", "view_customervalue", "view_churnscore"]),
-    ):
-        group = Group.objects.filter(name=name).first()
-        if group is not None:
-            group.permissions.add(*(perms if codenames is None else perms.filter(codename__in=codenames)))
-
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     nightly, _ = CrontabSchedule.objects.get_or_create(
