@@ -94,7 +94,7 @@ def parse_cache_url(url: str, *, name: str = "CACHE_URL") -> dict:
         if not parts.hostname:
             raise ImproperlyConfigured(f"{name}={url!r} has no host.")
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        entry: dict = {"BACKEND": "crm.cache.RedisCache", "LOCATION": url}
+        entry: dict = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
         prefix = options.pop("key_prefix", None)
         if prefix:
             entry["KEY_PREFIX"] = prefix

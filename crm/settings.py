@@ -103,7 +103,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL", f"file://{(VAR_DIR / 'cache').resolve()}"))}
 # Whether every web process sees the same cache (Redis). Sessions, permissions and pages are kept in the cache
 # only then: with a cache per process, signing out or losing a permission in one would not reach the others.
-SHARED_CACHE = CACHES["default"]["BACKEND"] == "crm.cache.RedisCache"
+SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # Seconds a signed-in session may be served the same list, profile, worklist or dashboard page again
 # (crm/page_cache.py; its own changes are seen at once, others' within this). Off while developing.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 15 if SHARED_CACHE and not DEBUG else 0, minimum=0)

@@ -45,7 +45,7 @@ def test_lists_drop_blanks_and_spaces():
 def test_cache_urls():
     assert parse_cache_url("locmem://")["BACKEND"].endswith("LocMemCache")
     redis = parse_cache_url("redis://127.0.0.1:6379/1")
-    assert redis["BACKEND"].endswith("RedisCache")
+    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/1"
 
 
