@@ -7,8 +7,8 @@ for that browser. What the user does is seen at once; what others do, within tho
 
 - any POST, PUT, PATCH or DELETE a session makes (logging a call, editing tags, marking done, saving in the
   admin) moves that session's version on (`PageCacheMiddleware`), so its next page is rendered afresh;
-- any change to users, groups or permissions moves the permissions' version on (crm/auth_backends.py), so a
-  revoked right or a deactivated account takes effect on the next request;
+- any change to users, groups or permissions makes every kept page stale (`forget_all_pages`, called by
+  crm/signals.py), so a revoked right, a new role or a deactivated account takes effect on the next request;
 - a page showing messages ("Call logged") is never kept, nor one that is not a plain 200 or sets a cookie.
 
 A hit costs the session, the user and one cache round trip; the view does not run.
@@ -26,10 +26,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
-from crm.auth_backends import VERSION_KEY as PERMISSIONS_VERSION_KEY
-
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HIT_HEADER = "X-Page-Cache"  # "hit" or "miss" on the pages that take part, for tests and for whoever looks
+PERMISSIONS_VERSION_KEY = "pages:permissions:version"  # moved on by any change of who may do what
 
 
 def _version_key(session_key: str) -> str:
@@ -51,6 +50,12 @@ def forget_session_pages(session_key: str | None) -> None:
     it outlives the pages stored under it."""
     if session_key:
         cache.set(_version_key(session_key), secrets.token_hex(8), max(settings.PAGE_CACHE_SECONDS, 1) * 4)
+
+
+def forget_all_pages() -> None:
+    """Every page kept so far, for every session, is stale: someone's rights changed. A fresh random value, as for
+    a session's version; kept without expiry, since any page may be stored under it."""
+    cache.set(PERMISSIONS_VERSION_KEY, secrets.token_hex(8), None)
 
 
 def cache_page_per_session(view):

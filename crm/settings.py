@@ -101,8 +101,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # By default a folder of files, which the web server and the worker of the quick start share: a run the worker
 # publishes is seen by the pages at once (a cache per process would show the old one for minutes).
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL", f"file://{(VAR_DIR / 'cache').resolve()}"))}
-# Whether every web process sees the same cache (Redis). Sessions, permissions and pages are kept in the cache
-# only then: with a cache per process, signing out or losing a permission in one would not reach the others.
+# Whether every web process sees the same cache (Redis). Sessions and pages are kept in the cache only then: with a
+# cache per process, signing out or losing a permission in one would not reach the others.
 SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # Seconds a signed-in session may be served the same list, profile, worklist or dashboard page again
 # (crm/page_cache.py; its own changes are seen at once, others' within this). Off while developing.
@@ -118,8 +118,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if SHARED_CACHE:
-    # ModelBackend, with each user's permissions cached between requests (crm/auth_backends.py).
-    AUTHENTICATION_BACKENDS = ["crm.auth_backends.CachedPermissionsBackend"]
     # Sessions are read from the cache and written through to the database, so a restart signs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"

@@ -1,5 +1,5 @@
 """Whole pages kept a few seconds per session (crm/page_cache.py): served again to the same browser only, never
-after that session changed something, a permission changed or a message is due."""
+after that session changed something, anyone's permissions or roles changed, or a message is due."""
 
 import re
 
@@ -80,6 +80,28 @@ def test_a_revoked_permission_takes_effect_on_the_next_request(charlie, charlie_
     response = charlie_client.get(LIST)
     assert response[HIT_HEADER] == "miss"
     assert "Brian Kernighan" not in response.content.decode()
+
+
+def test_a_role_given_to_the_user_takes_effect_on_the_next_request(alice, alice_client, bob):
+    CustomerFactory(owner=bob, name="Brian Kernighan")
+    assert "Brian Kernighan" not in primed(alice_client).content.decode()
+    alice.groups.add(Group.objects.get(name=roles.MANAGER))
+    response = alice_client.get(LIST)
+    assert response[HIT_HEADER] == "miss"
+    assert "Brian Kernighan" in response.content.decode()
+
+
+def test_a_permission_granted_from_the_permissions_side_takes_effect_on_the_next_request(alice, alice_client, bob):
+    CustomerFactory(owner=bob, name="Brian Kernighan")
+    primed(alice_client)
+    Permission.objects.get(codename="view_all_customers").user_set.add(alice)
+    assert "Brian Kernighan" in alice_client.get(LIST).content.decode()
+
+
+def test_signing_in_elsewhere_keeps_the_pages(alice, alice_client):
+    primed(alice_client)
+    Client().force_login(alice)  # saves her last_login, which changes no right
+    assert alice_client.get(LIST)[HIT_HEADER] == "hit"
 
 
 def test_a_page_that_would_set_the_csrf_cookie_is_not_kept(alice_client):

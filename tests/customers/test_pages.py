@@ -181,11 +181,12 @@ def test_the_list_needs_the_same_queries_whatever_the_data_size(request, persona
     client = request.getfixturevalue(f"{persona}_client")
     _grow(alice, customers=2, orders_each=1)
     client.get(LIST)  # warms the cache of active model runs, as any earlier page view would
-    # 6: user, tags, count, the page's ids, its rows, saved filters (session, permissions, countries: cached)
-    with django_assert_num_queries(6 if persona == "alice" else 7):
+    # 8: user, its permissions and its groups' permissions, tags, count, the page's ids, its rows, saved filters
+    # (session and countries: cached)
+    with django_assert_num_queries(8 if persona == "alice" else 9):
         client.get(LIST)
     _grow(alice, customers=60, orders_each=2)  # more than a page
-    with django_assert_num_queries(6 if persona == "alice" else 7):
+    with django_assert_num_queries(8 if persona == "alice" else 9):
         client.get(LIST)
 
 
@@ -255,14 +256,15 @@ def test_the_profile_needs_the_same_queries_whatever_the_data_size(request, pers
     customer = CustomerFactory(owner=alice)
     _grow(alice, customers=1, orders_each=1)
     client.get(detail(customer))  # warms the cache of active model runs, as any earlier page view would
-    # 6: user, customer (with owner), tags, key figures, orders, interactions (session, permissions: cached)
-    with django_assert_num_queries(6):
+    # 8: user, its permissions and its groups' permissions, customer (with owner), tags, key figures, orders,
+    # interactions (session: cached)
+    with django_assert_num_queries(8):
         client.get(detail(customer))
     customer.tags.add(*TagFactory.create_batch(3))
     for order in OrderFactory.create_batch(30, customer=customer):
         OrderItemFactory.create_batch(3, order=order)
     InteractionFactory.create_batch(30, customer=customer)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get(detail(customer))
 
 
