@@ -70,8 +70,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # The `day` and `iso` date filters, in every template (crm/templatetags/lodestar.py).
-            "builtins": ["crm.templatetags.lodestar"],
         },
     },
 ]
