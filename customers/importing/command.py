@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from customers.importing.orders import ordered_counts
 from customers.importing.service import run_import
 from customers.models import ImportRun
+
+
+class _AsWritten:
+    """A command's stderr for tqdm: each write goes out as it is, unstyled. OutputWrapper.write would end every
+    write with a newline (tqdm redraws its line with "\r") and colour it as an error on a terminal."""
+
+    def __init__(self, stream: OutputWrapper) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        self.stream.write(text, style_func=lambda unstyled: unstyled, ending="")
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)  # flush, isatty, fileno: the stream's own
 
 
 class ImportCommand(BaseCommand):
@@ -52,7 +66,14 @@ class ImportCommand(BaseCommand):
         if not options["no_progress"]:
             from tqdm import tqdm
 
-            bar = tqdm(total=100, unit="%", desc=f"Importing {path.name}", file=self.stderr._out, leave=False)
+            bar = tqdm(
+                total=100,
+                unit="%",
+                desc=f"Importing {path.name}",
+                file=_AsWritten(self.stderr),
+                dynamic_ncols=True,  # the terminal's width, which tqdm reads only from sys.stderr itself otherwise
+                leave=False,
+            )
 
         def show(current: ImportRun) -> None:
             if bar is not None:

@@ -2,6 +2,7 @@
 change nothing, and files come in any of the encodings and compressions shops produce."""
 
 import csv
+import io
 import os
 import subprocess
 import sys
@@ -169,6 +170,14 @@ def test_the_command_prints_the_report(tmp_path, capsys):
     assert "succeeded" in out
     assert "duplicate lines" in out
     assert "orders created" in out
+
+
+def test_the_progress_bar_redraws_one_line_on_the_commands_stderr(tmp_path):
+    path = write_csv(tmp_path, [RETAIL_HEADER, SALE, OTHER])
+    err = io.StringIO()
+    call_command("import_orders", str(path), stdout=io.StringIO(), stderr=err)
+    assert "Importing orders.csv" in err.getvalue()
+    assert "\r" in err.getvalue() and "\n" not in err.getvalue()
 
 
 def test_the_command_fails_loudly_on_a_bad_file(tmp_path):
