@@ -44,6 +44,7 @@ test: export CACHE_URL ?= redis://127.0.0.1:6379/1
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -57,5 +58,5 @@ lock: | $(BIN)/python
 		--python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts var/staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache test-artifacts var/staticfiles
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

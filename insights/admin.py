@@ -8,8 +8,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from insights import publishing, runs
-from insights.families import FAMILY_MODULES
+from insights import publishing, runs, tasks
+from insights.families import base
 from insights.models import ModelRun
 
 
@@ -31,6 +31,8 @@ class ModelRunAdmin(admin.ModelAdmin):
         "status",
         "is_active",
         "publish_note",
+        "winner",
+        "deciding_metric",
         "stage",
         "progress_percent",
         "as_of",
@@ -72,7 +74,7 @@ class ModelRunAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "families": list(FAMILY_MODULES),
+            "families": base.names(),
             "can_retrain": self._can_retrain(request),
         }
         return super().changelist_view(request, extra_context)
@@ -87,8 +89,8 @@ class ModelRunAdmin(admin.ModelAdmin):
             self.message_user(request, "You may not start retraining.", messages.ERROR)
             return HttpResponseRedirect(changelist)
         family = request.POST.get("family", "all")
-        families = list(FAMILY_MODULES) if family == "all" else [family]
-        if not set(families) <= set(FAMILY_MODULES):
+        families = base.names() if family == "all" else [family]
+        if not set(families) <= set(base.names()):
             self.message_user(request, f"Unknown model family {family!r}.", messages.ERROR)
             return HttpResponseRedirect(changelist)
         started = []
@@ -97,6 +99,7 @@ class ModelRunAdmin(admin.ModelAdmin):
                 started.append(runs.request_run(name, trigger=ModelRun.Trigger.ADMIN, user=request.user))
             except runs.AlreadyRunning as exc:
                 self.message_user(request, str(exc), messages.WARNING)
+        tasks.queue_runs([run.pk for run in started])
         for run in started:
             self.message_user(request, f"Queued {run}; its page shows the progress.", messages.SUCCESS)
         if len(started) == 1:

@@ -2,13 +2,21 @@ from django.apps import AppConfig
 
 
 class InsightsConfig(AppConfig):
-    """Segments, customer value, churn and the model-run registry; adds the health card to the profile and
-    the model filters and columns to the customer list."""
+    """Segments, customer value, churn and the model-run lifecycle; adds the health card to the profile and the
+    model filters and columns to the customer list."""
 
     name = "insights"
     verbose_name = "Insights"
 
     def ready(self) -> None:
+        from insights.families.base import register
+        from insights.families.churn import ChurnFamily
+        from insights.families.segments import SegmentsFamily
+        from insights.families.value import ValueFamily
+
+        for family in (SegmentsFamily, ValueFamily, ChurnFamily):
+            register(family)
+
         from customers.panels import register_profile_panel
         from insights.panels import health_context
 
@@ -30,5 +38,5 @@ class InsightsConfig(AppConfig):
 
         from customers.signals import profiling_consent_changed
 
-        # Withdrawn consent removes the customer's scores (and consent given again scores them), after commit.
+        # Withdrawn consent removes the customer's scores in the same transaction; consent given again scores them.
         profiling_consent_changed.connect(signals.consent_changed, dispatch_uid="insights-rescore-consent")

@@ -14,10 +14,10 @@ from crm.panels import PanelSlot
 from customers.models import Customer, sees_all_customers
 from insights import dashboards_charts, dashboards_trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
-from insights.publishing import active_runs
+from insights.publishing import active_runs, active_verdicts
 
 # The one metric per family that the quality table leads with, and whether higher is better.
-HEADLINE = {"segments": ("silhouette", True), "value": ("rmse", False), "churn": ("roc_auc", True)}
+QUALITY_FAMILIES = ("segments", "value", "churn")  # the customer families whose quality this page charts
 RUNS_SHOWN = 8
 # Other apps add sections (what will sell, from recommendations) from their AppConfig.ready(); each section's
 # context function gets the request and the viewer.
@@ -87,17 +87,21 @@ def value_at_risk_by_owner(user, runs: dict) -> list[dict]:
 
 
 def model_quality() -> list[dict]:
-    """The latest runs of each family with their headline metric beside the baseline's."""
+    """The latest runs of each family with the metric its backtest decides on (the family's) beside the
+    baseline's: the chart shows what chose between them."""
+    from insights.families.base import get as family_of
+
     runs = list(
-        ModelRun.objects.filter(family__in=HEADLINE, status__in=["succeeded", "held", "superseded", "failed"])
+        ModelRun.objects.filter(family__in=QUALITY_FAMILIES, status__in=["succeeded", "held", "superseded", "failed"])
         .order_by("-created_at")
         .only("family", "status", "is_active", "as_of", "metrics", "baseline", "created_at", "publish_note")[
-            : RUNS_SHOWN * len(HEADLINE)
+            : RUNS_SHOWN * len(QUALITY_FAMILIES)
         ]
     )
     rows = []
     for run in runs:
-        metric, higher = HEADLINE[run.family]
+        family = family_of(run.family)
+        metric, higher = family.deciding_metric, family.higher_is_better
         model, base = run.metrics.get(metric), run.baseline.get("metrics", {}).get(metric)
         better = None if model is None or base is None else (model > base if higher else model < base)
         rows.append(
@@ -181,6 +185,7 @@ def context(user) -> dict:
         "owners": value_at_risk_by_owner(user, runs),
         "migration": migration(user, runs),
         "quality": model_quality(),
+        "verdicts": [note for note in active_verdicts(["segments", "value", "churn"]).values() if note],
         "calibration": dashboards_trends.churn_calibration(churn_card(runs)),
     }
     page["charts"] = dashboards_charts.charts(page)

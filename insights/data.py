@@ -8,15 +8,26 @@ purchases; anonymous sales and non-goods lines (shipping, fees) are left out.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, FloatField, Q, Sum
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
-from customers.models import Customer, Interaction, Order, Product
+from customers.models import Customer, Interaction, Order, OrderItem, Product
 
 CHUNK = 20_000
+LINE_COLUMNS = {
+    "order": "order_id",
+    "customer": "order__customer_id",
+    "product": "product_id",
+    "placed_at": "order__placed_at",
+    "quantity": "quantity",
+    "unit_price": "unit_price",
+    "profiled": "order__customer__profiling_consent",
+}
 
 
 def _frame(queryset, columns: list[str]) -> pd.DataFrame:
@@ -87,3 +98,66 @@ def customer_attributes(ids: np.ndarray | list[int]) -> pd.DataFrame:
 def as_of_datetime(day: dt.date) -> pd.Timestamp:
     """The start of the day after `day` in UTC: data "as of" a date includes that whole day."""
     return pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
+
+
+def _read(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
+    """The rows of `queryset.values_list(*columns)` as a DataFrame with those column names: on PostgreSQL through
+    `COPY (query) TO STDOUT` read by pandas' CSV parser, several times faster than building millions of Python
+    tuples from a cursor (2.2 million lines: about 3 s against 11 s)."""
+    sql, params = queryset.values_list(*columns).query.sql_with_params()
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH CSV", params) as copy:
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        if not buffer.getbuffer().nbytes:
+            return pd.DataFrame({c: [] for c in columns})
+        return pd.read_csv(buffer, names=columns, header=None, true_values=["t"], false_values=["f"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def order_lines(
+    until: dt.datetime | None = None, profiled_only: bool = False, customers=None, columns=tuple(LINE_COLUMNS)
+) -> pd.DataFrame:
+    """Lines of goods on completed, non-outlier orders placed before `until`: by default the columns order,
+    customer (NaN for an anonymous sale), product, placed_at (UTC), quantity, unit_price and profiled (whether the
+    customer allows profiling; False for an anonymous sale); `columns` picks fewer (less to send: the database's
+    output is most of the cost). `profiled_only` keeps the lines of customers who allow profiling; `customers`, an
+    inclusive (first, last) id range, narrows to those customers."""
+    lines = OrderItem.objects.filter(
+        order__status=Order.Status.COMPLETED, order__is_outlier=False, product__kind=Product.Kind.PRODUCT
+    ).order_by()
+    if until is not None:
+        lines = lines.filter(order__placed_at__lt=until)
+    if profiled_only:
+        lines = lines.filter(order__customer__profiling_consent=True)
+    if customers is not None:
+        lines = lines.filter(order__customer_id__gte=customers[0], order__customer_id__lte=customers[1])
+    frame = _read(lines, [LINE_COLUMNS[c] for c in columns])
+    frame.columns = list(columns)
+    types = {"quantity": np.int64, "unit_price": float, "product": np.int64, "order": np.int64}
+    if profiled_only:
+        types["customer"] = np.int64
+    frame = frame.astype({c: t for c, t in types.items() if c in frame})
+    if "profiled" in frame:
+        frame["profiled"] = frame["profiled"].astype("boolean").fillna(False).astype(bool)
+    if "placed_at" in frame:
+        frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True, format="ISO8601")
+    return frame
+
+
+def purchases_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """What `purchases()` reads, computed from already loaded `order_lines()` (every column): one row per order of
+    a profiled customer with its amount of goods, orders without a positive amount left out."""
+    mine = lines[lines["profiled"] & lines["customer"].notna()]
+    amount = mine["quantity"].to_numpy(dtype=float) * mine["unit_price"].to_numpy(dtype=float)
+    orders = (
+        mine.assign(amount=amount)
+        .groupby("order", sort=False)
+        .agg(customer=("customer", "first"), placed_at=("placed_at", "first"), amount=("amount", "sum"))
+    )
+    orders = orders[orders["amount"] > 0].reset_index(drop=True)
+    return orders.astype({"customer": np.int64})

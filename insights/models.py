@@ -38,7 +38,7 @@ class ModelRun(models.Model):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
-        HELD = "held", "Held back (not better than its baseline)"
+        HELD = "held", "Held back (neither the model nor its baseline could be computed)"
         FAILED = "failed", "Failed"
         SUPERSEDED = "superseded", "Superseded"
 
@@ -47,6 +47,13 @@ class ModelRun(models.Model):
         SCHEDULE = "schedule", "Schedule"
         CLI = "cli", "Command line"
         API = "api", "API"
+
+    class Winner(models.TextChoices):
+        """Which candidate of the backtest a run published: the family's model, or its baseline when the model did
+        not beat it (the baseline is itself a forecast and writes the same rows)."""
+
+        MODEL = "model", "Model"
+        BASELINE = "baseline", "Baseline"
 
     IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
 
@@ -61,12 +68,23 @@ class ModelRun(models.Model):
     stage = models.CharField(max_length=60, blank=True)
     chunks_total = models.PositiveIntegerField(default=0, help_text="Scoring chunks spread over the workers.")
     chunks_done = models.PositiveIntegerField(default=0)
+    chunk_ranges = models.JSONField(
+        default=list, blank=True, help_text="[first, last] customer ids of each scoring chunk of a spread run."
+    )
     progress = models.FloatField(default=0.0, help_text="0 to 1.")
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
     metrics = models.JSONField(default=dict, blank=True)
     baseline = models.JSONField(default=dict, blank=True, help_text='{"name": ..., "metrics": {...}}')
     model_card = models.JSONField(default=dict, blank=True, help_text="Diagnostics, groups, warnings, profiles.")
-    publish_note = models.TextField(blank=True, help_text="Why the run was or was not published.")
+    winner = models.CharField(
+        max_length=10,
+        choices=Winner.choices,
+        blank=True,
+        help_text="The candidate the backtest chose and the run wrote.",
+    )
+    deciding_metric = models.CharField(max_length=40, blank=True, help_text="The metric the backtest decided on.")
+    higher_is_better = models.BooleanField(null=True, help_text="Whether a higher deciding metric is better.")
+    publish_note = models.TextField(blank=True, help_text="The verdict in words: what was published and why.")
     error = models.TextField(blank=True)
     artifact = models.FileField(
         storage=model_storage, blank=True, max_length=200, help_text="The fitted model (storage 'models')."
@@ -76,6 +94,9 @@ class ModelRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    concluded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the run's results were complete and its verdict applied (claimed once)."
+    )
     pruned_at = models.DateTimeField(
         null=True, blank=True, help_text="When its results and model were deleted (the record and metrics stay)."
     )

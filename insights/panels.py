@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from customers.models import Customer
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
-from insights.publishing import active_runs
+from insights.publishing import active_runs, active_verdicts
 
 HISTORY_RUNS = 12
 FAMILIES = ("segments", "value", "churn")
@@ -61,4 +61,5 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         "churn_history": _history(ChurnScore, customer, "probability"),
         "value_history": _history(CustomerValue, customer, "clv_12m"),
         "not_profiled": not customer.profiling_consent,
+        "verdicts": [note for note in active_verdicts(FAMILIES).values() if note],
     }

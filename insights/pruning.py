@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from insights.families import FAMILY_MODULES, result_model
+from insights.families import base
 from insights.models import ModelRun
 
 KEEP_LATEST = 3
@@ -22,7 +22,7 @@ def prune(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.MODEL_RESULTS_RETENTION_DAYS)
     pruned = {}
-    for family in FAMILY_MODULES:
+    for family in base.names():
         successful = ModelRun.objects.filter(family=family, status__in=[ModelRun.Status.SUCCEEDED, "superseded"])
         keep = list(successful.order_by("-finished_at", "-pk").values_list("pk", flat=True)[:KEEP_LATEST])
         old = ModelRun.objects.filter(
@@ -30,7 +30,7 @@ def prune(now: dt.datetime | None = None) -> dict[str, int]:
         ).exclude(pk__in=keep)
         count = 0
         for run in old:
-            result_model(family).objects.filter(run=run).delete()  # one DELETE: nothing hangs off result rows
+            base.get(family).result_model.objects.filter(run=run).delete()  # one DELETE: nothing hangs off result rows
             if run.artifact:
                 run.artifact.delete(save=False)
             ModelRun.objects.filter(pk=run.pk).update(pruned_at=now, artifact="", artifact_sha256="")

@@ -28,6 +28,10 @@ def _cache_key(family: str) -> str:
     return f"insights:active-run:{family}"
 
 
+def _verdict_key(family: str) -> str:
+    return f"insights:active-verdict:{family}"
+
+
 def active_run_id(family: str) -> int | None:
     """The id of the family's active run, or None when no run has been published yet (cached)."""
     return active_runs([family])[family]
@@ -39,10 +43,31 @@ def active_runs(families: Iterable[str]) -> dict[str, int | None]:
     found = cache.get_many(list(keys.values()))
     missing = [family for family, key in keys.items() if key not in found]
     if missing:
-        rows = dict(ModelRun.objects.filter(family__in=missing, is_active=True).values_list("family", "pk"))
-        cache.set_many({keys[f]: rows.get(f, 0) for f in missing}, CACHE_SECONDS)
-        found.update({keys[f]: rows.get(f, 0) for f in missing})
+        found.update({keys[f]: run_id for f, (run_id, _) in _read_active(missing).items()})
     return {family: found[key] or None for family, key in keys.items()}
+
+
+def active_verdicts(families: Iterable[str]) -> dict[str, str]:
+    """The verdict in words of each family's active run ("Customer value: the simple past-rate forecast, because
+    ..."), "" for a family without one; cached with the active run, so a page that has read `active_runs` pays
+    nothing more."""
+    keys = {family: _verdict_key(family) for family in families}
+    found = cache.get_many(list(keys.values()))
+    missing = [family for family, key in keys.items() if key not in found]
+    if missing:
+        found.update({keys[f]: note for f, (_, note) in _read_active(missing).items()})
+    return {family: found[key] for family, key in keys.items()}
+
+
+def _read_active(families: list[str]) -> dict[str, tuple[int, str]]:
+    """(active run id or 0, its verdict) of each family, read in one query and cached."""
+    rows = ModelRun.objects.filter(family__in=families, is_active=True).values_list("family", "pk", "publish_note")
+    read = {family: (pk, note) for family, pk, note in rows}
+    read = {family: read.get(family, (0, "")) for family in families}
+    entries = {_cache_key(f): pk for f, (pk, _) in read.items()}
+    entries.update({_verdict_key(f): note for f, (_, note) in read.items()})
+    cache.set_many(entries, CACHE_SECONDS)
+    return read
 
 
 def active_run(family: str) -> ModelRun | None:
@@ -78,12 +103,14 @@ def write_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable
 
 def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
     """Insert a DataFrame of result rows (columns named as the model's fields, foreign keys as `<name>_id`; JSON
-    columns already as JSON text) in bulk; returns the count. On PostgreSQL pandas writes the CSV that COPY reads,
-    several times faster than a row at a time for the millions of rows a recommendations run publishes."""
+    columns as Python values or as JSON text) in bulk; returns the count. On PostgreSQL pandas writes the CSV that
+    COPY reads, several times faster than a row at a time for the millions of rows a recommendations run writes."""
     if frame.empty:
         return 0
+    json_columns = [c for c in frame.columns if isinstance(model._meta.get_field(c), models.JSONField)]
+    texts = {c: [v if isinstance(v, str) else json.dumps(v) for v in frame[c]] for c in json_columns}
+    frame = frame.assign(**texts) if texts else frame
     if connection.vendor != "postgresql":
-        json_columns = [c for c in frame.columns if isinstance(model._meta.get_field(c), models.JSONField)]
         plain = frame.astype(object).where(frame.notna(), None)  # NaN and pd.NA as NULL
         rows = plain.assign(**{c: plain[c].map(json.loads) for c in json_columns}).itertuples(index=False)
         return write_rows(model, list(frame.columns), rows)
@@ -96,20 +123,23 @@ def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
     return len(frame)
 
 
-def publish(run: ModelRun, note: str = "") -> None:
-    """Make `run` its family's active run (the previous one becomes superseded), in one transaction."""
+def publish(run: ModelRun, note: str | None = None) -> None:
+    """Make `run` its family's active run (the previous one becomes superseded), in one transaction; `note`, when
+    given, replaces its verdict."""
     with transaction.atomic():
         # Lock the family's runs so two publishes cannot interleave.
         list(ModelRun.objects.select_for_update().filter(family=run.family, is_active=True).values_list("pk"))
         ModelRun.objects.filter(family=run.family, is_active=True).exclude(pk=run.pk).update(
             is_active=False, status=ModelRun.Status.SUPERSEDED
         )
-        ModelRun.objects.filter(pk=run.pk).update(
-            is_active=True, status=ModelRun.Status.SUCCEEDED, activated_at=timezone.now(), publish_note=note
-        )
+        changes = {"is_active": True, "status": ModelRun.Status.SUCCEEDED, "activated_at": timezone.now()}
+        if note is not None:
+            changes["publish_note"] = note
+        ModelRun.objects.filter(pk=run.pk).update(**changes)
         # Forget the cached active run now and again after commit: a reader in between may cache the old one.
-        cache.delete(_cache_key(run.family))
-        transaction.on_commit(lambda: cache.delete(_cache_key(run.family)))
+        stale = [_cache_key(run.family), _verdict_key(run.family)]
+        cache.delete_many(stale)
+        transaction.on_commit(lambda: cache.delete_many(stale))
     run.refresh_from_db()
 
 
@@ -121,4 +151,4 @@ def activate(run: ModelRun) -> None:
         raise ValueError(
             f"Run #{run.pk} is {run.get_status_display().lower()}; only a successful run can be activated."
         )
-    publish(run, note=f"Re-activated on {timezone.now():%Y-%m-%d %H:%M}.")
+    publish(run)  # keeps the run's own verdict: what it published, and why

@@ -1,70 +1,68 @@
-"""Between retrains: when a customer orders or is contacted, their value and churn risk are scored again with
-the active runs' saved models, after the change commits. Only that customer's rows of the active runs change."""
+"""Between retrains: when a customer orders or is contacted, their scores are computed again with the active runs'
+saved models (the families that say `rescored`: value and churn), after the change commits. Only that customer's
+rows of the active runs change. A customer who withdraws profiling consent leaves every family's active run at
+once, in the same transaction as the change (`forget_customer`)."""
 
 from __future__ import annotations
 
 import logging
 
-import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from insights import data
-from insights.families import FAMILY_MODULES, common, module, result_model
-from insights.models import ChurnScore, CustomerValue
+from insights import artifacts
+from insights.families import base
+from insights.models import ModelRun
 from insights.publishing import active_runs
 
 log = logging.getLogger(__name__)
-RESCORED = {"value": CustomerValue, "churn": ChurnScore}
 
 
-def queue_rescore(customer_id: int | None) -> None:
-    """Ask a worker to re-score `customer_id` once the current transaction commits."""
-    if customer_id is None or not any(active_runs(FAMILY_MODULES).values()):
-        return  # nothing published yet that could be re-scored or removed
-    from insights.tasks import rescore_customer
-
-    transaction.on_commit(lambda: rescore_customer.delay(customer_id))
+def anything_to_rescore() -> bool:
+    """Whether any re-scored family has a published run (before the first retrain there is nothing to do)."""
+    return any(active_runs([name for name in base.names() if base.get(name).rescored]).values())
 
 
 def rescore_customer(customer_id: int) -> dict[str, str]:
     """Score one customer again with every active model that can; returns what happened per family."""
+    import pandas as pd
+
+    from insights.snapshot import Snapshot
+
     if not Customer.objects.filter(pk=customer_id, profiling_consent=True).exists():
         return forget_customer(customer_id)
-    active = {family: run for family, run in active_runs(RESCORED).items() if run}
-    if not active:
-        return {}
-    now = pd.Timestamp(timezone.now())
-    ids = [customer_id]
-    dataset = common.Dataset(
-        now, data.purchases(customers=ids), data.returns(customers=ids), data.interactions(customers=ids)
-    )
+    rescored = [name for name in base.names() if base.get(name).rescored]
+    active = {family: run for family, run in active_runs(rescored).items() if run}
+    snapshot = Snapshot(pd.Timestamp(timezone.now()), customers=[customer_id])
     outcome = {}
-    for family, run in active.items():
+    models = ModelRun.objects.in_bulk(list(active.values()))
+    for name, run_id in active.items():
+        run = models[run_id]
+        family = base.get(name)(run.parameters)
         try:
-            values = module(family).rescore(run, customer_id, dataset)
+            rows = family.rows(artifacts.load(run), family.load_for_rows(snapshot), [customer_id])
         except Exception:  # a model that cannot score this customer must not lose the order that triggered it
-            log.exception("Re-scoring customer %s with %s run %s failed", customer_id, family, run)
-            outcome[family] = "failed"
+            log.exception("Re-scoring customer %s with %s run %s failed", customer_id, name, run_id)
+            outcome[name] = "failed"
             continue
-        if values is None:
-            outcome[family] = "no purchases"
+        if rows.empty:
+            outcome[name] = "no purchases"
             continue
-        RESCORED[family].objects.update_or_create(run_id=run, customer_id=customer_id, defaults=values)
-        outcome[family] = "rescored"
+        values = rows.drop(columns="customer_id").iloc[0].to_dict()
+        family.result_model.objects.update_or_create(run_id=run_id, customer_id=customer_id, defaults=values)
+        outcome[name] = "rescored"
     return outcome
 
 
 def forget_customer(customer_id: int) -> dict[str, str]:
-    """An opted-out (or erased) customer's rows leave every family's active run: segment, value, risk and
-    recommendations alike. Older runs keep theirs until they are pruned; pages read only the active runs."""
+    """An opted-out (or erased) customer's rows leave every per-customer family's active run: segment, value, risk
+    and recommendations alike. Older runs keep theirs until they are pruned; pages read only the active runs."""
     outcome = {}
-    for family, run in active_runs(FAMILY_MODULES).items():
-        if not run:
-            continue
-        model = result_model(family)
-        if any(field.name == "customer" for field in model._meta.fields):  # not the per-product families
-            model.objects.filter(run_id=run, customer_id=customer_id).delete()
-            outcome[family] = "removed"
+    with transaction.atomic():
+        for name, run_id in active_runs(base.names()).items():
+            family = base.get(name)
+            if run_id and family.per_customer:
+                family.result_model.objects.filter(run_id=run_id, customer_id=customer_id).delete()
+                outcome[name] = "removed"
     return outcome

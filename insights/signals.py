@@ -1,9 +1,9 @@
-"""Signal receivers: a saved order or interaction, or a change of profiling consent, queues the customer's
-re-scoring after commit."""
+"""Signal receivers: a saved order or interaction queues the customer's re-scoring after commit; withdrawn
+profiling consent removes their scores at once, in the same transaction as the change."""
 
 from __future__ import annotations
 
-from insights.rescoring import queue_rescore
+from insights.tasks import queue_rescore
 
 
 def order_saved(sender, instance, raw: bool = False, **kwargs) -> None:
@@ -18,7 +18,12 @@ def interaction_saved(sender, instance, raw: bool = False, **kwargs) -> None:
         queue_rescore(instance.customer_id)
 
 
-def consent_changed(sender, customer_id: int, **kwargs) -> None:
-    """Profiling consent changed (customers.signals): re-scoring removes a withdrawn customer's scores from the
-    active runs, or scores a customer who consents again."""
-    queue_rescore(customer_id)
+def consent_changed(sender, customer_id: int, profiling_consent: bool | None = None, **kwargs) -> None:
+    """Profiling consent changed (customers.signals): withdrawn, the customer's scores leave the active runs now;
+    given again, the customer is re-scored after commit."""
+    if profiling_consent is False:
+        from insights.rescoring import forget_customer
+
+        forget_customer(customer_id)
+    else:
+        queue_rescore(customer_id)

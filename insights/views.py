@@ -19,6 +19,7 @@ from insights import worklist as service
 from insights.dashboards import DASHBOARD_PANELS
 from insights.dashboards import context as dashboards_context
 from insights.models import WorklistAction
+from insights.publishing import active_verdicts
 
 
 @login_required
@@ -33,6 +34,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "overdue": service.overdue(request.user, today),
         "snooze_choices": service.SNOOZE_CHOICES,
         "panels": service.WORKLIST_PANELS.render(request, request.user),
+        "verdicts": [note for note in active_verdicts(["churn", "value"]).values() if note],
     }
     return render(request, "insights/worklist.html", context)
 

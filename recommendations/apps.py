@@ -9,11 +9,13 @@ class RecommendationsConfig(AppConfig):
     verbose_name = "Recommendations"
 
     def ready(self) -> None:
-        from insights.families import register
+        from insights.families.base import register
+        from recommendations.families.demand import DemandFamily
+        from recommendations.families.recommend import RecommendationsFamily
+        from recommendations.families.rules import RulesFamily
 
-        register("recommendations", "recommendations.families.recommend")
-        register("rules", "recommendations.families.rules")
-        register("demand", "recommendations.families.demand")
+        for family in (RecommendationsFamily, RulesFamily, DemandFamily):
+            register(family)
 
         from customers.panels import PRODUCT_PANELS, register_profile_panel
         from insights.dashboards import DASHBOARD_PANELS

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from customers.models import Customer, Order, OrderItem, Product
-from insights.publishing import active_run, active_run_id
+from insights.publishing import active_run, active_run_id, active_verdicts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
 from recommendations.services import forecast_totals, reason_sentences, run_moment
 
@@ -42,7 +42,13 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
     lists = {"reorder": [], "try_next": []}
     for row, reason in zip(kept, reason_sentences(kept, run), strict=True):
         lists[row.list].append({"product": row.product, "reason": reason})
-    return {"no_model": False, "reorder": lists["reorder"], "try_next": lists["try_next"], "as_of": run.as_of}
+    return {
+        "no_model": False,
+        "reorder": lists["reorder"],
+        "try_next": lists["try_next"],
+        "as_of": run.as_of,
+        "verdicts": [run.publish_note],
+    }
 
 
 def _strongest(rules) -> list[AssociationRule]:
@@ -71,7 +77,7 @@ def basket_context(request: HttpRequest, customer: Customer) -> dict:
         .select_related("antecedent", "antecedent_2", "consequent")
         .order_by("-lift", "-confidence")[:100]
     )
-    return {"no_model": False, "order": last, "rules": _strongest(rules)}
+    return {"no_model": False, "order": last, "rules": _strongest(rules), "verdicts": _rules_verdict()}
 
 
 def product_rules_context(request: HttpRequest, product: Product) -> dict:
@@ -84,7 +90,12 @@ def product_rules_context(request: HttpRequest, product: Product) -> dict:
         .select_related("consequent")
         .order_by("-lift", "-confidence")[: BOUGHT_TOGETHER * 2]
     )
-    return {"no_model": False, "rules": _strongest(rules)}
+    return {"no_model": False, "rules": _strongest(rules), "verdicts": _rules_verdict()}
+
+
+def _rules_verdict() -> list[str]:
+    """The active rules run's verdict (cached with its id: no query)."""
+    return [note for note in active_verdicts(["rules"]).values() if note]
 
 
 def forecast_context(request: HttpRequest, product: Product) -> dict:
@@ -103,6 +114,7 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
         "upper": sum(w.upper for w in weeks),
         "run": run,
         "quality": run.model_card.get("backtest", {}),
+        "verdicts": [run.publish_note],
     }
 
 

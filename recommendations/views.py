@@ -54,6 +54,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         "size": size,
         "sort": sort,
         "summary": (run.model_card.get("rules", {}) if run else {}),
+        "verdicts": [run.publish_note] if run else [],
     }
     return render(request, "recommendations/rule_list.html", context)
 

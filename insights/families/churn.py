@@ -1,23 +1,15 @@
-"""Churn risk: the chance a customer makes no purchase in the coming window (90 days or the data's own cadence),
-with the factors raising and lowering it. Published when its holdout ROC-AUC beats the recency-only baseline
-(and chance); otherwise held back with the reason."""
+"""Churn risk: the chance a customer makes no purchase in the coming window (90 days or the data's own rhythm),
+with the factors raising and lowering it; recency alone is the baseline. The backtest holds out the last window;
+the one with the higher ROC-AUC is published (the model only when it is also clear of chance)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pandas as pd
-
-from insights import artifacts, data, scoring
-from insights.families import common
-from insights.models import ChurnScore, ModelRun
-from insights.models_ml import churn
-from insights.models_ml.features import snapshot
+from insights.families.base import MODEL, Evaluation, Family, Parameter, data_end, window_words
+from insights.models import ChurnScore
 
 # Probability bands as reps read them; the probabilities are calibrated, so the bands mean what they say.
 BANDS = ((0.6, "high"), (0.3, "medium"), (0.0, "low"))
 EVALUATION_HORIZON_DAYS = 90
-RESULT_MODEL = ChurnScore
 
 
 def band(probability: float) -> str:
@@ -25,83 +17,132 @@ def band(probability: float) -> str:
     return next(name for floor, name in BANDS if probability >= floor)
 
 
-def _groups(dataset: common.Dataset) -> dict[str, pd.Series]:
-    attributes = data.customer_attributes(dataset.purchases["customer"].unique())
+def _groups(purchases) -> dict:
+    from insights import data
+
+    attributes = data.customer_attributes(purchases["customer"].unique())
     return {"country": attributes["country"], "channel": attributes["acquisition_channel"]}
 
 
-def train(run: ModelRun, progress) -> bool:
-    """Backtest on the last window before the run's date, then fit on all of it and score every customer."""
-    progress("loading data", 0.05)
-    until = common.training_moment(run.as_of)
-    dataset = common.load(until)
-    run.data_counts = dataset.counts()
-    if dataset.purchases.empty:
-        raise ValueError(f"No purchases before {run.as_of}: nothing to learn from.")
-    horizon = int(run.parameters.get("horizon_days") or churn.default_horizon(dataset.purchases, until))
-    progress("backtesting", 0.15)
-    window = until - pd.Timedelta(days=horizon)
-    result = churn.backtest(
-        dataset.purchases, window, horizon, dataset.returns, dataset.interactions, groups=_groups(dataset)
-    )
-    publishable, reason = churn.publishable(result)
-    progress("fitting", 0.45)
-    # The backtest already chose among the candidates on an earlier window: the final fit refits that one
-    # only, instead of training all five again.
-    model = churn.fit(
-        dataset.purchases, until, horizon, dataset.returns, dataset.interactions, candidates=[result["chosen"]]
-    )
-    artifacts.save(run, model)
-    run.model_card = {
-        "horizon_days": horizon,
-        "chosen": model.chosen,
-        "candidates": result.get("candidates", {}),
-        "groups": result.get("groups", {}),
-        "warnings": result.get("warnings", []),
-        "counts": result.get("counts", {}),
-        "threshold": model.threshold,
-        # Predicted against observed churn on the backtest's held-out customers: the dashboards' calibration plot.
-        "calibration": result.get("calibration", []),
-        "bands": {name: floor for floor, name in BANDS},
-    }
-    common.record(run, {"metrics": result["metrics"], "baseline": result["baseline"]})
-    verdict = f"Published: {reason}." if publishable else f"Held back: {reason}."
-    customers = dataset.purchases["customer"].unique()
-    return scoring.score_all(run, progress, customers, (publishable, verdict), dataset)
+class ChurnFamily(Family):
+    """Churn probability per customer, calibrated, with the factors behind it."""
 
+    name = "churn"
+    label = "Churn risk"
+    result_model = ChurnScore
+    deciding_metric = "roc_auc"
+    higher_is_better = True
+    chunked = True
+    rescored = True
+    parameters = {"horizon_days": Parameter(0, int, "days ahead a churner buys nothing (0: from the data's rhythm)")}
+    BASELINE_WORDS = "recency alone"
 
-def score_frame(model, dataset: common.Dataset) -> pd.DataFrame:
-    """The ChurnScore columns (probability, band, factors) for every customer of `dataset`."""
-    features = snapshot(dataset.purchases, dataset.until, dataset.returns, dataset.interactions)
-    probability = model.predict_proba(features).astype(float)
-    factors = model.explain(features)
-    return pd.DataFrame(
-        {
-            "probability": probability,
-            "band": [band(p) for p in probability],
-            "factors": [factors.get(int(customer), []) for customer in features.index],
-        },
-        index=features.index,
-    )
+    def load(self, snapshot):
+        return snapshot.dataset()
 
+    def counts(self, data) -> dict[str, int]:
+        return data.counts()
 
-def evaluate(as_of: dt.date, parameters: dict) -> dict:
-    """Fit on data before `as_of`, predict who buys nothing in the following 90 days, beside recency alone."""
-    everything = common.load_all()
-    horizon = int(parameters.get("horizon_days") or EVALUATION_HORIZON_DAYS)
-    result = churn.backtest(
-        everything.purchases,
-        common.training_moment(as_of),
-        horizon,
-        everything.returns,
-        everything.interactions,
-        groups=_groups(everything),
-    )
-    return {"metrics": result["metrics"], "baseline": result["baseline"]}
+    def _horizon(self, data) -> int:
+        from insights.models_ml import churn
 
+        return int(self.params["horizon_days"] or churn.default_horizon(data.purchases, data.until))
 
-def rescore(run_id: int, customer_id: int, dataset: common.Dataset) -> dict | None:
-    """One customer's churn risk and factors with the active run's model, as of now (after a new order or
-    interaction)."""
-    frame = score_frame(artifacts.load(run_id), dataset)
-    return frame.loc[customer_id].to_dict() if customer_id in frame.index else None
+    def _evaluation(self, result: dict, cutoff, end) -> Evaluation:
+        from insights.models_ml import churn
+
+        self.result = result
+        return Evaluation(
+            model=f"the churn model ({result['chosen'].replace('_', ' ')})",
+            baseline=self.BASELINE_WORDS,
+            baseline_key=result["baseline"]["name"],
+            metric=self.deciding_metric,
+            higher_is_better=self.higher_is_better,
+            metrics=result["metrics"],
+            baseline_metrics=result["baseline"]["metrics"],
+            window=window_words(cutoff, end),
+            problem=churn.within_chance(result),
+            details={k: result.get(k) for k in ("chosen", "candidates", "groups", "warnings", "counts", "threshold")},
+        )
+
+    def backtest(self, data) -> Evaluation:
+        import pandas as pd
+
+        from insights.models_ml import churn
+
+        if data.purchases.empty:
+            raise ValueError(f"No purchases before {data.until:%Y-%m-%d}: nothing to learn from.")
+        horizon = self._horizon(data)
+        end = data_end(data.until, data.purchases["placed_at"])
+        cutoff = end - pd.Timedelta(days=horizon)
+        result = churn.backtest(
+            data.purchases, cutoff, horizon, data.returns, data.interactions, groups=_groups(data.purchases)
+        )
+        return self._evaluation(result, cutoff, end)
+
+    def fit(self, data, winner: str):
+        from insights.models_ml import churn
+
+        # The backtest already chose among the candidates on an earlier window: the final fit refits that one only.
+        model = churn.fit(
+            data.purchases,
+            data.until,
+            self._horizon(data),
+            data.returns,
+            data.interactions,
+            candidates=[self.result["chosen"]],
+        )
+        return model if winner == MODEL else model.baseline_scorer()
+
+    def card(self, fitted, evaluation: Evaluation, data) -> dict:
+        return {
+            **evaluation.details,
+            "horizon_days": self._horizon(data),
+            "scorer": fitted.chosen,
+            # Predicted against observed churn on the backtest's held-out customers: the dashboards' calibration plot.
+            "calibration": self.result.get("calibration", []),
+            "bands": {name: floor for floor, name in BANDS},
+        }
+
+    def customers(self, data):
+        return data.purchases["customer"].unique()
+
+    def rows(self, fitted, data, customers=None):
+        import pandas as pd
+
+        from insights.models_ml.features import snapshot
+
+        features = snapshot(data.purchases, data.until, data.returns, data.interactions)
+        if customers is not None:
+            features = features[features.index.isin(customers)]
+        probability = fitted.predict_proba(features).astype(float)
+        factors = fitted.explain(features)
+        return pd.DataFrame(
+            {
+                "customer_id": features.index.to_numpy(),
+                "probability": probability.to_numpy(),
+                "band": [band(p) for p in probability],
+                "factors": [factors.get(int(customer), []) for customer in features.index],
+            }
+        )
+
+    def evaluate(self, snapshot, as_of):
+        import pandas as pd
+
+        from insights.models_ml import churn
+        from insights.snapshot import training_moment
+
+        everything = snapshot.dataset()
+        if everything.purchases.empty:
+            raise ValueError("No purchases to evaluate against.")
+        horizon = int(self.params["horizon_days"] or EVALUATION_HORIZON_DAYS)
+        cutoff = training_moment(as_of)
+        result = churn.backtest(
+            everything.purchases,
+            cutoff,
+            horizon,
+            everything.returns,
+            everything.interactions,
+            groups=_groups(everything.purchases),
+        )
+        return self._evaluation(result, cutoff, cutoff + pd.Timedelta(days=horizon))

@@ -1,91 +1,132 @@
 """Segments: RFM scores and named RFM segments, behavioural clusters with plain-language profiles and readable
-rules, the migration from the previous run; published when the clusters separate customers better than the
-named RFM segments do (silhouette)."""
+rules, the migration from the previous run. The clusters are published when they separate customers better than
+the named RFM segments do (silhouette), otherwise the named RFM segments are, with the same profiles and rules."""
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import dataclass
 
-import pandas as pd
+from insights.families.base import MODEL, Evaluation, Family, Parameter
+from insights.models import CustomerSegment
 
-from insights import publishing
-from insights.families import common
-from insights.models import CustomerSegment, ModelRun
-from insights.models_ml import features as feature_table
-from insights.models_ml import segments as seg
-from insights.models_ml import segments_describe as describe
-
-COLUMNS = ["run_id", "customer_id", "cluster", "segment", "rfm_r", "rfm_f", "rfm_m", "rfm_segment"]
-RESULT_MODEL = CustomerSegment
+METHODS = ("kmeans", "ward", "dbscan")
 
 
-def _features(dataset: common.Dataset) -> pd.DataFrame:
-    return feature_table.snapshot(dataset.purchases, dataset.until, dataset.returns, dataset.interactions)
+@dataclass
+class Segmentation:
+    """Who is in which segment: the labels (0 is the largest group), their names and profiles."""
+
+    method: str
+    labels: object  # pd.Series of ints by customer
+    names: object  # pd.Series of names by customer
+    profiles: dict
+    summary: dict
 
 
-def _previous_segments() -> pd.Series:
-    run_id = publishing.active_run_id("segments")
+class SegmentsFamily(Family):
+    """A segment per customer with the RFM scores."""
+
+    name = "segments"
+    label = "Segments"
+    result_model = CustomerSegment
+    deciding_metric = "silhouette"
+    higher_is_better = True
+    parameters = {"method": Parameter("kmeans", str, "clustering method", choices=METHODS)}
+    BASELINE_WORDS = "the named RFM segments"
+
+    def load(self, snapshot):
+        from insights.models_ml import features
+
+        def table():
+            dataset = snapshot.dataset()
+            return features.snapshot(dataset.purchases, dataset.until, dataset.returns, dataset.interactions)
+
+        return snapshot.keep("features", table)
+
+    def counts(self, data) -> dict[str, int]:
+        return {"customers": len(data)}
+
+    def backtest(self, data) -> Evaluation:
+        from insights.models_ml import segments
+
+        if len(data) < 10:
+            raise ValueError(f"Only {len(data)} customers have purchases before this date: too few to segment.")
+        result = segments.evaluate(data, method=self.params["method"])
+        details = result["details"]
+        return Evaluation(
+            model=f"{details['k']} behavioural clusters ({self.params['method']})",
+            baseline=self.BASELINE_WORDS,
+            baseline_key=result["baseline"]["name"],
+            metric=self.deciding_metric,
+            higher_is_better=True,
+            metrics=result["metrics"],
+            baseline_metrics=result["baseline"]["metrics"],
+            window=f"{details['customers']:,} customers",
+            problem=details["finding"] if result["metrics"]["k"] < 2 else "",
+            details=details,
+        )
+
+    def fit(self, data, winner: str) -> Segmentation:
+        import pandas as pd
+
+        from insights.models_ml import segments
+        from insights.models_ml import segments_describe as describe
+
+        if winner == MODEL:
+            clustering = segments.cluster(data, method=self.params["method"])
+            profiles = describe.profile_clusters(data, clustering.labels)
+            names = clustering.labels.map(lambda label: profiles[int(label)]["name"])
+            return Segmentation(self.params["method"], clustering.labels, names, profiles, clustering.summary())
+        named = pd.Series(segments.rfm_scores(data)["segment"].to_numpy(), index=data.index)
+        order = named.value_counts().index  # 0 is the largest group, as for clusters
+        labels = named.map({name: number for number, name in enumerate(order)}).astype(int)
+        profiles = describe.profile_clusters(data, labels, names=dict(enumerate(order)))
+        return Segmentation("rfm", labels, named, profiles, {"method": "rfm", "k": len(order)})
+
+    def card(self, fitted: Segmentation, evaluation: Evaluation, data) -> dict:
+        from insights.models_ml import segments_describe as describe
+
+        return {
+            "method": fitted.method,
+            "profiles": {str(label): profile for label, profile in fitted.profiles.items()},
+            "rules": describe.describe_with_tree(data, fitted.names),
+            "migration": describe.migration_matrix(_segments_of(self.previous_run), fitted.names),
+            "details": evaluation.details,
+        }
+
+    def customers(self, data):
+        return data.index.to_numpy()
+
+    def rows(self, fitted: Segmentation, data, customers=None):
+        import pandas as pd
+
+        from insights.models_ml import segments
+
+        rfm = segments.rfm_scores(data)
+        frame = pd.DataFrame(
+            {
+                "customer_id": data.index.astype(int),
+                "cluster": fitted.labels.reindex(data.index).astype(int).to_numpy(),
+                "segment": fitted.names.reindex(data.index).to_numpy(),
+                "rfm_r": rfm["r"].astype(int).to_numpy(),
+                "rfm_f": rfm["f"].astype(int).to_numpy(),
+                "rfm_m": rfm["m"].astype(int).to_numpy(),
+                "rfm_segment": rfm["segment"].to_numpy(),
+            }
+        )
+        return frame if customers is None else frame[frame["customer_id"].isin(customers)]
+
+    def evaluate(self, snapshot, as_of):
+        from insights.snapshot import Snapshot
+
+        return self.backtest(self.load(Snapshot.as_of(as_of)))
+
+
+def _segments_of(run_id: int | None):
+    """The segment per customer of a segments run (for the migration matrix), empty for None."""
+    import pandas as pd
+
     if run_id is None:
         return pd.Series(dtype=object)
     rows = CustomerSegment.objects.filter(run_id=run_id).values_list("customer_id", "segment")
     return pd.Series(dict(rows.iterator(chunk_size=20_000)), dtype=object)
-
-
-def train(run: ModelRun, progress) -> None:
-    """Segment every profiled customer with a purchase before the run's date, and publish if it beats RFM."""
-    method = run.parameters.get("method", "kmeans")
-    progress("loading data", 0.05)
-    dataset = common.load(common.training_moment(run.as_of))
-    run.data_counts = dataset.counts()
-    progress("computing features", 0.2)
-    features = _features(dataset)
-    if len(features) < 10:
-        raise ValueError(f"Only {len(features)} customers have purchases before {run.as_of}: too few to segment.")
-    progress("clustering", 0.35)
-    result = seg.evaluate(features, method=method)
-    clustering = seg.cluster(features, method=method)
-    progress("describing segments", 0.7)
-    profiles = describe.profile_clusters(features, clustering.labels)
-    names = clustering.labels.map(lambda label: profiles[int(label)]["name"])
-    rfm = seg.rfm_scores(features)
-    run.model_card = {
-        "method": method,
-        "profiles": {str(label): profile for label, profile in profiles.items()},
-        "rules": describe.describe_with_tree(features, names),
-        "migration": describe.migration_matrix(_previous_segments(), names),
-        "details": result["details"],
-    }
-    progress("writing results", 0.85)
-    rows = zip(
-        [run.pk] * len(features),
-        features.index.astype(int),
-        clustering.labels.astype(int),
-        names,
-        rfm["r"].astype(int),
-        rfm["f"].astype(int),
-        rfm["m"].astype(int),
-        rfm["segment"],
-        strict=True,
-    )
-    publishing.write_rows(CustomerSegment, COLUMNS, (tuple(map(_plain, row)) for row in rows))
-    details = result["details"]
-    if details["beats_baseline"]:
-        reason = (
-            f"Published: {clustering.k} segments with silhouette {result['metrics']['silhouette']}, above the named "
-            f"RFM segments' {result['baseline']['metrics']['silhouette']}."
-        )
-    else:
-        reason = f"Held back: {details['finding']}."
-    common.finish(run, result, details["beats_baseline"], reason)
-
-
-def _plain(value):
-    """numpy scalars as Python values, for COPY and bulk_create."""
-    return value.item() if hasattr(value, "item") else value
-
-
-def evaluate(as_of: dt.date, parameters: dict) -> dict:
-    """The segmentation as of `as_of` beside its baseline (nothing written)."""
-    dataset = common.load(common.training_moment(as_of))
-    result = seg.evaluate(_features(dataset), method=parameters.get("method", "kmeans"))
-    return {"metrics": result["metrics"], "baseline": result["baseline"]}

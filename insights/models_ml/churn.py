@@ -176,6 +176,37 @@ class ChurnModel:
 
         return explain(self, features, top=top)
 
+    def baseline_scorer(self) -> RecencyScorer:
+        """The recency-only baseline as a scorer of its own, with the same interface (published when the model
+        does not beat it)."""
+        return RecencyScorer(self.baseline, self.baseline_threshold, {"recency_days": self.reference["recency_days"]})
+
+
+@dataclass
+class RecencyScorer:
+    """The recency-only baseline with ChurnModel's scoring interface: probability from recency alone, explained by
+    recency alone (against the typical customer's recency)."""
+
+    baseline: models.RecencyBaseline
+    threshold: float
+    reference: dict[str, float]
+    chosen: str = BASELINE_NAME
+
+    def proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Probabilities for rows of a `churn_models.design` matrix (only the recency column is read)."""
+        recency = matrix[:, FEATURE_COLUMNS.index("recency_days")]
+        return self.baseline.predict_proba(pd.DataFrame({"recency_days": recency}))
+
+    def predict_proba(self, features: pd.DataFrame) -> pd.Series:
+        """Churn probability per customer of a snapshot (indexed like `features`)."""
+        return pd.Series(self.proba_matrix(models.design(features)), index=features.index, name="churn")
+
+    def explain(self, features: pd.DataFrame, top: int = 3) -> dict[int, list[dict]]:
+        """Per customer: the recency factor, when it moves the risk by a point or more."""
+        from insights.models_ml.churn_explain import explain
+
+        return explain(self, features, top=top)
+
 
 def fit(
     purchases: pd.DataFrame,
@@ -304,6 +335,19 @@ def backtest(
     if not ok:
         warnings.append(f"not publishable: {reason}")
     return result
+
+
+def within_chance(result: dict) -> str:
+    """Why the model's holdout ROC-AUC cannot be told from chance (see `publishable`), or "" when it can."""
+    auc = result["metrics"].get("roc_auc")
+    if auc is None:
+        return "ROC-AUC is undefined: the holdout has customers of one class only"
+    counts = result.get("counts", {})
+    positives = counts.get("test_churned", 0)
+    margin = CHANCE_MARGIN * auc_standard_error(positives, counts.get("test", 0) - positives)
+    if auc <= 0.5 + margin:
+        return f"ROC-AUC {auc:.3f} is within chance (0.5 + {margin:.3f}) for {counts.get('test', 0)} customers"
+    return ""
 
 
 def publishable(result: dict) -> tuple[bool, str]:

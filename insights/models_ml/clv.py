@@ -181,3 +181,20 @@ def customer_value(
         },
         index=rfm.index,
     )
+
+
+@dataclass
+class ValueModel:
+    """BG/NBD and Gamma-Gamma fitted together: what a value run saves and scores with."""
+
+    purchases: BgNbd
+    spend: GammaGamma
+
+    @classmethod
+    def fit(cls, rfm: pd.DataFrame) -> ValueModel:
+        """Both models fitted on rfm_for_value's frame."""
+        return cls(fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"]), fit_spend_model(rfm["x"], rfm["monetary_value"]))
+
+    def customer_value(self, rfm: pd.DataFrame, months: int = 12) -> pd.DataFrame:
+        """`customer_value` with these models."""
+        return customer_value(rfm, self.purchases, self.spend, months)

@@ -23,6 +23,7 @@ length just before the cutoff (`holdout_activity_ratio`).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -108,6 +109,47 @@ def past_rate(rfm: pd.DataFrame, horizon: float) -> np.ndarray:
     return np.divide(x, T, out=np.zeros_like(x), where=T > 0) * horizon
 
 
+@dataclass
+class PastRate:
+    """The past-rate baseline as a scorer with the value model's columns, published when BG/NBD does not beat it.
+
+    Expected purchases are exactly the backtest's baseline (x / T per day times the horizon). Its chance of being
+    active is the chance of a silence as long as the customer's under their own rate (the shop's pooled rate for
+    one-time buyers, counting one repeat purchase more than the data holds, so that a shop where nobody has repeated
+    yet still reads a long silence as a sign of leaving): exp(-rate x days since the last purchase), so a customer
+    long past their rhythm reads as gone. Spend per purchase is the customer's mean repeat spend, or the repeat
+    customers' mean for a one-time buyer."""
+
+    pooled_rate: float
+    pooled_spend: float
+
+    @classmethod
+    def fit(cls, rfm: pd.DataFrame) -> PastRate:
+        """The pooled rate and spend of the customers in `rfm` (rfm_for_value's frame)."""
+        exposure = float(rfm["T"].sum())
+        repeaters = rfm["x"] > 0
+        spend = float(rfm.loc[repeaters, "monetary_value"].mean()) if repeaters.any() else 0.0
+        return cls(pooled_rate=(float(rfm["x"].sum()) + 1) / exposure if exposure > 0 else 0.0, pooled_spend=spend)
+
+    def customer_value(self, rfm: pd.DataFrame, months: int = 12) -> pd.DataFrame:
+        """Per customer (rfm's index) the columns of `clv.customer_value`."""
+        x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+        rate = past_rate(rfm, 1.0)
+        silence_rate = np.where(x > 0, rate, self.pooled_rate)
+        spend = np.where(x > 0, rfm["monetary_value"].to_numpy(dtype=float), self.pooled_spend)
+        year = rate * 365.0
+        return pd.DataFrame(
+            {
+                "p_alive": np.exp(-silence_rate * np.clip(T - t_x, 0, None)),
+                "expected_purchases_90d": rate * 90.0,
+                "expected_purchases_365d": year,
+                "expected_value": spend,
+                "clv": year * months / 12 * spend,
+            },
+            index=rfm.index,
+        )
+
+
 def _scores(model: BgNbd, spend: GammaGamma, rfm: pd.DataFrame, horizon: float, factor: float):
     """Predicted holdout purchase days and spend per customer."""
     x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
@@ -146,18 +188,31 @@ def backtest(
     features_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    model = fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
-    spend = fit_spend_model(rfm["x"], rfm["monetary_value"])
+    past = past_rate(rfm, horizon)
+    actual_days, actual_spend = actual["purchase_days"].to_numpy(), actual["spend"].to_numpy()
+    baseline = _with_spend(errors(past, actual_days), past * rfm["monetary_value"].to_numpy(), actual_spend)
+    try:
+        model = fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
+        spend = fit_spend_model(rfm["x"], rfm["monetary_value"])
+    except ValueError as exc:  # too little repeat buying to fit at all: only the baseline can be scored
+        return {
+            "metrics": dict.fromkeys(baseline),
+            "baseline": {"name": "past_rate", "metrics": baseline},
+            "diagnostics": {
+                "customers": len(rfm),
+                "horizon_days": horizon,
+                "model_error": str(exc),
+                "actual_total": float(actual_days.sum()),
+                "baseline_total": float(past.sum()),
+                "beats_baseline": False,
+            },
+        }
     fit_seconds = time.perf_counter() - started
     season = seasonal_index(purchases, cutoff, holdout_end) if seasonal else {"factor": 1.0, "reason": "switched off"}
     factor = season["factor"]
 
     predicted, predicted_spend = _scores(model, spend, rfm, horizon, factor)
-    actual_days, actual_spend = actual["purchase_days"].to_numpy(), actual["spend"].to_numpy()
     metrics = _with_spend(errors(predicted, actual_days), predicted_spend, actual_spend)
-
-    past = past_rate(rfm, horizon)
-    baseline = _with_spend(errors(past, actual_days), past * rfm["monetary_value"].to_numpy(), actual_spend)
 
     diagnostics = {
         "customers": len(rfm),

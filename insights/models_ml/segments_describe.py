@@ -70,8 +70,10 @@ def name_cluster(median_frequency: float, percentiles: dict[str, float]) -> str:
     return _NAMES[(band, activity)] + suffix
 
 
-def profile_clusters(features: pd.DataFrame, labels: pd.Series) -> dict:
+def profile_clusters(features: pd.DataFrame, labels: pd.Series, names: dict | None = None) -> dict:
     """A plain-language profile of each cluster, keyed by label, comparing its medians with everyone's.
+
+    `names` ({label: name}) names the groups instead (the named RFM segments of the baseline).
 
     Each profile holds the name (`name_cluster`; -1 is "Unusual customers"; names that two clusters share get
     "(higher spend)"/"(lower spend)", or "#1", "#2"... by median total spend), a sentence, the size and share,
@@ -86,7 +88,10 @@ def profile_clusters(features: pd.DataFrame, labels: pd.Series) -> dict:
         members = everyone[labels == label]
         medians = members.median()
         pcts = {c: percentile_in(everyone[c], medians[c]) for c in DESCRIBED_COLUMNS}
-        name = "Unusual customers" if label == UNUSUAL else name_cluster(medians["frequency"], pcts)
+        if names is not None:
+            name = names[label]
+        else:
+            name = "Unusual customers" if label == UNUSUAL else name_cluster(medians["frequency"], pcts)
         profiles[_plain(label)] = {
             "cluster": _plain(label),
             "name": name,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -167,3 +167,44 @@ def _best(baselines: dict) -> str | None:
     """The name of the baseline with the lowest WAPE (None when there is none)."""
     scored = {name: m["wape"] for name, m in baselines.items() if m["wape"] is not None}
     return min(scored, key=scored.get) if scored else None
+
+
+@dataclass
+class NaiveForecaster:
+    """A naive baseline (`naive_forecasts`' `name`) as a forecaster with DemandForecaster's output, published when
+    the model does not beat it. Its interval is the 10th to 90th percentile of the product's last `window` weeks
+    (widened to hold the forecast), its median their median: the product's own recent variability."""
+
+    name: str
+    horizon: int
+    window: int = 13
+
+    def predict(self, demand: WeeklyDemand, products=None) -> pd.DataFrame:
+        """Forecasts from the end of `demand` for the next `horizon` weeks (the columns of DemandForecaster.predict);
+        products that have never sold are left out."""
+        units = demand.units if products is None else demand.units.loc[:, demand.units.columns.isin(products)]
+        history = units.to_numpy(dtype=float).T
+        t = history.shape[1]
+        sold = ~np.isnan(history).all(axis=1) if t else np.zeros(len(history), dtype=bool)
+        history = history[sold]
+        naive = naive_forecasts(history, t, self.horizon)
+        forecast = naive.get(self.name, naive["mean_4"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a product with no week in the window: no spread
+            recent = history[:, -self.window :]
+            low, mid, high = (np.nan_to_num(np.nanquantile(recent, q, axis=1)) for q in (0.1, 0.5, 0.9))
+        frames = [
+            pd.DataFrame(
+                {
+                    "product": units.columns[sold],
+                    "week": units.index[-1] + pd.Timedelta(weeks=h) if t else pd.NaT,
+                    "horizon": h,
+                    "forecast": forecast[:, h - 1],
+                    "median": mid,
+                    "lower": np.minimum(low, forecast[:, h - 1]),
+                    "upper": np.maximum(high, forecast[:, h - 1]),
+                }
+            )
+            for h in range(1, self.horizon + 1)
+        ]
+        return pd.concat(frames, ignore_index=True).sort_values(["product", "horizon"], ignore_index=True)

@@ -27,7 +27,8 @@ K = 10
 def _test_cases(test: pd.DataFrame, known: set, max_baskets: int, seed: int) -> list[tuple[set, object]]:
     """(rest of the basket, hidden product) for a seeded sample of the test baskets."""
     rng = np.random.default_rng(seed)
-    test = test[test["product"].isin(known)].drop_duplicates()
+    # Sorted, so the sample and the hidden products depend on the data, never on the order rows were read in.
+    test = test[test["product"].isin(known)].drop_duplicates().sort_values(["basket", "product"], kind="stable")
     sizes = test.groupby("basket")["product"].transform("size")
     grouped = test[sizes >= 2].groupby("basket")["product"].apply(list)
     if len(grouped) > max_baskets:
@@ -45,7 +46,9 @@ def backtest(train: pd.DataFrame, test: pd.DataFrame, max_baskets: int = 2000, s
     Returns {"metrics": {...}, "baseline": {"name": "popularity", "metrics": {...}}, "baskets": n, "summary": the
     rule set's summary, "rules": the RuleSet}."""
     rules: RuleSet = mine_rules(train, **mine_options)
-    popular = train.drop_duplicates()["product"].value_counts().index.tolist()
+    counts = train.drop_duplicates()["product"].value_counts()
+    popular = counts.rename_axis("product").reset_index(name="n").sort_values(["n", "product"], ascending=[False, True])
+    popular = popular["product"].tolist()
     cases = _test_cases(test, set(popular), max_baskets, seed)
     hits = rule_hits = covered = popular_hits = 0
     for basket, hidden in cases:

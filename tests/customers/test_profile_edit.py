@@ -251,12 +251,14 @@ def scored(book):
     return runs
 
 
-def test_withdrawing_profiling_consent_queues_the_rescore_after_commit(
+def test_withdrawing_profiling_consent_removes_the_scores_in_the_same_request_without_the_queue(
     alice_client, book, scored, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         alice_client.post(url("change_consent", book["alice"]), {})
-    assert len(callbacks) == 1
+    assert len(callbacks) == 0  # nothing waits for a worker
+    assert not ChurnScore.objects.filter(customer=book["alice"]).exists()
+    assert not CustomerValue.objects.filter(customer=book["alice"]).exists()
 
 
 def test_withdrawing_profiling_consent_removes_the_scores(
@@ -300,4 +302,5 @@ def test_the_admin_form_reaches_the_same_rescore(dana, book, scored, django_capt
     assert form.is_valid(), form.errors
     with django_capture_on_commit_callbacks() as callbacks:
         model_admin.save_model(request, form.save(commit=False), form, change=True)
-    assert len(callbacks) == 1
+    assert len(callbacks) == 0  # withdrawn: removed at once, nothing queued
+    assert not ChurnScore.objects.filter(customer=customer).exists()

@@ -3,6 +3,7 @@ purchases, and the seasonal factor learned only from the year before. Pure panda
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -110,3 +111,22 @@ def test_a_degenerate_fit_is_reported_with_what_it_would_have_scored():
 
 def test_errors_are_aggregate_percent_mae_and_rmse():
     assert errors([1.0, 3.0], [2.0, 4.0]) == {"holdout_error_pct": pytest.approx(-100 / 3), "mae": 1.0, "rmse": 1.0}
+
+
+def test_the_past_rate_baseline_scores_with_the_customers_own_rate():
+    from insights.models_ml.clv_backtest import PastRate
+
+    rfm = pd.DataFrame(
+        {"x": [3.0, 0.0], "t_x": [270.0, 0.0], "T": [300.0, 100.0], "monetary_value": [50.0, 0.0]}, index=[1, 2]
+    )
+    scorer = PastRate.fit(rfm)
+    assert scorer.pooled_rate == pytest.approx(4 / 400) and scorer.pooled_spend == 50.0
+    scores = scorer.customer_value(rfm)
+    # Three repeat purchase days in 300 days: 0.01 a day, silent for 30 days.
+    assert scores.loc[1, "expected_purchases_365d"] == pytest.approx(3.65)
+    assert scores.loc[1, "p_alive"] == pytest.approx(np.exp(-0.3))
+    assert scores.loc[1, "clv"] == pytest.approx(3.65 * 50)
+    # A one-time buyer expects nothing by the past rate; their silence is judged by the shop's pooled rate.
+    assert scores.loc[2, "expected_purchases_365d"] == 0.0 and scores.loc[2, "clv"] == 0.0
+    assert scores.loc[2, "p_alive"] == pytest.approx(np.exp(-0.01 * 100))
+    assert scores.loc[2, "expected_value"] == 50.0

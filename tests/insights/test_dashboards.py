@@ -321,7 +321,7 @@ def test_the_figures_from_orders_are_cached_per_visibility_scope(alice_client, b
 def test_a_trained_churn_run_keeps_its_backtest_calibration_and_the_page_plots_it(charlie_client):
     end = dt.date(2025, 6, 30)
     call_command("seed_demo", customers=300, seed=3, end=end.isoformat(), no_logins=True, verbosity=0)
-    run = runs.execute_run(runs.request_run("churn", as_of=end, queue=False).pk)
+    run = runs.execute_run(runs.request_run("churn", as_of=end).pk)
     assert run.status in ("succeeded", "held"), run.error
     publishing.publish(run)
     bins = run.model_card["calibration"]

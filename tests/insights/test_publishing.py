@@ -74,27 +74,29 @@ def test_results_are_written_in_bulk_with_their_run():
 
 
 def test_a_second_trigger_while_one_runs_is_told_so_and_starts_nothing():
-    first = runs.request_run("segments", queue=False)
+    first = runs.request_run("segments")
     with pytest.raises(runs.AlreadyRunning, match=f"run #{first.pk} is already queued"):
-        runs.request_run("segments", queue=False)
+        runs.request_run("segments")
     assert ModelRun.objects.filter(family="segments").count() == 1
 
 
 def test_another_family_may_run_at_the_same_time():
-    runs.request_run("segments", queue=False)
-    assert runs.request_run("churn", queue=False).status == "queued"
+    runs.request_run("segments")
+    assert runs.request_run("churn").status == "queued"
 
 
 def test_a_run_lost_with_its_worker_does_not_block_the_next_one():
-    lost = runs.request_run("segments", queue=False)
+    lost = runs.request_run("segments")
     ModelRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(days=1), status="running")
-    fresh = runs.request_run("segments", queue=False)
+    fresh = runs.request_run("segments")
     lost.refresh_from_db()
     assert lost.status == "failed" and "worker was lost" in lost.error
     assert fresh.status == "queued"
 
 
 def test_a_queued_run_is_sent_to_a_worker_only_after_commit(django_capture_on_commit_callbacks):
+    from insights import tasks
+
     with django_capture_on_commit_callbacks() as callbacks:
-        runs.request_run("segments")
+        tasks.queue_runs([runs.request_run("segments").pk])
     assert len(callbacks) == 1

@@ -22,7 +22,7 @@ def trained(db):
     call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
     published = {}
     for family in ("value", "churn"):
-        run = runs.execute_run(runs.request_run(family, as_of=END, queue=False).pk)
+        run = runs.execute_run(runs.request_run(family, as_of=END).pk)
         assert run.status in ("succeeded", "held"), run.error
         if not run.is_active:
             publishing.publish(run)
@@ -89,7 +89,7 @@ def test_withdrawing_consent_removes_the_segment_and_the_recommendations_too(tra
 
 def test_a_model_file_that_does_not_match_its_checksum_is_not_loaded(trained):
     run = trained["churn"]
-    artifacts.load.cache_clear()
+    artifacts.forget_loaded()
     with run.artifact.open("ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(artifacts.ArtifactError, match="does not match its checksum"):
@@ -99,5 +99,5 @@ def test_a_model_file_that_does_not_match_its_checksum_is_not_loaded(trained):
 def test_models_are_saved_with_their_run(trained):
     for run in trained.values():
         run.refresh_from_db()
-        assert run.artifact.name.endswith(f"run-{run.pk}.pickle")
+        assert run.artifact.name.startswith(f"{run.family}/run-{run.pk}-{run.artifact_sha256[:12]}")
         assert len(run.artifact_sha256) == 64

@@ -25,7 +25,7 @@ def demo(db):
 
 
 def _train(family: str, as_of=END) -> ModelRun:
-    return runs.execute_run(runs.request_run(family, as_of=as_of, queue=False).pk)
+    return runs.execute_run(runs.request_run(family, as_of=as_of).pk)
 
 
 def test_segments_are_written_with_their_run_and_published(demo):
@@ -62,20 +62,20 @@ def test_a_run_that_fails_leaves_the_previous_run_active_and_writes_nothing(demo
 def test_the_active_run_flips_only_when_the_new_one_is_complete(demo):
     first = _train("segments")
     publishing.publish(first)
-    second = runs.request_run("segments", as_of=END, queue=False)
+    second = runs.request_run("segments", as_of=END)
     seen_while_running = []
-    original = publishing.write_rows
+    original = publishing.write_frame
 
-    def spy(model, columns, rows):
-        count = original(model, columns, rows)
+    def spy(model, frame):
+        count = original(model, frame)
         seen_while_running.append((publishing.active_run_id("segments"), ModelRun.objects.get(pk=second.pk).is_active))
         return count
 
-    publishing.write_rows = spy
+    publishing.write_frame = spy
     try:
         runs.execute_run(second.pk)
     finally:
-        publishing.write_rows = original
+        publishing.write_frame = original
     assert seen_while_running == [(first.pk, False)]  # rows written, still invisible
 
 
@@ -126,19 +126,20 @@ def test_churn_scores_are_not_made_for_customers_who_opted_out(demo):
 def test_a_large_run_is_scored_in_chunks_and_the_last_chunk_publishes_it(
     demo, settings, django_capture_on_commit_callbacks
 ):
-    from insights import scoring
+    from insights import tasks
 
     settings.SCORING_CHUNK_SIZE = 100
-    run = runs.request_run("churn", as_of=END, queue=False)
+    run = runs.request_run("churn", as_of=END)
     with django_capture_on_commit_callbacks() as callbacks:
         run = runs.execute_run(run.pk)
+        tasks.queue_chunks(run)
     assert run.status == "running" and run.chunks_total >= 3 and len(callbacks) == 1  # one group, sent on commit
     from insights import data
 
-    ranges = scoring.plan(data.purchases(common_until())["customer"].unique(), 100)
-    assert len(ranges) == run.chunks_total
+    ranges = runs.plan(data.purchases(common_until())["customer"].unique(), 100)
+    assert ranges == run.chunk_ranges
     for first, last in ranges:  # as the workers would, in any order
-        scoring.run_chunk(run.pk, first, last)
+        runs.run_chunk(run.pk, first, last)
     run.refresh_from_db()
     assert run.status in ("succeeded", "held") and run.chunks_done == run.chunks_total
     assert ChurnScore.objects.filter(run=run).count() == run.data_counts["customers"]
@@ -146,18 +147,16 @@ def test_a_large_run_is_scored_in_chunks_and_the_last_chunk_publishes_it(
 
 
 def test_a_failed_chunk_fails_the_run_and_leaves_the_previous_one_active(demo, settings):
-    from insights import scoring
-
     first_run = _train("churn")
     publishing.publish(first_run)
     settings.SCORING_CHUNK_SIZE = 100
-    run = runs.execute_run(runs.request_run("churn", as_of=END, queue=False).pk)
+    run = runs.execute_run(runs.request_run("churn", as_of=END).pk)
     ModelRun.objects.filter(pk=run.pk).update(artifact_sha256="0" * 64)  # the model no longer loads
     from insights import artifacts
 
-    artifacts.load.cache_clear()
+    artifacts.forget_loaded()
     with pytest.raises(artifacts.ArtifactError):
-        scoring.run_chunk(run.pk, 0, 10**9)
+        runs.run_chunk(run.pk, 0, 10**9)
     run.refresh_from_db()
     assert run.status == "failed" and "Scoring customers" in run.error
     assert not ChurnScore.objects.filter(run=run).exists()
@@ -165,9 +164,9 @@ def test_a_failed_chunk_fails_the_run_and_leaves_the_previous_one_active(demo, s
 
 
 def common_until():
-    from insights.families import common
+    from insights.snapshot import training_moment
 
-    return common.training_moment(END)
+    return training_moment(END)
 
 
 def test_segments_can_be_trained_with_ward_or_dbscan_from_the_command_line(demo):

@@ -1,32 +1,46 @@
-"""The demand family's publish gate: the model's expected units against the fair rival on per-product totals."""
+"""The demand family's decision: the model's expected units against the fair rival on per-product totals; the
+rival is published when the model does not beat it."""
 
 from __future__ import annotations
 
-from recommendations.families.demand import _verdict
+from recommendations.families.demand import DemandFamily
 
 
-def result(model_totals: float, unbiased: str | None) -> dict:
+def evaluation(model_totals: float, unbiased: str | None):
     metrics = {"wape": 0.7, "mape": 1.0, "bias_pct": 5.0}
-    return {
+    result = {
         "metrics": metrics,
         "baseline": {"name": "median_8", "metrics": {"wape": 0.6, "mape": 1.0, "bias_pct": -35.0}},
+        "baselines": {},
         "unbiased_baseline": {"name": "mean_4", "metrics": metrics} if unbiased else None,
+        "mean": metrics,
+        "median": metrics,
         "totals": {"mean": {"wape": model_totals}, "mean_4": {"wape": 0.50}, "median_8": {"wape": 0.45}},
+        "interval": {"coverage": 0.8},
         "products": 10,
         "horizon": 8,
+        "origin": "2024-01-01",
     }
+    return DemandFamily()._evaluation(result)
 
 
-def test_the_model_is_published_when_its_totals_beat_the_unbiased_baseline():
-    publishable, reason = _verdict(result(0.48, unbiased="mean_4"))
-    assert publishable and "0.480 vs 0.500 for mean_4 (within 10 % of the total sold)" in reason
+def test_the_model_wins_when_its_totals_beat_the_unbiased_baseline():
+    found = evaluation(0.48, unbiased="mean_4")
+    assert found.winner == "model" and found.baseline_key == "mean_4"
+    assert "(WAPE of totals) 0.48 vs 0.5" in found.verdict("Product demand")
 
 
-def test_the_model_is_held_back_when_the_unbiased_baseline_does_better_on_totals():
-    publishable, reason = _verdict(result(0.52, unbiased="mean_4"))
-    assert not publishable and reason.startswith("Held back")
+def test_the_unbiased_baseline_wins_when_it_does_better_on_totals():
+    found = evaluation(0.52, unbiased="mean_4")
+    assert found.winner == "baseline"
+    assert found.verdict("Product demand").startswith("Product demand: the mean of the last 4 weeks, because")
 
 
 def test_without_an_unbiased_baseline_the_best_by_wape_is_the_rival():
-    assert not _verdict(result(0.48, unbiased=None))[0]  # median_8's totals: 0.45
-    assert _verdict(result(0.44, unbiased=None))[0]
+    assert evaluation(0.48, unbiased=None).winner == "baseline"  # median_8's totals: 0.45
+    assert evaluation(0.44, unbiased=None).winner == "model"
+
+
+def test_a_tie_is_not_a_win():
+    found = evaluation(0.50, unbiased="mean_4")
+    assert found.winner == "baseline" and "a tie is not a win" in found.verdict("Product demand")

@@ -28,7 +28,7 @@ AS_OF = dt.date(2023, 12, 31)
 def train(family: str, as_of: dt.date = AS_OF, **parameters) -> ModelRun:
     """Request and run one run of `family` here, as `manage.py retrain --in-process` does."""
     run = runs.request_run(
-        family, trigger=ModelRun.Trigger.CLI, as_of=as_of, parameters={"in_process": True, **parameters}, queue=False
+        family, trigger=ModelRun.Trigger.CLI, as_of=as_of, parameters={"in_process": True, **parameters}
     )
     return runs.execute_run(run.pk)
 
@@ -99,11 +99,12 @@ def test_a_rules_run_finds_products_of_the_same_theme(shop):
     assert rules
     same = np.mean([r.antecedent.category == r.consequent.category for r in rules])
     assert same > 0.9
-    assert run.metrics["rule_count"] >= len(rules)
+    assert run.model_card["rules"]["rule_count"] >= len(rules)
     assert run.metrics["hit_rate_at_10"] > run.baseline["metrics"]["hit_rate_at_10"]
+    assert run.winner == "model" and run.publish_note.startswith("Association rules: the association rules, because")
 
 
-def test_baskets_without_structure_give_no_rules_and_the_run_is_held_back(db):
+def test_baskets_without_structure_give_no_rules_and_the_popular_companions_are_published(db):
     products = ProductFactory.create_batch(200)
     rng = np.random.default_rng(0)
     for day in range(150):
@@ -111,9 +112,13 @@ def test_baskets_without_structure_give_no_rules_and_the_run_is_held_back(db):
         for line, index in enumerate(rng.choice(200, 2, replace=False), start=1):
             OrderItemFactory(order=order, product=products[index], line_number=line)
     run = train("rules")
-    assert run.status == ModelRun.Status.HELD
-    assert "no rule" in run.publish_note
-    assert not ModelRun.objects.filter(family="rules", is_active=True).exists()
+    assert run.status == ModelRun.Status.SUCCEEDED and run.is_active and run.winner == "baseline"
+    assert "no rule is frequent enough" in run.publish_note
+    published = AssociationRule.objects.filter(run=run)
+    assert published.exists() and not published.filter(antecedent_2__isnull=False).exists()
+    # Each product's companions are the bestsellers its baskets did hold, most popular first.
+    for rule in published[:50]:
+        assert rule.count >= 1 and rule.antecedent_id != rule.consequent_id
 
 
 @pytest.fixture
@@ -130,7 +135,8 @@ def test_a_demand_run_forecasts_every_selling_product_for_the_horizon(weekly_sal
     last_sunday = (weekly_sales.demand.units.index[-1] + dt.timedelta(days=6)).date()
     run = train("demand", as_of=last_sunday, horizon=4)
     assert run.status in (ModelRun.Status.SUCCEEDED, ModelRun.Status.HELD), run.error
-    assert set(run.metrics) == {"wape", "mape", "bias_pct"}
+    assert set(run.metrics) == {"wape", "mape", "bias_pct", "total_wape", "interval_coverage_80"}
+    assert run.deciding_metric == "total_wape" and run.winner in ("model", "baseline")
     assert run.baseline["name"] in {"last_week", "mean_4", "median_8", "seasonal_naive"}
     rows = list(ProductForecast.objects.filter(run=run).order_by("product_id", "horizon"))
     assert len(rows) == 15 * 4
@@ -152,18 +158,19 @@ def test_evaluate_prints_the_recommendation_metrics_beside_popularity_as_json(sh
 def test_a_large_recommendations_run_is_written_in_chunks_by_workers_loading_the_saved_model(
     shop, settings, django_capture_on_commit_callbacks
 ):
-    from insights import artifacts, scoring
+    from insights import artifacts, tasks
 
     settings.SCORING_CHUNK_SIZE = 100
-    run = runs.request_run("recommendations", as_of=AS_OF, queue=False)
+    run = runs.request_run("recommendations", as_of=AS_OF)
     with django_capture_on_commit_callbacks() as callbacks:
         run = runs.execute_run(run.pk)
+        tasks.queue_chunks(run)
     assert run.status == "running" and run.chunks_total == 3 and len(callbacks) == 1
     assert not Recommendation.objects.filter(run=run).exists()  # nothing scored in the training process
-    artifacts.load.cache_clear()  # a worker starts with no model in memory
+    artifacts.forget_loaded()  # a worker starts with no model in memory
     ids = sorted(shop.customer_ids.values())
-    for first, last in reversed(scoring.plan(ids, 100)):  # as the workers would, in any order
-        scoring.run_chunk(run.pk, first, last)
+    for first, last in reversed(runs.plan(ids, 100)):  # as the workers would, in any order
+        runs.run_chunk(run.pk, first, last)
     run.refresh_from_db()
     assert run.status == "succeeded" and run.is_active and run.progress == 1.0
     assert set(Recommendation.objects.filter(run=run).values_list("customer_id", flat=True)) == set(ids)

@@ -1,4 +1,5 @@
-"""`manage.py retrain [--family F] [--as-of DATE] [--wait] [--in-process]`: queue (and follow) model runs."""
+"""`manage.py retrain [--family F] [--as-of DATE] [--wait] [--in-process] [--parameter K=V]`: record model runs and
+queue them to the workers (or train them here), optionally following them to the end."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from insights import runs
-from insights.families import FAMILY_MODULES
+from insights import runs, tasks
+from insights.families import base
 from insights.models import ModelRun
 
 
 class Command(BaseCommand):
-    help = "Queue a retrain of one model family or all of them; --wait follows it until it finishes."
+    help = "Retrain one model family or all of them; --wait follows the runs until they finish."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--family", default="all", choices=[*FAMILY_MODULES, "all"])
+        parser.add_argument("--family", default="all", choices=[*base.names(), "all"])
         parser.add_argument("--as-of", type=dt.date.fromisoformat, help="Use data up to this date (default today).")
         parser.add_argument("--wait", action="store_true", help="Follow the run(s) until they finish.")
         parser.add_argument("--timeout", type=int, default=3600, help="Seconds to wait with --wait (default 3600).")
@@ -28,42 +29,51 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="A run parameter, e.g. method=ward or method=dbscan for segments, horizon_days=60 for churn.",
+            help="A run parameter, e.g. method=ward for segments, horizon_days=60 for churn, horizon=12 for demand.",
         )
 
     def handle(self, *args, **options) -> None:
-        families = list(FAMILY_MODULES) if options["family"] == "all" else [options["family"]]
-        parameters = {}
+        families = base.names() if options["family"] == "all" else [options["family"]]
+        given = {}
         for pair in options["parameter"]:
             key, sep, value = pair.partition("=")
             if not sep or not key:
                 raise CommandError(f"--parameter {pair!r}: write it as KEY=VALUE.")
-            parameters[key] = int(value) if value.isdigit() else value
+            given[key] = value
+        if given and len(families) > 1:
+            raise CommandError("--parameter needs one --family: each family has its own parameters.")
+        parameters = dict(given)
         if options["in_process"]:
             parameters["in_process"] = True
-        queued = []
+        recorded, refused = [], 0
         for family in families:
             try:
                 run = runs.request_run(
-                    family,
-                    trigger=ModelRun.Trigger.CLI,
-                    as_of=options["as_of"],
-                    parameters=parameters,
-                    queue=not options["in_process"],
+                    family, trigger=ModelRun.Trigger.CLI, as_of=options["as_of"], parameters=parameters
                 )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
             except runs.AlreadyRunning as exc:
                 self.stderr.write(str(exc))
+                refused += 1
                 continue
-            queued.append(run)
-            if options["in_process"]:
+            recorded.append(run)
+        if options["in_process"]:
+            for run in recorded:
                 self.stdout.write(f"Training {run} here...")
-                self._report(runs.execute_run(run.pk))
-            else:
+            for run in runs.execute_together([r.pk for r in recorded], spread=False):
+                self._report(run)
+        else:
+            tasks.queue_runs([run.pk for run in recorded])
+            for run in recorded:
                 self.stdout.write(f"Queued {run}.")
-        if options["wait"] and not options["in_process"]:
-            self._follow([r.pk for r in queued], options["timeout"])
-        if any(ModelRun.objects.get(pk=r.pk).status == ModelRun.Status.FAILED for r in queued):
-            raise CommandError("A run failed; see its error above or in admin.")
+            if options["wait"]:
+                self._follow([r.pk for r in recorded], options["timeout"])
+        failed = ModelRun.objects.filter(pk__in=[r.pk for r in recorded], status=ModelRun.Status.FAILED).count()
+        if failed:
+            raise CommandError(f"{failed} run(s) failed; see the error above or in admin.")
+        if refused:
+            raise CommandError(f"{refused} run(s) not started: a run of that family is already in flight.")
 
     def _follow(self, ids: list[int], timeout: int) -> None:
         deadline, shown = time.monotonic() + timeout, {}
@@ -85,12 +95,11 @@ class Command(BaseCommand):
             time.sleep(1)
 
     def _report(self, run: ModelRun) -> None:
-        self.stdout.write(f"{run}: {run.publish_note or run.error or run.status}")
-        if run.metrics:
-            baseline = run.baseline.get("metrics", {})
-            for key, value in run.metrics.items():
-                against = baseline.get(key)
-                extra = f"  (baseline {run.baseline.get('name', '')}: {against:.4g})" if against is not None else ""
-                self.stdout.write(
-                    f"    {key:<22} {value:.4g}{extra}" if isinstance(value, float) else f"    {key}: {value}"
-                )
+        self.stdout.write(f"{run}: {run.publish_note if run.status != ModelRun.Status.FAILED else run.error}")
+        baseline = run.baseline.get("metrics", {})
+        for key, value in run.metrics.items():
+            against = baseline.get(key)
+            extra = f"  (baseline {run.baseline.get('name', '')}: {against:.4g})" if isinstance(against, float) else ""
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            marker = " <- decides" if key == run.deciding_metric else ""
+            self.stdout.write(f"    {key:<22} {shown}{extra}{marker}")
