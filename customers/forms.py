@@ -1,14 +1,19 @@
-"""Small server-rendered forms of the customer pages: saving a list filter, and editing a customer's tags,
-owner and consent from the profile."""
+"""The customers app's forms: saving a list filter; editing a customer's tags, owner and consent and logging an
+interaction from the profile; choosing which orders to export; and uploading a file to import (admin)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from customers.filters import saved_query
-from customers.models import Customer, SavedFilter
+from customers.models import Customer, ImportRun, Interaction, Order, SavedFilter
 
 MAX_SAVED_FILTERS = 50
 
@@ -100,3 +105,67 @@ class ConsentForm(forms.ModelForm):
             "profiling_consent": "May be scored by the models",
         }
         help_texts = {"marketing_consent": "", "profiling_consent": ""}  # the profile writes its own help
+
+
+class InteractionForm(forms.ModelForm):
+    """What a rep writes down after talking to a customer; when defaults to now."""
+
+    occurred_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
+    kind = forms.ChoiceField(choices=Interaction.Kind.choices, initial=Interaction.Kind.CALL)  # no blank choice
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "direction", "subject", "body", "occurred_at"]
+
+    def clean_occurred_at(self):
+        when = self.cleaned_data.get("occurred_at") or timezone.now()
+        if when > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError("An interaction cannot be in the future.")
+        return when
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("subject") or "").strip() and not (cleaned.get("body") or "").strip():
+            raise forms.ValidationError("Write a subject or a few words about it.")
+        return cleaned
+
+
+class OrderExportForm(forms.Form):
+    """Which orders to export: a date range and a status, all optional."""
+
+    placed_from = forms.DateField(required=False)
+    placed_to = forms.DateField(required=False)
+    status = forms.ChoiceField(choices=[("", "any"), *Order.Status.choices], required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("placed_from") and cleaned.get("placed_to") and cleaned["placed_from"] > cleaned["placed_to"]:
+            raise forms.ValidationError("placed_from is after placed_to.")
+        return cleaned
+
+
+class ImportUploadForm(forms.ModelForm):
+    """The import admin's upload form (customers/admin/transfers.py): a file, its format and how strict to be."""
+
+    class Meta:
+        model = ImportRun
+        fields = ["upload", "format", "strict", "encoding"]
+        help_texts = {"encoding": "Leave empty to detect UTF-8 or Windows-1252."}
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        if not upload:
+            raise forms.ValidationError("Choose a CSV file (plain or .gz) to import.")
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"{upload.name} is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)} "
+                "(IMPORT_MAX_UPLOAD_MB). Import larger files with manage.py import_orders."
+            )
+        return upload
+
+    def clean_encoding(self):
+        encoding = (self.cleaned_data.get("encoding") or "").strip().lower()
+        if encoding and encoding not in {"utf-8", "utf-8-sig", "cp1252", "latin-1"}:
+            raise forms.ValidationError("Use utf-8, utf-8-sig, cp1252 or latin-1, or leave it empty.")
+        return encoding

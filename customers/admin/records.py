@@ -120,6 +120,3 @@ class SavedFilterAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-from customers import admin_transfers  # noqa: E402,F401  (registers the import and export admin)

@@ -1,24 +1,30 @@
-"""Editing a customer from the profile: tags (add, create by name, remove), owner and consent.
+"""A customer's profile and the changes made from it: tags (add, create by name, remove), owner and consent.
 
-Each is a small POST form that redirects back to the profile (post/redirect/get), with a message saying what
-changed or why nothing did. Every view starts from `Customer.objects.visible_to(request.user)`, so another rep's
-customer answers 404, and writes only the fields its form owns, so two people editing different parts of one
-customer never undo each other's change.
+The profile shows key figures, contact details, owner, tags, consent, the latest orders and interactions, and the
+panels other apps register (customers/panels.py). Each change is a small POST form that redirects back to the
+profile (post/redirect/get), with a message saying what changed or why nothing did. Every view starts from
+`Customer.objects.visible_to(request.user)`, so another rep's customer answers 404, and writes only the fields
+its form owns, so two people editing different parts of one customer never undo each other's change.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from customers.forms import ConsentForm, OwnerForm, TagForm
+from crm.page_cache import cache_page_per_session
+from customers.forms import ConsentForm, InteractionForm, OwnerForm, TagForm
 from customers.models import Customer, Tag, sees_all_customers
+from customers.panels import render_profile_panels
+from customers.queries import TIMELINE_LIMIT, key_figures, recent_interactions, recent_orders
+from customers.services import find_or_create_tag
 from customers.signals import profiling_consent_changed
 
 
@@ -39,6 +45,32 @@ def may_change_consent(user) -> bool:
     return user.has_perm("customers.change_customer")
 
 
+@login_required
+@cache_page_per_session
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A customer's profile: key figures, contact details, owner, tags, consent, the latest orders and
+    interactions, and the panels other apps register (customers/panels.py). Not visible means 404. The forms
+    that edit tags, owner and consent post to the views below and come back here."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    context = {
+        "customer": customer,
+        "tags": list(customer.tags.all()),
+        "figures": key_figures(customer),
+        "orders": recent_orders(customer),
+        "interactions": recent_interactions(customer),
+        "timeline_limit": TIMELINE_LIMIT,
+        "panels": render_profile_panels(request, customer),
+        "currency": settings.DEFAULT_CURRENCY,
+        "interaction_form": InteractionForm(),
+        "tag_form": TagForm(),
+        "consent_form": ConsentForm(instance=customer),
+        "may_edit_tags": may_edit_tags(request.user),
+        "may_change_owner": may_change_owner(request.user),
+        "may_change_consent": may_change_consent(request.user),
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
 def _visible_customer(request: HttpRequest, pk: int, allowed: bool) -> Customer:
     """The customer, if the user may see it (404 otherwise, before any permission is revealed) and may make
     this change (403 otherwise)."""
@@ -50,19 +82,6 @@ def _visible_customer(request: HttpRequest, pk: int, allowed: bool) -> Customer:
 
 def _problems(form) -> str:
     return " ".join(error for errors in form.errors.values() for error in errors)
-
-
-def find_or_create_tag(name: str) -> tuple[Tag, bool]:
-    """The tag called `name` in any case, or a new one; two requests creating it at once get the same tag
-    (the case-insensitive unique constraint decides)."""
-    existing = Tag.objects.filter(name__iexact=name).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            return Tag.objects.create(name=name), True
-    except IntegrityError:
-        return Tag.objects.get(name__iexact=name), False
 
 
 def _touch(customer: Customer) -> None:

@@ -1,28 +1,25 @@
 """Product pages: the catalogue (search, category, paging) and a product's page with its sales figures and the
 panels other apps register (customers/panels.py PRODUCT_PANELS: "bought together", the demand forecast).
 
-Products are not personal data: every signed-in member of staff sees the whole catalogue. The sales figures count
-completed orders of every customer, anonymous sales included, in a fixed number of queries whatever the data size.
+Products are not personal data: every signed-in member of staff sees the whole catalogue. The sales figures
+(`customers.queries.sales_figures`) count completed orders of every customer, anonymous sales included, in a
+fixed number of queries whatever the data size.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, F, Max, Q, Sum
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
-from customers.models import Order, OrderItem, Product
+from customers.models import Product
 from customers.panels import PRODUCT_PANELS
+from customers.queries import sales_figures
 
 PAGE_SIZE = 50
-RECENT_DAYS = 90
-MONEY = DecimalField(max_digits=20, decimal_places=4)
 
 
 @login_required
@@ -46,28 +43,6 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "show_all": request.GET.get("all") == "1",
     }
     return render(request, "customers/product_list.html", context)
-
-
-def sales_figures(product: Product) -> dict:
-    """Units, revenue and orders of completed orders, all time and in the last 90 days, and the last sale (one
-    query over the product's lines, served by the (product, order) index)."""
-    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
-    completed = Q(order__status=Order.Status.COMPLETED)
-    recent = completed & Q(order__placed_at__gte=since)
-    figures = (
-        OrderItem.objects.filter(product=product)
-        .order_by()
-        .aggregate(
-            units=Sum("quantity", filter=completed),
-            revenue=Sum(F("quantity") * F("unit_price"), filter=completed, output_field=MONEY),
-            orders=Count("order", distinct=True, filter=completed),
-            units_recent=Sum("quantity", filter=recent),
-            orders_recent=Count("order", distinct=True, filter=recent),
-            last_sold_at=Max("order__placed_at", filter=completed),
-        )
-    )
-    figures["recent_days"] = RECENT_DAYS
-    return figures
 
 
 @login_required

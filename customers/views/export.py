@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from customers import exports
 from customers.filters import CustomerFilterSet
+from customers.forms import OrderExportForm
 from customers.models import ExportRecord, Order
-from customers.views import customer_list_queryset
+from customers.queries import customer_list_queryset
 
 
 def _csv_response(name: str, header: list[str], rows, record: ExportRecord) -> StreamingHttpResponse:
@@ -39,20 +39,6 @@ def export_customers(request: HttpRequest) -> StreamingHttpResponse:
     )
     header, rows = exports.customer_rows(customers)
     return _csv_response("customers", header, rows, record)
-
-
-class OrderExportForm(forms.Form):
-    """Which orders to export: a date range and a status, all optional."""
-
-    placed_from = forms.DateField(required=False)
-    placed_to = forms.DateField(required=False)
-    status = forms.ChoiceField(choices=[("", "any"), *Order.Status.choices], required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("placed_from") and cleaned.get("placed_to") and cleaned["placed_from"] > cleaned["placed_to"]:
-            raise forms.ValidationError("placed_from is after placed_to.")
-        return cleaned
 
 
 @login_required

@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponseRedirect, JsonResponse
-from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from customers.forms import ImportUploadForm
 from customers.importing.orders import ordered_counts
 from customers.models import ExportRecord, ImportRun
 from customers.tasks import queue_import
-
-
-class ImportUploadForm(forms.ModelForm):
-    """The upload form: a file, its format and how strict to be."""
-
-    class Meta:
-        model = ImportRun
-        fields = ["upload", "format", "strict", "encoding"]
-        help_texts = {"encoding": "Leave empty to detect UTF-8 or Windows-1252."}
-
-    def clean_upload(self):
-        upload = self.cleaned_data["upload"]
-        if not upload:
-            raise forms.ValidationError("Choose a CSV file (plain or .gz) to import.")
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"{upload.name} is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)} "
-                "(IMPORT_MAX_UPLOAD_MB). Import larger files with manage.py import_orders."
-            )
-        return upload
-
-    def clean_encoding(self):
-        encoding = (self.cleaned_data.get("encoding") or "").strip().lower()
-        if encoding and encoding not in {"utf-8", "utf-8-sig", "cp1252", "latin-1"}:
-            raise forms.ValidationError("Use utf-8, utf-8-sig, cp1252 or latin-1, or leave it empty.")
-        return encoding
 
 
 @admin.register(ImportRun)

@@ -6,30 +6,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, F, Sum, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from customers.models import Customer, Interaction, Order
-from customers.views import LINE_TOTAL, MONEY
+from customers.queries import timeline_keys, with_totals
 
 PAGE_SIZE = 50
-
-
-def timeline_keys(customer: Customer):
-    """(kind, pk, moment) of the customer's orders and interactions, newest first, as one SQL UNION."""
-    orders = Order.objects.filter(customer=customer).annotate(
-        entry=Value("order", output_field=CharField()), moment=F("placed_at")
-    )
-    interactions = Interaction.objects.filter(customer=customer).annotate(
-        entry=Value("interaction", output_field=CharField()), moment=F("occurred_at")
-    )
-    return (
-        orders.order_by()
-        .values_list("entry", "pk", "moment")
-        .union(interactions.order_by().values_list("entry", "pk", "moment"), all=True)
-        .order_by("-moment", "-pk")
-    )
 
 
 @login_required
@@ -42,11 +25,7 @@ def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     interaction_ids = [key for kind, key, _ in keys if kind == "interaction"]
     orders = {}
     if order_ids:
-        orders = (
-            Order.objects.filter(pk__in=order_ids)
-            .annotate(total=Sum(LINE_TOTAL, output_field=MONEY), line_count=Count("items"))
-            .in_bulk()
-        )
+        orders = with_totals(Order.objects.filter(pk__in=order_ids)).in_bulk()
     interactions = Interaction.objects.select_related("user").in_bulk(interaction_ids) if interaction_ids else {}
     entries = [
         {"kind": kind, "moment": moment, "item": orders.get(key) if kind == "order" else interactions.get(key)}

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from customers.models import Customer, Interaction
-
-
-class InteractionForm(forms.ModelForm):
-    """What a rep writes down after talking to a customer; when defaults to now."""
-
-    occurred_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
-    kind = forms.ChoiceField(choices=Interaction.Kind.choices, initial=Interaction.Kind.CALL)  # no blank choice
-
-    class Meta:
-        model = Interaction
-        fields = ["kind", "direction", "subject", "body", "occurred_at"]
-
-    def clean_occurred_at(self):
-        when = self.cleaned_data.get("occurred_at") or timezone.now()
-        if when > timezone.now() + dt.timedelta(minutes=5):
-            raise forms.ValidationError("An interaction cannot be in the future.")
-        return when
-
-    def clean(self):
-        cleaned = super().clean()
-        if not (cleaned.get("subject") or "").strip() and not (cleaned.get("body") or "").strip():
-            raise forms.ValidationError("Write a subject or a few words about it.")
-        return cleaned
+from customers.forms import InteractionForm
+from customers.models import Customer
 
 
 @login_required

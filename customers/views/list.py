@@ -1,0 +1,105 @@
+"""The customer list: search, filters, sorting, pagination and saved filters over the customers the user may see
+(`customers.queries.customer_list_queryset`), with the columns and filters other apps register
+(customers/list_extensions.py). The number of queries is fixed, whatever the data size."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import cached_property
+
+from crm.page_cache import cache_page_per_session, cached_for_page
+from crm.reversing import path_for
+from customers import list_extensions
+from customers.filters import CustomerFilterSet, saved_query, visible_countries
+from customers.forms import SavedFilterForm
+from customers.models import Customer, SavedFilter, sees_all_customers, visibility_scope
+from customers.queries import customer_list_queryset
+
+PAGE_SIZE = 50
+
+
+@login_required
+@cache_page_per_session
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Search, filter, sort and page through the customers the user may see, 50 to a page, with the columns
+    and filters other apps register, and the user's saved filters."""
+    queryset, columns = list_extensions.annotate_columns(customer_list_queryset(request.user), request)
+    filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
+    customers = filterset.qs  # validates the form; invalid values (e.g. an unknown sort) are ignored
+    page = ListPaginator(customers.values_list("pk", flat=True), PAGE_SIZE, request).get_page(request.GET.get("page"))
+    page.object_list = page_rows(queryset, list(page.object_list))
+    list_extensions.render_cells(page.object_list, columns)
+    present_rows(page.object_list)
+    cleaned = filterset.form.cleaned_data
+    form = filterset.form
+    query = saved_query(request.GET)
+    context = {
+        "filter": filterset,
+        "page_obj": page,
+        "columns": list_extensions.headings(columns, filterset.filters["sort"].extensions),
+        "countries": visible_countries(request.user),
+        "show_owner_filter": sees_all_customers(request.user),
+        "owners": form.fields["owner"].queryset,
+        "tag_choices": form.fields["tags"].choices,
+        "current_tags": [str(tag) for tag in cleaned.get("tags") or []],
+        "extension_fields": [form[name] for name in filterset.extension_names],
+        "sort_choices": [choice for choice in form.fields["sort"].choices if choice[0]],  # no blank option
+        "current_sort": cleaned.get("sort") or "",
+        "current_country": cleaned.get("country") or "",
+        "current_owner": _selected_owner(cleaned.get("owner")),
+        "is_filtered": any(cleaned.get(name) for name in filterset.filter_names),
+        "saved_filters": list(SavedFilter.objects.filter(user=request.user).order_by("name")),
+        "saved_filter_form": SavedFilterForm(initial={"query": query}),
+        "query": query,
+    }
+    return render(request, "customers/customer_list.html", context)
+
+
+class ListPaginator(Paginator):
+    """The list's paginator: the number of matching customers is kept while the user pages through them
+    (crm/page_cache.py `cached_for_page`), per visibility scope and filter; counting 100k customers was a
+    sixth of a manager's page."""
+
+    def __init__(self, object_list, per_page, request: HttpRequest):
+        super().__init__(object_list, per_page)
+        self.request = request
+
+    @cached_property
+    def count(self) -> int:
+        """The number of customers the filtered list holds."""
+        scope = visibility_scope(self.request.user)
+        query = hashlib.sha256(saved_query(self.request.GET).encode()).hexdigest()
+        return cached_for_page(self.request, f"customers:count:{scope}:{query}", self.object_list.count)
+
+
+def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
+    """The page's customers with every annotation, in the order of `ids`.
+
+    The page is found first as bare ids, then its rows are read by primary key: PostgreSQL evaluates the
+    annotations (correlated subqueries) of every row an OFFSET skips, so page 500 of 100k customers took
+    5 s in one query, against tens of milliseconds in these two."""
+    rows = {customer.pk: customer for customer in queryset.filter(pk__in=ids).order_by()}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def present_rows(customers: list[Customer]) -> None:
+    """Give each listed customer its profile's URL and its owner's name: `{% url %}` per row (a tenth of a
+    millisecond each) was most of the list's rendering at 50 rows; one `reverse()` serves them all here."""
+    detail_url = path_for("customers:detail")
+    for customer in customers:
+        customer.detail_url = detail_url(customer.pk)
+        owner = customer.owner
+        customer.owner_name = (owner.get_full_name() or owner.get_username()) if owner else ""
+
+
+def _selected_owner(owner) -> str:
+    """The owner select's current value: a user's pk, "none" for unassigned, or "" for anyone."""
+    if owner is None or owner == "":
+        return ""
+    return owner if isinstance(owner, str) else str(owner.pk)
