@@ -1,14 +1,26 @@
-"""The customer profile's health card: segment, value and churn risk from the active runs, the factors behind
-the risk in plain words, and how risk and value moved across runs. Registered from InsightsConfig.ready()."""
+"""The insights app's panels (crm/panels.py): the slots its own pages offer other apps, and the health card it adds
+to the customer profile.
+
+The worklist's and the dashboards' slots take sections from other apps' `AppConfig.ready()` (recommendations adds
+its cross-sell list and "what will sell"). The health card, registered from InsightsConfig.ready(), shows segment,
+value and churn risk from the active runs, the factors behind the risk in plain words, and how risk and value moved
+across runs."""
 
 from __future__ import annotations
 
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from crm.panels import PanelSlot
 from customers.models import Customer
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs, active_verdicts
+
+# Each worklist section's context function gets the request and the rep; its template may include
+# insights/worklist_actions.html.
+WORKLIST_PANELS = PanelSlot("worklist", subject="rep")
+# Each dashboards section's context function gets the request and the viewer.
+DASHBOARD_PANELS = PanelSlot("dashboards", subject="viewer")
 
 HISTORY_RUNS = 12
 FAMILIES = ("segments", "value", "churn")

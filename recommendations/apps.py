@@ -18,8 +18,7 @@ class RecommendationsConfig(AppConfig):
             register(family)
 
         from customers.panels import PRODUCT_PANELS, register_profile_panel
-        from insights.dashboards import DASHBOARD_PANELS
-        from insights.worklist import WORKLIST_PANELS
+        from insights.panels import DASHBOARD_PANELS, WORKLIST_PANELS
         from recommendations import panels
 
         register_profile_panel(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from customers.models import Customer, Order, OrderItem, Product
 from insights.publishing import active_run, active_run_id, active_verdicts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
-from recommendations.services import forecast_totals, reason_sentences, run_moment
+from recommendations.queries import forecast_totals, reason_sentences, run_moment
 
 SHOWN = 5
 BOUGHT_TOGETHER = 6
@@ -121,7 +121,8 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
 def cross_sell_context(request: HttpRequest, rep) -> dict | None:
     """The rep's customers with the strongest personal "try next" suggestion (leaving out plain best sellers),
     strongest first, each with its reason; None (no section) until a recommendations run is published."""
-    from insights.worklist import SIZE, SNOOZE_CHOICES, book
+    from insights.forms import SNOOZE_CHOICES
+    from insights.queries import WORKLIST_SIZE, book
 
     run = active_run("recommendations")
     if run is None:
@@ -132,7 +133,7 @@ def cross_sell_context(request: HttpRequest, rep) -> dict | None:
         )
         .exclude(reason_code__in=["popular", "popular_now"])
         .select_related("customer", "product")
-        .order_by("-score", "customer_id")[:SIZE]
+        .order_by("-score", "customer_id")[:WORKLIST_SIZE]
     )
     offers = [{"row": row, "reason": reason} for row, reason in zip(rows, reason_sentences(rows, run), strict=True)]
     return {"offers": offers, "snooze_choices": SNOOZE_CHOICES}

@@ -1,5 +1,5 @@
 // Draws the charts of a page with the vendored ECharts (static/vendor/echarts), from plain data the server put
-// in a json_script element (id "dashboard-charts"; its format is described in insights/dashboards_charts.py).
+// in a json_script element (id "dashboard-charts"; its format is described in insights/dashboards/charts.py).
 // Each chart is an element with data-chart="<key>", role="img" and an aria-label, hidden until drawn; the same
 // figures are in a <details> table beside it, open without JavaScript and folded once the charts are drawn. No
 // inline script or style: the page works under a strict Content-Security-Policy.

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests.e2e.book import make_book
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-# The charts the book's data gives the page (keys of insights/dashboards_charts.charts(), one data-chart element
+# The charts the book's data gives the page (keys of insights/dashboards/charts.py charts(), one data-chart element
 # each); the page may draw more (the churn calibration needs a trained run's backtest, which the book has not).
 EXPECTED_CHARTS = {
     "revenue", "segment_sizes", "segment_value", "owners", "cohorts", "migration",

@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from customers.models import Order, Product
-from insights import dashboards_trends, publishing, runs
+from insights import publishing, runs
+from insights.dashboards import trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.models_ml.metrics import calibration_bins
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
@@ -171,7 +172,7 @@ def orders(alice, bob, goods, shipping):
 
 
 def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(charlie, orders):
-    trend = dashboards_trends.compute_order_trends(charlie)["revenue"]
+    trend = trends.compute_order_trends(charlie)["revenue"]
     assert len(trend) == 24 and trend[0]["month"] == dt.date(2024, 5, 1) and trend[-1]["month"] == dt.date(2026, 4, 1)
     by_month = {row["month"]: row["revenue"] for row in trend}
     assert by_month[dt.date(2025, 12, 1)] == pytest.approx(40)
@@ -184,14 +185,14 @@ def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(c
 
 
 def test_a_rep_sees_the_revenue_of_their_own_customers_only(alice, orders):
-    by_month = {row["month"]: row["revenue"] for row in dashboards_trends.compute_order_trends(alice)["revenue"]}
+    by_month = {row["month"]: row["revenue"] for row in trends.compute_order_trends(alice)["revenue"]}
     assert by_month[dt.date(2026, 1, 1)] == pytest.approx(23)
     assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6)  # neither bob's customer nor the anonymous sale
     assert max(by_month) == dt.date(2026, 4, 1)
 
 
 def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_months_later(charlie, orders):
-    retention = dashboards_trends.compute_order_trends(charlie)["cohorts"]
+    retention = trends.compute_order_trends(charlie)["cohorts"]
     assert retention["months"] == list(range(12))
     rows = {row["cohort"]: row for row in retention["rows"]}
     assert list(rows) == [dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1)]  # newest first
@@ -205,17 +206,16 @@ def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_mon
 
 
 def test_a_rep_sees_the_cohorts_of_their_own_customers_only(alice, bob, orders):
-    assert [
-        (row["cohort"], row["size"]) for row in dashboards_trends.compute_order_trends(alice)["cohorts"]["rows"]
-    ] == [(dt.date(2026, 1, 1), 2)]
-    rows = dashboards_trends.compute_order_trends(bob)["cohorts"]["rows"]
+    cohorts = trends.compute_order_trends(alice)["cohorts"]["rows"]
+    assert [(row["cohort"], row["size"]) for row in cohorts] == [(dt.date(2026, 1, 1), 2)]
+    rows = trends.compute_order_trends(bob)["cohorts"]["rows"]
     assert [row["cohort"] for row in rows] == [dt.date(2026, 2, 1), dt.date(2025, 12, 1)]  # e's cohort is 2024
 
 
 def test_without_orders_there_is_no_trend_and_no_cohort(charlie):
     assert (
-        dashboards_trends.compute_order_trends(charlie)["revenue"] == []
-        and dashboards_trends.compute_order_trends(charlie)["cohorts"] is None
+        trends.compute_order_trends(charlie)["revenue"] == []
+        and trends.compute_order_trends(charlie)["cohorts"] is None
     )
 
 

@@ -1,4 +1,5 @@
-"""Reads of what the recommendations app publishes, shared by its panels and pages."""
+"""What the recommendations app's pages and panels read: its published results (forecast totals, the reasons
+behind recommendations) and the sales they are compared with. Read-only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from customers.models import Product
+from customers.models import Order, OrderItem, Product
 from insights.models import ModelRun
 from recommendations.models import ProductForecast, Recommendation
 from recommendations.models_ml.reasons import reason_text
@@ -26,6 +27,22 @@ def forecast_totals(run_id: int, weeks: int) -> QuerySet:
         .values("product", "product__name", "product__sku")
         .annotate(forecast=Sum("forecast"), lower=Sum("lower"), upper=Sum("upper"))
         .order_by("-forecast", "product")
+    )
+
+
+def units_sold_before(product_ids: list[int], end: dt.datetime, weeks: int) -> dict[int, int]:
+    """Units of each product sold in completed orders in the `weeks` weeks before `end`, by product id (products
+    that sold nothing are left out)."""
+    return dict(
+        OrderItem.objects.filter(
+            product_id__in=product_ids,
+            order__status=Order.Status.COMPLETED,
+            order__placed_at__gte=end - dt.timedelta(weeks=weeks),
+            order__placed_at__lt=end,
+        )
+        .values("product")
+        .annotate(units=Sum("quantity"))
+        .values_list("product", "units")
     )
 
 

@@ -1,7 +1,6 @@
-"""The manager's dashboards, read from the active runs: segments with their size, value and risk; value at risk
-by owner; the migration between the last two segment runs; model quality across runs beside the baselines; the
-churn model's calibration. Revenue per month and cohort retention come from the orders (insights/dashboards_trends.py)
-and every chart's data from insights/dashboards_charts.py.
+"""The dashboards' figures read from the model runs: segments with their size, value and risk; value at risk by
+owner; the migration between the last two segment runs; model quality across runs beside the baselines; the churn
+model's calibration card. Revenue per month and cohort retention come from the orders (trends.py beside this).
 
 Every figure is an aggregate computed by the database over the user's visible customers, in a fixed number of
 queries whatever the data size."""
@@ -10,18 +9,12 @@ from __future__ import annotations
 
 from django.db import connection
 
-from crm.panels import PanelSlot
 from customers.models import Customer, sees_all_customers
-from insights import dashboards_charts, dashboards_trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
-from insights.publishing import active_runs, active_verdicts
 
 # The one metric per family that the quality table leads with, and whether higher is better.
 QUALITY_FAMILIES = ("segments", "value", "churn")  # the customer families whose quality this page charts
 RUNS_SHOWN = 8
-# Other apps add sections (what will sell, from recommendations) from their AppConfig.ready(); each section's
-# context function gets the request and the viewer.
-DASHBOARD_PANELS = PanelSlot("dashboards", subject="viewer")
 NEW, GONE = "(new)", "(gone)"  # as in the segments' model card (insights/models_ml/segments_describe.py)
 
 
@@ -169,25 +162,3 @@ def migration(user, runs: dict) -> dict | None:
             [{"count": counts.get((before, now), 0), "share": counts.get((before, now), 0) / total} for now in columns]
         )
     return {"columns": columns, "rows": list(zip(rows, cells, strict=True))}
-
-
-def context(user) -> dict:
-    """Everything the dashboards page shows, with the charts' data."""
-    runs = active_runs(["segments", "value", "churn"])
-    trends = dashboards_trends.order_trends(user)
-    page = {
-        "runs": runs,
-        "no_model": not any(runs.values()),
-        "sees_all": sees_all_customers(user),
-        "revenue": trends["revenue"],
-        "cohorts": trends["cohorts"],
-        "segments": segment_table(user, runs),
-        "owners": value_at_risk_by_owner(user, runs),
-        "migration": migration(user, runs),
-        "quality": model_quality(),
-        "verdicts": [note for note in active_verdicts(["segments", "value", "churn"]).values() if note],
-        "calibration": dashboards_trends.churn_calibration(churn_card(runs)),
-    }
-    page["charts"] = dashboards_charts.charts(page)
-    page["quality_charts"] = [(key, chart) for key, chart in page["charts"].items() if key.startswith("quality_")]
-    return page

@@ -1,27 +1,23 @@
-"""The rep's worklist for today: their customers ranked by revenue at risk (churn probability x expected
-12-month value, from the active runs), and their customers overdue against their own buying rhythm. Done and
-snoozed customers stay off the list until the day they come back."""
+"""What several pages read from the insights app: the rep's worklist for today, which the worklist page shows and
+the recommendations app's cross-sell section (recommendations/panels.py) draws from: their customers ranked by
+revenue at risk (churn probability x expected 12-month value, from the active runs), and their customers overdue
+against their own buying rhythm. Done and snoozed customers stay off the list until the day they come back
+(insights/services.py `act_on_worklist` records that). Read-only."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, F, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from crm.panels import PanelSlot
-from customers.models import Customer, Interaction, Order
+from customers.models import Customer, Order
 from insights.models import ChurnScore, CustomerValue, WorklistAction
 from insights.publishing import active_runs
 
-SIZE = 20
-SNOOZE_CHOICES = (7, 14, 30)
-# Other apps add sections (the cross-sell list of recommendations) from their AppConfig.ready(); each section's
-# context function gets the request and the rep, and its template may include insights/worklist_actions.html.
-WORKLIST_PANELS = PanelSlot("worklist", subject="rep")
+WORKLIST_SIZE = 20  # customers in each of the worklist's lists
 OVERDUE_FACTOR = 1.5  # overdue once the time since the last order passes 1.5 x their usual gap
 MIN_ORDERS_FOR_RHYTHM = 3
 
@@ -57,7 +53,7 @@ def at_risk(user, today: dt.date) -> list[ChurnScore] | None:
         .annotate(value=Coalesce(Subquery(value, output_field=FloatField()), Value(0.0)))
         .annotate(at_risk=F("probability") * F("value"))
         .select_related("customer")
-        .order_by("-at_risk", "-probability")[:SIZE]
+        .order_by("-at_risk", "-probability")[:WORKLIST_SIZE]
     )
     for score in scores:
         # The two strongest reasons the risk is up, in the model's own words.
@@ -86,26 +82,4 @@ def overdue(user, today: dt.date) -> list[Overdue]:
         if gap >= 1 and since > OVERDUE_FACTOR * gap:
             late.append(Overdue(customer, customer.last, gap, since))
     late.sort(key=lambda item: item.times_usual, reverse=True)
-    return late[:SIZE]
-
-
-@transaction.atomic
-def act(user, customer: Customer, action: str, days: int = 0, note: str = "") -> WorklistAction:
-    """Mark a worklist customer done (contacted) or snoozed for `days`, logging it as an interaction."""
-    today = timezone.localdate()
-    if action == WorklistAction.Action.DONE:
-        subject, hidden_until = "Contacted from the worklist", today + dt.timedelta(days=1)
-    else:
-        subject, hidden_until = f"Snoozed on the worklist for {days} days", today + dt.timedelta(days=days)
-    interaction = Interaction.objects.create(
-        customer=customer,
-        user=user,
-        kind=Interaction.Kind.NOTE,
-        direction=Interaction.Direction.INTERNAL,
-        subject=subject,
-        body=note,
-        occurred_at=timezone.now(),
-    )
-    return WorklistAction.objects.create(
-        customer=customer, user=user, action=action, hidden_until=hidden_until, interaction=interaction
-    )
+    return late[:WORKLIST_SIZE]

@@ -1,0 +1,48 @@
+"""The manager's dashboards page: the figures of insights/dashboards/ as charts with their tables, and the
+sections other apps register (insights/panels.py DASHBOARD_PANELS). Every section says what to do while it has no
+data."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from crm.page_cache import cache_page_per_session
+from customers.models import sees_all_customers
+from insights.dashboards import charts, figures, trends
+from insights.panels import DASHBOARD_PANELS
+from insights.publishing import active_runs, active_verdicts
+
+
+@login_required
+@cache_page_per_session
+def dashboards(request: HttpRequest) -> HttpResponse:
+    """Revenue per month and cohort retention, segments with their value and risk, value at risk by owner,
+    migration between segment runs, model quality across runs beside the baselines and the churn model's
+    calibration, as charts with their tables (each section says what to do while it has no data)."""
+    context = page_context(request.user)
+    context["panels"] = DASHBOARD_PANELS.render(request, request.user)
+    return render(request, "insights/dashboards.html", context)
+
+
+def page_context(user) -> dict:
+    """Everything the dashboards page shows, with the charts' data."""
+    runs = active_runs(["segments", "value", "churn"])
+    orders = trends.order_trends(user)
+    page = {
+        "runs": runs,
+        "no_model": not any(runs.values()),
+        "sees_all": sees_all_customers(user),
+        "revenue": orders["revenue"],
+        "cohorts": orders["cohorts"],
+        "segments": figures.segment_table(user, runs),
+        "owners": figures.value_at_risk_by_owner(user, runs),
+        "migration": figures.migration(user, runs),
+        "quality": figures.model_quality(),
+        "verdicts": [note for note in active_verdicts(["segments", "value", "churn"]).values() if note],
+        "calibration": trends.churn_calibration(figures.churn_card(runs)),
+    }
+    page["charts"] = charts.charts(page)
+    page["quality_charts"] = [(key, chart) for key, chart in page["charts"].items() if key.startswith("quality_")]
+    return page

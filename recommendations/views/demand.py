@@ -1,0 +1,48 @@
+"""The "what will sell" page (managers): products by forecast units over the coming weeks, from the active demand
+run, beside what sold in as many weeks before. It reads the active run only, in a fixed number of queries, and
+says what to do when no run exists yet."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from insights.publishing import active_run
+from recommendations.models import ProductForecast
+from recommendations.queries import forecast_totals, run_moment, units_sold_before
+
+PAGE_SIZE = 50
+WEEK_CHOICES = (4, 8, 12)
+
+
+@login_required
+@permission_required("recommendations.view_productforecast", raise_exception=True)
+def what_will_sell(request: HttpRequest) -> HttpResponse:
+    """Products by forecast units over the next `weeks` (4, 8 or 12, at most the run's horizon), with the summed
+    interval and what sold in the same number of weeks before, so a rise or a fall shows."""
+    run = active_run("demand")
+    horizon = int(run.model_card.get("horizon", 8)) if run else 8
+    asked = request.GET.get("weeks", "4")
+    weeks = min(int(asked) if asked in {str(w) for w in WEEK_CHOICES} else 4, horizon)
+    totals = ProductForecast.objects.none()
+    if run is not None:
+        totals = forecast_totals(run.pk, weeks)
+    page = Paginator(totals, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    if run is not None and rows:
+        sold = units_sold_before([r["product"] for r in rows], run_moment(run), weeks)
+        for row in rows:
+            row["sold_before"] = sold.get(row["product"], 0)
+    context = {
+        "run": run,
+        "page_obj": page,
+        "rows": rows,
+        "weeks": weeks,
+        "week_choices": [w for w in WEEK_CHOICES if w <= horizon],
+        "quality": run.model_card.get("backtest", {}) if run else {},
+        "metrics": run.metrics if run else {},
+        "baseline": run.baseline if run else {},
+    }
+    return render(request, "recommendations/what_will_sell.html", context)

@@ -1,0 +1,53 @@
+"""The association rules page (managers): the rules of the active rules run, searched, sorted and paged. It reads
+the active run only, in a fixed number of queries, and says what to do when no run exists yet."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from insights.publishing import active_run
+from recommendations.models import AssociationRule
+
+PAGE_SIZE = 50
+RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-lift"), "count": ("-count", "-lift")}
+
+
+@login_required
+@permission_required("recommendations.view_associationrule", raise_exception=True)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """The active rules run's rules, strongest first; `q` finds a product on either side, `size` 2 or 3 keeps
+    pair or triple rules, `sort` is lift, confidence or count."""
+    run = active_run("rules")
+    sort = request.GET.get("sort") if request.GET.get("sort") in RULE_SORTS else "lift"
+    query = request.GET.get("q", "").strip()
+    size = request.GET.get("size", "")
+    rules = AssociationRule.objects.none()
+    if run is not None:
+        rules = AssociationRule.objects.filter(run=run).select_related("antecedent", "antecedent_2", "consequent")
+        if query:
+            rules = rules.filter(
+                Q(antecedent__name__icontains=query)
+                | Q(antecedent_2__name__icontains=query)
+                | Q(consequent__name__icontains=query)
+                | Q(antecedent__sku__iexact=query)
+                | Q(consequent__sku__iexact=query)
+            )
+        if size == "2":
+            rules = rules.filter(antecedent_2__isnull=True)
+        elif size == "3":
+            rules = rules.filter(antecedent_2__isnull=False)
+        rules = rules.order_by(*RULE_SORTS[sort], "pk")
+    context = {
+        "run": run,
+        "page_obj": Paginator(rules, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query,
+        "size": size,
+        "sort": sort,
+        "summary": (run.model_card.get("rules", {}) if run else {}),
+        "verdicts": [run.publish_note] if run else [],
+    }
+    return render(request, "recommendations/rule_list.html", context)
