@@ -134,7 +134,7 @@ def _endpoints() -> list[Endpoint]:
     """The trivial view, the manager's list (first page, a deep page, a search), a rep's list and a rep's
     profiles (a rotating set of the customers the rep owns)."""
     from customers.models import Customer
-    from customers.views import PAGE_SIZE
+    from customers.views.list import PAGE_SIZE
 
     pages = max(1, math.ceil(Customer.objects.count() / PAGE_SIZE))
     deep = max(1, pages * 9 // 10)

@@ -5,11 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crm import views
-from customers import views_home
+from customers.views.home import home
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
-    path("", views_home.home, name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),

@@ -6,14 +6,13 @@ filters (saved_filters.py), the CSV exports (export.py), the product pages (prod
 from customers.views.export import export_customers, export_orders
 from customers.views.home import home
 from customers.views.interactions import log_interaction
-from customers.views.list import PAGE_SIZE, customer_list  # PAGE_SIZE: the list's, read by benchmarks/pages.py
+from customers.views.list import customer_list
 from customers.views.products import product_detail, product_list
 from customers.views.profile import add_tag, change_consent, change_owner, customer_detail, remove_tag
 from customers.views.saved_filters import delete_filter, open_filter, save_filter
 from customers.views.timeline import customer_timeline
 
 __all__ = [
-    "PAGE_SIZE",
     "add_tag",
     "change_consent",
     "change_owner",
