@@ -62,7 +62,10 @@ class ChurnFamily(Family):
             baseline_metrics=result["baseline"]["metrics"],
             window=window_words(cutoff, end),
             problem=churn.within_chance(result),
-            details={k: result.get(k) for k in ("chosen", "candidates", "groups", "warnings", "counts", "threshold")},
+            details={
+                k: result.get(k)
+                for k in ("chosen", "candidates", "skipped_candidates", "groups", "warnings", "counts", "threshold")
+            },
         )
 
     def backtest(self, data) -> Evaluation:

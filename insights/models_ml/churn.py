@@ -155,6 +155,7 @@ class ChurnModel:
     horizon_days: int
     as_of: pd.Timestamp
     candidates: dict[str, dict] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # candidates not tried, with the reason
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -236,7 +237,15 @@ def fit(
     x_train, x_valid = models.design(train_features), models.design(valid_features)
 
     scores: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
+    candidates = list(candidates)
     for name in candidates:
+        if len(y_train) > models.LARGE and name in models.SKIPPED_WHEN_LARGE and len(candidates) > 1:
+            skipped[name] = (
+                f"not tried on {len(y_train):,} training customers (over {models.LARGE:,}): fitted on a sample, it "
+                "loses to the tree models on data this large"
+            )
+            continue
         started = time.perf_counter()
         # Uncalibrated: sigmoid of the log-odds score. Selection uses ROC-AUC, which calibration cannot change.
         proba = models.sigmoid(models.fit_candidate(name, x_train, y_train, seed).score(x_valid))
@@ -261,6 +270,7 @@ def fit(
         horizon_days=horizon,
         as_of=as_of,
         candidates=scores,
+        skipped=skipped,
         counts={
             "train": len(y_train),
             "train_churned": int(y_train.sum()),
@@ -322,6 +332,7 @@ def backtest(
         "baseline": {"name": BASELINE_NAME, "metrics": baseline},
         "chosen": model.chosen,
         "candidates": model.candidates,
+        "skipped_candidates": model.skipped,
         "groups": report,
         "warnings": warnings,
         "as_of": as_of.isoformat(),
