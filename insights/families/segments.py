@@ -52,6 +52,7 @@ class SegmentsFamily(Family):
         if len(data) < 10:
             raise ValueError(f"Only {len(data)} customers have purchases before this date: too few to segment.")
         result = segments.evaluate(data, method=self.params["method"])
+        self.clustering = result.pop("clustering")  # the model fit() publishes: clustered once, not twice
         details = result["details"]
         return Evaluation(
             model=f"{details['k']} behavioural clusters ({self.params['method']})",
@@ -73,7 +74,7 @@ class SegmentsFamily(Family):
         from insights.models_ml import segments_describe as describe
 
         if winner == MODEL:
-            clustering = segments.cluster(data, method=self.params["method"])
+            clustering = self.clustering
             profiles = describe.profile_clusters(data, clustering.labels)
             names = clustering.labels.map(lambda label: profiles[int(label)]["name"])
             return Segmentation(self.params["method"], clustering.labels, names, profiles, clustering.summary())

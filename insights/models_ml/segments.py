@@ -297,7 +297,8 @@ def evaluate(features: pd.DataFrame, method: str = "kmeans", random_state: int =
     RFM segments (the rule-based grouping a shop would use without any model) on the same scaled log features
     and the same customers; monetary quintiles are given beside it. `beats_baseline` needs a silhouette above the
     baseline's and at least two clusters (one dense group plus noise is not a segmentation, whatever its
-    silhouette); when it fails, `finding` says why, to be reported rather than hidden.
+    silhouette); when it fails, `finding` says why, to be reported rather than hidden. `clustering` is the
+    Clustering itself (not JSON), so a caller that publishes it need not cluster again.
     """
     run = cluster(features, method=method, random_state=random_state, sample=sample, **options)
     with limited_threads(options.get("threads", 1)):
@@ -322,6 +323,7 @@ def evaluate(features: pd.DataFrame, method: str = "kmeans", random_state: int =
             "finding": "; ".join(findings) or None,
             "customers": len(features),
         },
+        "clustering": run,
     }
 
 

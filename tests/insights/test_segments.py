@@ -220,8 +220,10 @@ def test_an_unknown_method_is_refused():
 
 def test_evaluation_puts_the_silhouette_beside_the_rfm_baseline():
     features, _ = simulate(n=1500)
-    result = json.loads(json.dumps(evaluate(features)))
-    assert result["metrics"]["k"] == 4
+    found = evaluate(features)
+    clustering = found.pop("clustering")
+    result = json.loads(json.dumps(found))
+    assert result["metrics"]["k"] == 4 == clustering.k
     assert result["metrics"]["silhouette"] > 0.7
     assert result["baseline"]["name"] == "rfm_named_segments"
     assert result["baseline"]["metrics"]["silhouette"] < result["metrics"]["silhouette"]
