@@ -78,7 +78,7 @@ class RulesFamily(Family):
         elif not model["rule_count"]:
             problem = "no rule is frequent enough in these baskets"
         return Evaluation(
-            model="the association rules",
+            model="rule mining",
             baseline=self.BASELINE_WORDS,
             baseline_key=result["baseline"]["name"],
             metric=self.deciding_metric,

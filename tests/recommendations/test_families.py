@@ -101,7 +101,7 @@ def test_a_rules_run_finds_products_of_the_same_theme(shop):
     assert same > 0.9
     assert run.model_card["rules"]["rule_count"] >= len(rules)
     assert run.metrics["hit_rate_at_10"] > run.baseline["metrics"]["hit_rate_at_10"]
-    assert run.winner == "model" and run.publish_note.startswith("Association rules: the association rules, because")
+    assert run.winner == "model" and run.publish_note.startswith("Association rules: rule mining, because it beat")
 
 
 def test_baskets_without_structure_give_no_rules_and_the_popular_companions_are_published(db):
