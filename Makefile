@@ -10,6 +10,12 @@ BIN := $(VENV)/bin
 # Touched after a successful install: the lock is installed again only when it is newer than this.
 STAMP := $(VENV)/.requirements.lock.installed
 
+# Run a second time on SQLite, the quick start's database: the model, publishing and page tests.
+SQLITE_TESTS := tests/insights/test_run_lifecycle.py tests/insights/test_training.py tests/insights/test_publishing.py \
+	tests/insights/test_rescoring.py tests/insights/test_pages.py tests/insights/test_health_panel.py \
+	tests/insights/test_worklist.py tests/recommendations/test_families.py tests/recommendations/test_pages.py \
+	tests/customers/test_pages.py
+
 PORT ?= 8000
 CUSTOMERS ?= 2000
 
@@ -48,6 +54,10 @@ test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -z "$(PYTEST_ARGS)" ]; then \
+		echo "== the model, publishing and page tests again on SQLite, the quick start's database"; \
+		DATABASE_URL="sqlite:///$$(mktemp -d)/test.sqlite3" $(BIN)/pytest -q -m "not slow and not e2e" $(SQLITE_TESTS); \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
