@@ -86,7 +86,10 @@ def test_a_real_worker_trains_a_run_queued_on_redis():
 
     call_command("seed_demo", customers=200, seed=5, end=END.isoformat(), no_logins=True, verbosity=0)
     app.control.purge()  # messages left in the broker by earlier runs are not this test's
-    run = runs.request_run("segments", as_of=END)  # autocommit: queued on commit, i.e. now
+    from insights import tasks
+
+    run = runs.request_run("segments", as_of=END)
+    tasks.queue_runs([run.pk])  # autocommit: queued on commit, i.e. now
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--without-gossip", "--without-mingle",
@@ -105,6 +108,37 @@ def test_a_real_worker_trains_a_run_queued_on_redis():
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
     assert run.status in ("succeeded", "held"), f"{run.status}: {run.error}\n{output[-2000:]}"
     assert CustomerSegment.objects.filter(run=run).exists()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_retrain_of_every_family_queued_to_a_real_worker_publishes_all_six():
+    """What the quick start does: `retrain` queues every family as one task that reads the data once; each family
+    publishes its winner, value included."""
+    from crm.celery import app
+    from insights.families.base import names
+
+    call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
+    app.control.purge()
+    call_command("retrain", as_of=END)
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--without-gossip", "--without-mingle",
+         "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and ModelRun.objects.filter(status__in=ModelRun.IN_FLIGHT).exists():
+            time.sleep(1)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    runs_by_family = {run.family: run for run in ModelRun.objects.all()}
+    assert sorted(runs_by_family) == sorted(names()), output[-2000:]
+    for family, run in runs_by_family.items():
+        assert run.status == "succeeded" and run.is_active, f"{family}: {run.status} {run.error}\n{output[-2000:]}"
+    assert CustomerValue.objects.filter(run=runs_by_family["value"], clv_12m__gt=0).exists()
 
 
 def _test_database_url() -> str:
