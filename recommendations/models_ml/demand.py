@@ -235,7 +235,9 @@ class DemandForecaster:
     rows (one per product and horizon; the later origins give the shorter horizons too). `max_rows` caps the rows of
     the mean model by a seeded random sample (fewer cost accuracy: 200 thousand instead of a million lost 3 points of
     WAPE on Online Retail), `interval_rows` those of the three quantile models, whose loss is slower and whose answer
-    needs less precision. `seasonal`: week-of-year feature (None: when the history spans a year plus the horizon).
+    needs less precision, and `interval_iter` their boosting iterations (50 against the mean model's 150: on the
+    2,000-customer demo the three quantile fits took 9 s instead of 18, the 80 % interval covered 91.6 % of the
+    held-out weeks instead of 91.7 %, 2 % wider). `seasonal`: week-of-year feature (None: when the history spans a year plus the horizon).
     `target_cap`: see the module docstring. `threads` caps OpenMP threads while fitting and predicting (None: the
     library default): on a busy 2-core box one thread fitted 2 to 5 times faster than two, which spent their time
     waiting for each other; a dedicated many-core worker may pass None.
@@ -249,6 +251,7 @@ class DemandForecaster:
     seasonal: bool | None = None
     target_cap: float = 10.0
     max_iter: int = 150
+    interval_iter: int = 50
     random_state: int = 0
     threads: int | None = 1
     models: dict = field(default_factory=dict, repr=False)
@@ -308,7 +311,7 @@ class DemandForecaster:
         step = time.perf_counter()
         rows = np.sort(rng.permutation(len(y))[: self.interval_rows])
         for q in (self.quantiles[0], 0.5, self.quantiles[1]):
-            model = _hgb("quantile", q, self.max_iter, self.random_state)
+            model = _hgb("quantile", q, self.interval_iter, self.random_state)
             self.models[q] = model.fit(x[rows], y[rows], sample_weight=w[rows])
         self.seconds["fit_quantiles"] = round(time.perf_counter() - step, 3)
         return self
