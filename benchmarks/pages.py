@@ -169,7 +169,7 @@ def _ensure_active_runs(ctx: Context) -> str:
     for family in missing:
         ctx.manage("retrain", "--family", family, "--as-of", ctx.end, "--in-process", "--verbosity", "0")
     unpublished = [family for family in missing if not scored(family)]
-    if unpublished:  # held back (worse than its baseline): the card shows what it has, and the notes say so
+    if unpublished:  # failed: the card shows what it has, and the notes say so
         return f"no active {', '.join(unpublished)} run after retraining"
     return f"trained {', '.join(missing)} (retrain --in-process, untimed)" if missing else "active runs reused"
 
