@@ -235,6 +235,23 @@ class Family:
         raise NotImplementedError
 
 
+class PurchasesFamily(Family):
+    """A family learning from the per-order purchases, returns and interactions of profiled customers (value and
+    churn): one row per customer who bought, re-scored after their order or interaction, scored in chunks."""
+
+    chunked = True
+    rescored = True
+
+    def load(self, snapshot: Snapshot):
+        return snapshot.dataset()
+
+    def counts(self, data) -> dict[str, int]:
+        return data.counts()
+
+    def customers(self, data):
+        return data.purchases["customer"].unique()
+
+
 _REGISTRY: dict[str, type[Family]] = {}
 
 

@@ -4,7 +4,7 @@ the one with the higher ROC-AUC is published (the model only when it is also cle
 
 from __future__ import annotations
 
-from insights.families.base import MODEL, Evaluation, Family, Parameter, data_end, window_words
+from insights.families.base import MODEL, Evaluation, Parameter, PurchasesFamily, data_end, window_words
 from insights.models import ChurnScore
 
 # Probability bands as reps read them; the probabilities are calibrated, so the bands mean what they say.
@@ -24,7 +24,7 @@ def _groups(purchases) -> dict:
     return {"country": attributes["country"], "channel": attributes["acquisition_channel"]}
 
 
-class ChurnFamily(Family):
+class ChurnFamily(PurchasesFamily):
     """Churn probability per customer, calibrated, with the factors behind it."""
 
     name = "churn"
@@ -32,16 +32,8 @@ class ChurnFamily(Family):
     result_model = ChurnScore
     deciding_metric = "roc_auc"
     higher_is_better = True
-    chunked = True
-    rescored = True
     parameters = {"horizon_days": Parameter(0, int, "days ahead a churner buys nothing (0: from the data's rhythm)")}
     BASELINE_WORDS = "recency alone"
-
-    def load(self, snapshot):
-        return snapshot.dataset()
-
-    def counts(self, data) -> dict[str, int]:
-        return data.counts()
 
     def _horizon(self, data) -> int:
         from insights.models_ml import churn
@@ -106,9 +98,6 @@ class ChurnFamily(Family):
             "calibration": self.result.get("calibration", []),
             "bands": {name: floor for floor, name in BANDS},
         }
-
-    def customers(self, data):
-        return data.purchases["customer"].unique()
 
     def rows(self, fitted, data, customers=None):
         import pandas as pd

@@ -5,11 +5,11 @@ model only when both its fits are sound)."""
 
 from __future__ import annotations
 
-from insights.families.base import MODEL, Evaluation, Family, Parameter, data_end, window_words
+from insights.families.base import MODEL, Evaluation, Parameter, PurchasesFamily, data_end, window_words
 from insights.models import CustomerValue
 
 
-class ValueFamily(Family):
+class ValueFamily(PurchasesFamily):
     """Expected purchases, chance of being active and 12-month value per customer."""
 
     name = "value"
@@ -17,17 +17,9 @@ class ValueFamily(Family):
     result_model = CustomerValue
     deciding_metric = "rmse"
     higher_is_better = False
-    chunked = True
-    rescored = True
     parameters = {"holdout_days": Parameter(90, int, "days held out at the end of the data to test on")}
     MODEL_WORDS = "BG/NBD with Gamma-Gamma"
     BASELINE_WORDS = "the simple past-rate forecast"
-
-    def load(self, snapshot):
-        return snapshot.dataset()
-
-    def counts(self, data) -> dict[str, int]:
-        return data.counts()
 
     def _evaluation(self, result: dict, cutoff, end) -> Evaluation:
         diagnostics = result["diagnostics"]
@@ -87,9 +79,6 @@ class ValueFamily(Family):
         else:
             card["past_rate"] = asdict(fitted)
         return card
-
-    def customers(self, data):
-        return data.purchases["customer"].unique()
 
     def rows(self, fitted, data, customers=None):
         from insights.models_ml.features import rfm_for_value

@@ -90,22 +90,8 @@ def test_a_real_worker_trains_a_run_queued_on_redis():
 
     run = runs.request_run("segments", as_of=END)
     tasks.queue_runs([run.pk])  # autocommit: queued on commit, i.e. now
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--without-gossip", "--without-mingle",
-         "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if run.status not in ModelRun.IN_FLIGHT:
-                break
-            time.sleep(0.5)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    output = _with_a_real_worker(120)
+    run.refresh_from_db()
     assert run.status in ("succeeded", "held"), f"{run.status}: {run.error}\n{output[-2000:]}"
     assert CustomerSegment.objects.filter(run=run).exists()
 
@@ -121,6 +107,17 @@ def test_a_retrain_of_every_family_queued_to_a_real_worker_publishes_all_six():
     call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
     app.control.purge()
     call_command("retrain", as_of=END)
+    output = _with_a_real_worker(300)
+    runs_by_family = {run.family: run for run in ModelRun.objects.all()}
+    assert sorted(runs_by_family) == sorted(names()), output[-2000:]
+    for family, run in runs_by_family.items():
+        assert run.status == "succeeded" and run.is_active, f"{family}: {run.status} {run.error}\n{output[-2000:]}"
+    assert CustomerValue.objects.filter(run=runs_by_family["value"], clv_12m__gt=0).exists()
+
+
+def _with_a_real_worker(timeout: float) -> str:
+    """Run a Celery worker on the test database until no run is queued or running (or `timeout` seconds);
+    returns its output."""
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--without-gossip", "--without-mingle",
@@ -128,17 +125,13 @@ def test_a_retrain_of_every_family_queued_to_a_real_worker_publishes_all_six():
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and ModelRun.objects.filter(status__in=ModelRun.IN_FLIGHT).exists():
-            time.sleep(1)
+            time.sleep(0.5)
     finally:
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
-    runs_by_family = {run.family: run for run in ModelRun.objects.all()}
-    assert sorted(runs_by_family) == sorted(names()), output[-2000:]
-    for family, run in runs_by_family.items():
-        assert run.status == "succeeded" and run.is_active, f"{family}: {run.status} {run.error}\n{output[-2000:]}"
-    assert CustomerValue.objects.filter(run=runs_by_family["value"], clv_12m__gt=0).exists()
+    return output
 
 
 def _test_database_url() -> str:
