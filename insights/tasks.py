@@ -38,7 +38,7 @@ def queue_rescore(customer_id: int | None) -> None:
 
 def _report(run) -> str:
     spread = queue_chunks(run)
-    return f"{run}: scoring in {spread} chunks" if spread else f"{run} {run.status}"
+    return f"{run}: scoring in {spread} chunks" if spread else str(run)
 
 
 @shared_task(ignore_result=True)

@@ -109,7 +109,12 @@ def make_candidate(name: str, seed: int = 0):
         return _scaled(LogisticRegression(C=1.0, max_iter=1000))
     if name == "random_forest":
         return RandomForestClassifier(
-            n_estimators=100, min_samples_leaf=25, max_samples=0.5, n_jobs=-1, random_state=seed
+            # One job: in a Celery worker's forked process joblib cannot start its own and warns at every call.
+            n_estimators=100,
+            min_samples_leaf=25,
+            max_samples=0.5,
+            n_jobs=1,
+            random_state=seed,
         )
     if name == "gradient_boosting":
         return HistGradientBoostingClassifier(
