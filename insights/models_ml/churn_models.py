@@ -13,11 +13,12 @@ so "no known cadence" stays visible to them.
 
 Candidates (all with fixed seeds, so a run is reproducible):
     logistic_regression  signed log1p -> impute -> scale -> LogisticRegression
-    random_forest        150 trees, leaves of at least 25, each tree on half the rows (speed, and less overfit)
+    random_forest        100 trees, leaves of at least 25, each tree on half the rows up to FOREST_MAX_SAMPLES
     gradient_boosting    HistGradientBoosting, at most 150 shallow trees (prediction time grows with trees, and
                          explanations predict 16 times), early stopping on 15 % of the training rows
     svm                  RBF SVC on at most SVM_SAMPLE rows: its fit grows with the square of the rows and its
-                         predictions with the support vectors, so 100k customers would take minutes
+                         predictions with the support vectors, so 100k customers would take minutes (not tried
+                         above LARGE training customers, nor is the MLP)
     mlp                  MLP (32, 16) on at most MLP_SAMPLE rows, early stopping
 SVC gives no probabilities of its own (probability=True would run a hidden 5-fold Platt fit): like every
 candidate its scores are mapped to probabilities by the Platt calibration below.
