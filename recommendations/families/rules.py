@@ -100,7 +100,8 @@ class RulesFamily(Family):
         return self._evaluation(rules_eval.backtest(*_split(data, cutoff)), cutoff, end)
 
     def fit(self, data, winner: str):
-        from recommendations.models_ml.rules import mine_rules, popular_pairs
+        from recommendations.models_ml.rules import mine_rules
+        from recommendations.models_ml.rules_baseline import popular_pairs
 
         return mine_rules(baskets(data)) if winner == MODEL else popular_pairs(baskets(data))
 

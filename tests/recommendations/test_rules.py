@@ -259,3 +259,17 @@ def test_summary_gives_rule_count_and_lift_distribution():
     lift = summary["lift"]
     assert lift["p10"] <= lift["p50"] <= lift["p90"] <= lift["max"]
     assert summary["min_count"] == 20 and summary["n_baskets"] == 6000
+
+
+def test_the_baseline_pairs_each_product_with_the_bestsellers_its_baskets_held():
+    from recommendations.models_ml.rules_baseline import popular_pairs
+
+    # Product 10 is in 3 baskets, 11 and 12 in 2 each, 13 in 1.
+    pairs = pd.DataFrame({"basket": [1, 1, 2, 2, 2, 3, 3, 4], "product": [10, 11, 10, 12, 11, 10, 13, 12]})
+    rules = popular_pairs(pairs, per_antecedent=2).rules
+    of_13 = rules[rules["antecedent"] == (13,)]
+    assert of_13["consequent"].tolist() == [10]  # 11 and 12 are popular too, but never bought with 13
+    of_10 = rules[rules["antecedent"] == (10,)].set_index("consequent")
+    assert of_10.index.tolist() == [11, 12]  # most popular first (ties by id)
+    assert of_10.loc[11, "count"] == 2 and of_10.loc[11, "confidence"] == pytest.approx(2 / 3)
+    assert of_10.loc[11, "lift"] == pytest.approx((2 / 3) / (2 / 4))
