@@ -1,4 +1,5 @@
-"""Admin for the project-wide records: worker pings, read-only, with a "Check the background worker" button."""
+"""Admin for the project-wide records: worker pings, read-only, with a "Check the background worker" button; and
+user accounts, which the Admin role manages without being able to rise (crm/user_admin.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from django.views.decorators.http import require_POST
 from crm.models import WorkerPing
 from crm.services import record_ping
 from crm.tasks import queue_ping
+from crm.user_admin import LodestarUserAdmin
+
+__all__ = ["LodestarUserAdmin", "WorkerPingAdmin"]
 
 # An unanswered ping older than this is reported as a worker that does not answer.
 PATIENCE = dt.timedelta(minutes=1)

@@ -55,8 +55,9 @@ _MANAGER = _SALES_REP | {
 
 # An admin runs the shop's data in Django admin: every customer record, imports and the export audit trail,
 # model runs and their results (retrain, roll back), the retraining schedule (django-celery-beat keeps it in the
-# database) and the worker probe. Users and groups are read-only: with the stock user admin, adding or changing
-# a user lets one tick "Superuser status" on oneself, so only superusers manage accounts and roles.
+# database) and the worker probe. It adds and changes the accounts of sales reps and managers; crm/user_admin.py
+# keeps that below itself (only superusers grant superuser or staff status, groups beyond Sales rep and Manager or
+# single permissions, or change a superuser). Groups are read-only: a group's change reaches every member.
 _ADMIN = (
     _MANAGER
     | every("customers", "customer", "interaction", "order", "orderitem", "product", "tag")
@@ -80,7 +81,8 @@ _ADMIN = (
         "clockedschedule",
         "solarschedule",
     )
-    | {"crm.view_workerping", "crm.add_workerping", "auth.view_user", "auth.view_group"}
+    | {"crm.view_workerping", "crm.add_workerping", "auth.view_user", "auth.add_user", "auth.change_user"}
+    | {"auth.view_group"}
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {
