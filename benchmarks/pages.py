@@ -72,32 +72,26 @@ def pages(ctx: Context) -> Iterator[Row]:
     load_before = _load_average()
     with _connect(ctx.database_url) as meter_db:
         meter_db.execute(f"VACUUM (ANALYZE) {', '.join(VACUUMED)}")
-        # Served as configured (pages kept PAGE_CACHE_SECONDS per session), then with that cache off: every
-        # request renders its page, as the first look at each page does.
-        for seconds, suffix in ((_page_cache_seconds(ctx), ""), (0, ", uncached")):
-            env = {**ctx.env, "PAGE_CACHE_SECONDS": str(seconds)}
-            with (
-                tempfile.TemporaryDirectory(prefix="lodestar-pages-") as folder,
-                _load.gunicorn(env, ctx.database_url, cache_url, folder) as server,
-            ):
-                logins = sorted({e.login for e in endpoints if e.login})
-                cookies = {login: _load.sign_in(server.port, login, DEMO_PASSWORD) for login in logins}
-                for endpoint in endpoints:
-                    if suffix and not endpoint.login:
-                        continue  # the floor is measured once
-                    headers = {"Cookie": cookies[endpoint.login]} if endpoint.login else {}
-                    named = Endpoint(endpoint.name + suffix, endpoint.paths, endpoint.login)
-                    yield from _measure(ctx, binary, server, meter_db, named, headers, Path(folder))
-                for cookie in cookies.values():
-                    _load.sign_out(server.port, cookie)
+        # Every request renders its page, as a user's first look at it does (no page is kept between requests).
+        with (
+            tempfile.TemporaryDirectory(prefix="lodestar-pages-") as folder,
+            _load.gunicorn(ctx.env, ctx.database_url, cache_url, folder) as server,
+        ):
+            logins = sorted({e.login for e in endpoints if e.login})
+            cookies = {login: _load.sign_in(server.port, login, DEMO_PASSWORD) for login in logins}
+            for endpoint in endpoints:
+                headers = {"Cookie": cookies[endpoint.login]} if endpoint.login else {}
+                yield from _measure(ctx, binary, server, meter_db, endpoint, headers, Path(folder))
+            for cookie in cookies.values():
+                _load.sign_out(server.port, cookie)
     options = os.environ.get("GUNICORN_CMD_ARGS", "").strip() or "crm/gunicorn_conf.py"
     yield Row(
         "pages setup",
         f"c={ctx.pages_concurrency}",
         "",
         f"wrk 1 thread, {ctx.pages_concurrency} connections, {ctx.pages_duration} s per endpoint; gunicorn "
-        f"{options}; {ctx.customers:,} customers; {trained}; pages kept {_page_cache_seconds(ctx)} s per session "
-        f"(PAGE_CACHE_SECONDS), then not at all (uncached); load average {load_before} before, "
+        f"{options}; {ctx.customers:,} customers; {trained}; every request renders (uncached); "
+        f"load average {load_before} before, "
         f"{_load_average()} after",
     )
 
@@ -172,11 +166,6 @@ def _ensure_active_runs(ctx: Context) -> str:
     if unpublished:  # failed: the card shows what it has, and the notes say so
         return f"no active {', '.join(unpublished)} run after retraining"
     return f"trained {', '.join(missing)} (retrain --in-process, untimed)" if missing else "active runs reused"
-
-
-def _page_cache_seconds(ctx: Context) -> int:
-    """The page cache's lifetime the server runs with: the environment's, or production's default."""
-    return int(ctx.env.get("PAGE_CACHE_SECONDS") or 15)
 
 
 def _load_average() -> str:

@@ -9,9 +9,7 @@ class CrmConfig(AppConfig):
     verbose_name = "Lodestar"
 
     def ready(self) -> None:
-        from crm import signals
         from crm.roles import sync_roles_after_migrate
 
-        signals.connect()
         # After every migrate (and every flush of a test database), the roles are what crm/roles.py declares.
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="crm.roles.sync")

@@ -52,7 +52,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "crm.page_cache.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -99,14 +98,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # By default a folder of files, which the web server and the worker of the quick start share: a run the worker
 # publishes is seen by the pages at once (a cache per process would show the old one for minutes).
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL", f"file://{(VAR_DIR / 'cache').resolve()}"))}
-# Whether every web process sees the same cache (Redis). Sessions and pages are kept in the cache only then: with a
+# Whether every web process sees the same cache (Redis). Sessions are kept in the cache only then: with a
 # cache per process, signing out or losing a permission in one would not reach the others.
 SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-# Seconds a signed-in session may be served the same list, profile, worklist or dashboard page again
-# (crm/page_cache.py; its own changes are seen at once, others' within this). Off while developing.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 15 if SHARED_CACHE and not DEBUG else 0, minimum=0)
-if PAGE_CACHE_SECONDS and not SHARED_CACHE:
-    raise ImproperlyConfigured("PAGE_CACHE_SECONDS needs a cache every web process shares: set CACHE_URL=redis://...")
 
 # Auth ----------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

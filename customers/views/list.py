@@ -4,35 +4,30 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import cached_property
 
-from crm.page_cache import cache_page_per_session, cached_for_page
 from crm.reversing import path_for
 from customers import list_extensions
 from customers.filters import CustomerFilterSet, saved_query, visible_countries
 from customers.forms import SavedFilterForm
-from customers.models import Customer, SavedFilter, sees_all_customers, visibility_scope
+from customers.models import Customer, SavedFilter, sees_all_customers
 from customers.queries import customer_list_queryset
 
 PAGE_SIZE = 50
 
 
 @login_required
-@cache_page_per_session
 def customer_list(request: HttpRequest) -> HttpResponse:
     """Search, filter, sort and page through the customers the user may see, 50 to a page, with the columns
     and filters other apps register, and the user's saved filters."""
     queryset, columns = list_extensions.annotate_columns(customer_list_queryset(request.user), request)
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     customers = filterset.qs  # validates the form; invalid values (e.g. an unknown sort) are ignored
-    page = ListPaginator(customers.values_list("pk", flat=True), PAGE_SIZE, request).get_page(request.GET.get("page"))
+    page = Paginator(customers.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = page_rows(queryset, list(page.object_list))
     list_extensions.render_cells(page.object_list, columns)
     present_rows(page.object_list)
@@ -59,23 +54,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "query": query,
     }
     return render(request, "customers/customer_list.html", context)
-
-
-class ListPaginator(Paginator):
-    """The list's paginator: the number of matching customers is kept while the user pages through them
-    (crm/page_cache.py `cached_for_page`), per visibility scope and filter; counting 100k customers was a
-    sixth of a manager's page."""
-
-    def __init__(self, object_list, per_page, request: HttpRequest):
-        super().__init__(object_list, per_page)
-        self.request = request
-
-    @cached_property
-    def count(self) -> int:
-        """The number of customers the filtered list holds."""
-        scope = visibility_scope(self.request.user)
-        query = hashlib.sha256(saved_query(self.request.GET).encode()).hexdigest()
-        return cached_for_page(self.request, f"customers:count:{scope}:{query}", self.object_list.count)
 
 
 def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:

@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crm.page_cache import cache_page_per_session
 from customers.forms import ConsentForm, InteractionForm, OwnerForm, TagForm
 from customers.models import Customer, Tag, sees_all_customers
 from customers.panels import render_profile_panels
@@ -46,7 +45,6 @@ def may_change_consent(user) -> bool:
 
 
 @login_required
-@cache_page_per_session
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer's profile: key figures, contact details, owner, tags, consent, the latest orders and
     interactions, and the panels other apps register (customers/panels.py). Not visible means 404. The forms

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from crm.page_cache import cache_page_per_session
 from customers.models import sees_all_customers
 from insights.dashboards import charts, figures, trends
 from insights.panels import DASHBOARD_PANELS
@@ -16,7 +15,6 @@ from insights.publishing import active_runs, active_verdicts
 
 
 @login_required
-@cache_page_per_session
 def dashboards(request: HttpRequest) -> HttpResponse:
     """Revenue per month and cohort retention, segments with their value and risk, value at risk by owner,
     migration between segment runs, model quality across runs beside the baselines and the churn model's

@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crm.page_cache import cache_page_per_session
 from customers.models import Customer
 from insights import queries
 from insights.forms import SNOOZE_CHOICES, ActionForm
@@ -24,7 +23,6 @@ from insights.services import act_on_worklist
 
 
 @login_required
-@cache_page_per_session
 def worklist(request: HttpRequest) -> HttpResponse:
     """Who to contact today, in order of priority, and why: revenue at risk, then overdue customers."""
     today = timezone.localdate()

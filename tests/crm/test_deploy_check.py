@@ -59,23 +59,15 @@ def _setting(env: dict[str, str], expression: str) -> str:
     return result.stdout.strip().splitlines()[-1]  # after the shell's own line about automatic imports
 
 
-def test_with_redis_pages_sessions_and_permissions_are_cached(tmp_path):
+def test_with_redis_sessions_are_cached(tmp_path):
     env = _production_env(tmp_path, CACHE_URL="redis://127.0.0.1:6379/0")
-    assert _setting(env, "settings.PAGE_CACHE_SECONDS") == "15"
     assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.cached_db"
 
 
 def test_with_a_cache_per_process_nothing_that_must_be_shared_is_cached(tmp_path):
     env = _production_env(tmp_path, CACHE_URL="locmem://")
-    assert _setting(env, "settings.PAGE_CACHE_SECONDS") == "0"
     assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
     assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == "['django.contrib.auth.backends.ModelBackend']"
-
-
-def test_a_page_cache_without_a_shared_cache_is_refused(tmp_path):
-    result = _manage(_production_env(tmp_path, CACHE_URL="locmem://", PAGE_CACHE_SECONDS="15"), "check")
-    assert result.returncode != 0
-    assert "PAGE_CACHE_SECONDS needs a cache every web process shares" in result.stderr
 
 
 def test_by_default_the_cache_is_a_folder_the_web_server_and_the_worker_share(tmp_path):
@@ -84,4 +76,3 @@ def test_by_default_the_cache_is_a_folder_the_web_server_and_the_worker_share(tm
         _setting(env, "settings.CACHES['default']['BACKEND']") == "django.core.cache.backends.filebased.FileBasedCache"
     )
     assert _setting(env, "settings.CACHES['default']['LOCATION']") == str((tmp_path / "cache").resolve())
-    assert _setting(env, "settings.PAGE_CACHE_SECONDS") == "0"  # not shared between machines: no page cache
