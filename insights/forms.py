@@ -10,9 +10,10 @@ SNOOZE_CHOICES = (7, 14, 30)  # the days a worklist customer may be snoozed for,
 
 
 class ActionForm(forms.Form):
-    """Done, or snoozed for a number of days, with an optional note."""
+    """Done with what came of it, or snoozed for a number of days, with an optional note."""
 
     action = forms.ChoiceField(choices=WorklistAction.Action.choices)
+    outcome = forms.ChoiceField(choices=WorklistAction.Outcome.choices, required=False)
     days = forms.IntegerField(min_value=1, max_value=90, required=False)
     note = forms.CharField(max_length=2000, required=False)
 
@@ -20,4 +21,15 @@ class ActionForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("action") == WorklistAction.Action.SNOOZED and not cleaned.get("days"):
             raise forms.ValidationError("Say for how many days to snooze.")
+        if cleaned.get("action") == WorklistAction.Action.DONE and not cleaned.get("outcome"):
+            raise forms.ValidationError("Say what happened: reached, no answer, order promised or lost.")
         return cleaned
+
+
+def outcome_choices() -> list[tuple[str, str]]:
+    """The outcomes a rep picks from, each saying how long the customer then stays off the worklist."""
+    days = WorklistAction.OUTCOME_DAYS
+    return [
+        (value, f"{label} (back {'tomorrow' if days[value] == 1 else f'in {days[value]} days'})")
+        for value, label in WorklistAction.Outcome.choices
+    ]

@@ -182,16 +182,30 @@ class ChurnScore(models.Model):
 
 
 class WorklistAction(models.Model):
-    """A rep's action on a worklist entry: done (contacted today) or snoozed until a date. Either hides the
-    customer from that rep's worklist until then, and is logged as an interaction on the customer."""
+    """A worklist action on a customer: done (contacted, with what came of it) or snoozed until a date. Either
+    takes the customer off every worklist until then, and is logged as an interaction on the customer."""
 
     class Action(models.TextChoices):
         DONE = "done", "Done"
         SNOOZED = "snoozed", "Snoozed"
 
+    class Outcome(models.TextChoices):
+        """What came of contacting the customer, and (OUTCOME_DAYS) how long they stay off the worklist for it."""
+
+        REACHED = "reached", "Reached"
+        NO_ANSWER = "no_answer", "No answer"
+        ORDER_PROMISED = "order_promised", "Order promised"
+        LOST = "lost", "Lost"
+
+    # Days a customer stays off the worklist after each outcome: no answer comes back tomorrow to try again.
+    OUTCOME_DAYS = {"reached": 30, "no_answer": 1, "order_promised": 30, "lost": 180}
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     action = models.CharField(max_length=10, choices=Action.choices)
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, blank=True, help_text="For done: what came of the contact."
+    )
     hidden_until = models.DateField(help_text="The customer comes back to the worklist on this day.")
     interaction = models.ForeignKey(
         "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -200,7 +214,8 @@ class WorklistAction(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "hidden_until"], name="worklistaction_user_until")]
+        # Done and snoozed customers are off everyone's worklist until the day they come back.
+        indexes = [models.Index(fields=["hidden_until", "customer"], name="worklistaction_until")]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.customer_id} until {self.hidden_until}"

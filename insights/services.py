@@ -13,22 +13,35 @@ from insights.models import WorklistAction
 
 
 @transaction.atomic
-def act_on_worklist(user, customer: Customer, action: str, days: int = 0, note: str = "") -> WorklistAction:
-    """Mark a worklist customer done (contacted) or snoozed for `days`, logging it as an interaction."""
+def act_on_worklist(
+    user, customer: Customer, action: str, days: int = 0, note: str = "", outcome: str = ""
+) -> WorklistAction:
+    """Mark a worklist customer done with the contact's outcome (off every worklist for the outcome's days: see
+    WorklistAction.OUTCOME_DAYS), or snoozed for `days`; either is logged on the customer's timeline."""
     today = timezone.localdate()
     if action == WorklistAction.Action.DONE:
-        subject, hidden_until = "Contacted from the worklist", today + dt.timedelta(days=1)
+        label = WorklistAction.Outcome(outcome).label
+        days = WorklistAction.OUTCOME_DAYS[outcome]
+        kind, direction = Interaction.Kind.CALL, Interaction.Direction.OUTBOUND
+        subject = f"Contacted from the worklist: {label.lower()}"
     else:
-        subject, hidden_until = f"Snoozed on the worklist for {days} days", today + dt.timedelta(days=days)
+        outcome = ""
+        kind, direction = Interaction.Kind.NOTE, Interaction.Direction.INTERNAL
+        subject = f"Snoozed on the worklist for {days} days"
     interaction = Interaction.objects.create(
         customer=customer,
         user=user,
-        kind=Interaction.Kind.NOTE,
-        direction=Interaction.Direction.INTERNAL,
+        kind=kind,
+        direction=direction,
         subject=subject,
         body=note,
         occurred_at=timezone.now(),
     )
     return WorklistAction.objects.create(
-        customer=customer, user=user, action=action, hidden_until=hidden_until, interaction=interaction
+        customer=customer,
+        user=user,
+        action=action,
+        outcome=outcome,
+        hidden_until=today + dt.timedelta(days=days),
+        interaction=interaction,
     )

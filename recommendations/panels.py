@@ -121,7 +121,7 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
 def cross_sell_context(request: HttpRequest, rep) -> dict | None:
     """The rep's customers with the strongest personal "try next" suggestion (leaving out plain best sellers),
     strongest first, each with its reason; None (no section) until a recommendations run is published."""
-    from insights.forms import SNOOZE_CHOICES
+    from insights.forms import SNOOZE_CHOICES, outcome_choices
     from insights.queries import WORKLIST_SIZE, book
 
     run = active_run("recommendations")
@@ -136,7 +136,7 @@ def cross_sell_context(request: HttpRequest, rep) -> dict | None:
         .order_by("-score", "customer_id")[:WORKLIST_SIZE]
     )
     offers = [{"row": row, "reason": reason} for row, reason in zip(rows, reason_sentences(rows, run), strict=True)]
-    return {"offers": offers, "snooze_choices": SNOOZE_CHOICES}
+    return {"offers": offers, "snooze_choices": SNOOZE_CHOICES, "outcome_choices": outcome_choices()}
 
 
 def what_will_sell_context(request: HttpRequest, viewer) -> dict | None:

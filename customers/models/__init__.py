@@ -1,5 +1,6 @@
 """The customers app's models: the CRM's records, and the runs that bring data in and take it out."""
 
+from customers.models.rates import ExchangeRate
 from customers.models.records import (
     Customer,
     CustomerQuerySet,
@@ -20,6 +21,7 @@ __all__ = [
     "Customer",
     "CustomerQuerySet",
     "CustomerRecordQuerySet",
+    "ExchangeRate",
     "ExportRecord",
     "ImportRun",
     "Interaction",

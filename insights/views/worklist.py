@@ -1,7 +1,8 @@
-"""The rep's worklist: who to contact today and why (insights/queries.py), with the sections other apps register
+"""The worklist: who to contact today and why (insights/worklist.py), with the sections other apps register
 (insights/panels.py WORKLIST_PANELS), and marking a customer done or snoozed (insights/services.py).
 
-The page only reads what the models published; until a model has run it says so.
+A rep sees their own customers; a manager the team's, by owner. The page only reads what the models published;
+until a model has run it says so.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
 from customers.models import Customer
-from insights import queries
-from insights.forms import SNOOZE_CHOICES, ActionForm
+from insights import worklist as lists
+from insights.forms import SNOOZE_CHOICES, ActionForm, outcome_choices
 from insights.models import WorklistAction
 from insights.panels import WORKLIST_PANELS
 from insights.publishing import active_verdicts
@@ -24,14 +26,19 @@ from insights.services import act_on_worklist
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    """Who to contact today, in order of priority, and why: revenue at risk, then overdue customers."""
+    """Who to contact today, in order of priority, and why: the savable by revenue at risk, the gone to win back,
+    and the overdue; a manager's narrowed to one owner by ?owner=<id> (or ?owner=none: unassigned)."""
+    owner = request.GET.get("owner", "")
+    if owner not in ("", lists.UNASSIGNED) and not owner.isdigit():
+        owner = ""
     today = timezone.localdate()
-    at_risk = queries.at_risk(request.user, today)
+    work = lists.build(request.user, today, owner)
     context = {
-        "at_risk": at_risk,
-        "no_model": at_risk is None,
-        "overdue": queries.overdue(request.user, today),
+        "work": work,
+        "no_model": work.churn_run is None,
+        "owns_customers": work.team or Customer.objects.filter(owner=request.user).exists(),
         "snooze_choices": SNOOZE_CHOICES,
+        "outcome_choices": outcome_choices(),
         "panels": WORKLIST_PANELS.render(request, request.user),
         "verdicts": [note for note in active_verdicts(["churn", "value"]).values() if note],
     }
@@ -41,16 +48,24 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def worklist_action(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a customer on the worklist done or snoozed; someone else's customer answers 404."""
+    """Mark a customer on the worklist done (with the outcome) or snoozed; someone else's customer answers 404."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     form = ActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return redirect("insights:worklist")
     data = form.cleaned_data
-    act_on_worklist(request.user, customer, data["action"], data.get("days") or 0, data.get("note") or "")
+    done = act_on_worklist(
+        request.user, customer, data["action"], data.get("days") or 0, data.get("note") or "", data.get("outcome") or ""
+    )
+    back = date_format(done.hidden_until, "j M Y")
     if data["action"] == WorklistAction.Action.DONE:
-        messages.success(request, f"{customer.name} is done for today; logged on their timeline.")
+        messages.success(
+            request,
+            f"{customer.name}: “{done.get_outcome_display()}” is on their timeline; off the worklist until {back}.",
+        )
     else:
-        messages.success(request, f"{customer.name} is snoozed for {data['days']} days; logged on their timeline.")
+        messages.success(
+            request, f"{customer.name} is snoozed: off the worklist until {back}, noted on their timeline."
+        )
     return redirect("insights:worklist")

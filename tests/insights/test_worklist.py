@@ -1,6 +1,8 @@
-"""The rep's worklist: own customers by revenue at risk, overdue customers, done and snooze."""
+"""The worklist: the savable ranked by revenue at risk, the gone apart to win back, the overdue; a manager's view
+of the team by owner; done with its outcome, and snooze."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -9,86 +11,169 @@ from django.utils import timezone
 from customers.models import Interaction
 from insights import publishing
 from insights.models import ChurnScore, CustomerValue, ModelRun, WorklistAction
-from tests.factories import CustomerFactory, OrderFactory
+from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _gbp(settings):
+    settings.DEFAULT_CURRENCY = "GBP"
+
+
 @pytest.fixture
 def runs_():
-    churn = ModelRun.objects.create(family="churn", as_of=dt.date(2026, 1, 1), status="running")
+    churn = ModelRun.objects.create(
+        family="churn", as_of=dt.date(2026, 1, 1), status="running", model_card={"horizon_days": 90}
+    )
     value = ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running")
     publishing.publish(churn)
     publishing.publish(value)
     return churn, value
 
 
-def _scored(runs_, owner, name, probability, clv, band="high"):
+def _orders(customer, *days_ago, amount=100):
+    for days in days_ago:
+        order = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=days))
+        OrderItemFactory(order=order, quantity=1, unit_price=Decimal(amount))
+
+
+def _scored(runs_, owner, name, probability, clv, band="high", p_alive=0.5, orders=(60, 30)):
     churn, value = runs_
     customer = CustomerFactory(owner=owner, name=name)
-    factors = [{"feature": "recency_days", "effect": 0.2, "text": f"{name} has not ordered for a while"}]
+    _orders(customer, *orders)
+    factors = [
+        {"feature": "recency_days", "value": 30, "effect": 0.2, "text": f"{name} has not ordered for a while"},
+        {"feature": "monetary_total", "value": 5000, "effect": 0.1, "text": "5,000 spent in total"},
+    ]
     ChurnScore.objects.create(run=churn, customer=customer, probability=probability, band=band, factors=factors)
-    CustomerValue.objects.create(
-        run=value, customer=customer, p_alive=0.5, expected_purchases_90d=1, expected_purchases_365d=3,
-        expected_order_value=clv / 3, clv_12m=clv,
-    )  # fmt: skip
+    if clv is not None:
+        CustomerValue.objects.create(
+            run=value, customer=customer, p_alive=p_alive, expected_purchases_90d=1, expected_purchases_365d=3,
+            expected_order_value=clv / 3, clv_12m=clv,
+        )  # fmt: skip
     return customer
 
 
 def _names(page, section: str) -> list[str]:
-    return (
-        [row.customer.name for row in page.context[section]]
-        if section == "at_risk"
-        else [item.customer.name for item in page.context[section]]
-    )
+    return [entry.customer.name for entry in getattr(page.context["work"], section)]
+
+
+def _worklist(client, **query):
+    return client.get(reverse("insights:worklist"), query)
 
 
 def test_without_a_churn_run_the_worklist_says_no_model_has_run(alice_client):
-    page = alice_client.get(reverse("insights:worklist"))
+    page = _worklist(alice_client)
     assert page.context["no_model"] is True
     assert "No model has run yet" in page.content.decode()
 
 
-def test_own_customers_come_ranked_by_revenue_at_risk(alice, bob, alice_client, runs_):
+def test_the_savable_come_ranked_by_revenue_at_risk_in_the_base_currency(alice, bob, alice_client, runs_):
     _scored(runs_, alice, "Small but likely", 0.9, 100)  # 90 at risk
     _scored(runs_, alice, "Big and likely", 0.7, 1000)  # 700 at risk
+    _scored(runs_, alice, "No value yet", 0.95, None)  # ranked after those with a value
     _scored(runs_, alice, "Calm", 0.1, 5000, band="low")  # low risk: not on the list
     _scored(runs_, bob, "Bob's big one", 0.9, 9000)  # someone else's
-    page = alice_client.get(reverse("insights:worklist"))
-    assert _names(page, "at_risk") == ["Big and likely", "Small but likely"]
-    assert "Big and likely has not ordered for a while" in page.content.decode()
+    page = _worklist(alice_client)
+    assert _names(page, "at_risk") == ["Big and likely", "Small but likely", "No value yet"]
+    html = page.content.decode()
+    assert "GBP 700" in html and "value not scored" in html
 
 
-def test_overdue_customers_are_late_against_their_own_rhythm(alice, alice_client, runs_):
-    now = timezone.now()
-    late = CustomerFactory(owner=alice, name="Monthly, late")
-    for days in (130, 100, 70):  # every 30 days, last one 70 days ago
-        OrderFactory(customer=late, placed_at=now - dt.timedelta(days=days))
-    on_time = CustomerFactory(owner=alice, name="Monthly, on time")
-    for days in (70, 40, 10):
-        OrderFactory(customer=on_time, placed_at=now - dt.timedelta(days=days))
-    page = alice_client.get(reverse("insights:worklist"))
-    assert _names(page, "overdue") == ["Monthly, late"]
-    assert page.context["overdue"][0].usual_gap_days == pytest.approx(30, abs=0.1)
+def test_each_row_says_in_one_line_why_with_the_rhythm_and_the_window(alice, alice_client, runs_):
+    _scored(runs_, alice, "Regular", 0.7, 1000, orders=(90, 60, 30))
+    entry = _worklist(alice_client).context["work"].at_risk[0]
+    assert entry.why == (
+        "3 orders, about every 30 days, last 30 days ago; Regular has not ordered for a while; "
+        "70 % chance of no order in the next 90 days"
+    )
+    assert "spent in total" not in entry.why  # high spend is no reason a rep can act on
 
 
-def test_done_hides_the_customer_today_and_logs_an_interaction(alice, alice_client, runs_):
+def test_the_gone_go_to_win_back_ranked_by_past_spend_not_to_the_call_list(alice, alice_client, runs_):
+    _scored(runs_, alice, "Savable", 0.6, 300)
+    _scored(runs_, alice, "Faded", 0.99, 5, p_alive=0.01, orders=(700, 600, 500), band="high")
+    _scored(runs_, alice, "One order long ago", 0.95, 40, p_alive=1.0, orders=(730,))
+    big = _scored(runs_, alice, "Big spender, gone", 0.99, 2, p_alive=0.02, orders=(900, 800))
+    _orders(big, 850, amount=5000)
+    page = _worklist(alice_client)
+    assert _names(page, "at_risk") == ["Savable"]
+    assert _names(page, "win_back") == ["Big spender, gone", "Faded", "One order long ago"]
+    work = page.context["work"]
+    assert work.win_back[2].why == "one order, 730 days ago; nothing since"
+    assert work.win_back[1].why == "3 orders, about every 100 days, last 500 days ago; 1 % chance they still buy"
+    assert "GBP 5,200" in page.content.decode()
+
+
+def test_a_manager_sees_the_team_worklist_by_owner_and_can_narrow_to_one(alice, bob, charlie, charlie_client, runs_):
+    _scored(runs_, alice, "Alice's", 0.7, 1000)
+    _scored(runs_, bob, "Bob's", 0.9, 2000)
+    _scored(runs_, None, "Nobody's", 0.5, 100)
+    page = _worklist(charlie_client)
+    work = page.context["work"]
+    assert work.team is True
+    assert _names(page, "at_risk") == ["Bob's", "Alice's", "Nobody's"]
+    assert [(row["customer__owner__username"], row["customers"], row["at_risk"]) for row in work.by_owner] == [
+        ("bob", 1, pytest.approx(1800)),
+        ("alice", 1, pytest.approx(700)),
+        (None, 1, pytest.approx(50)),
+    ]
+    assert "Your team's worklist" in page.content.decode()
+    assert _names(_worklist(charlie_client, owner=alice.pk), "at_risk") == ["Alice's"]
+    assert _names(_worklist(charlie_client, owner="none"), "at_risk") == ["Nobody's"]
+
+
+def test_a_rep_cannot_look_at_another_owners_list(alice, bob, alice_client, runs_):
+    _scored(runs_, bob, "Bob's", 0.9, 2000)
+    assert _names(_worklist(alice_client, owner=bob.pk), "at_risk") == []
+
+
+def test_an_empty_list_says_what_it_means_not_all_clear(alice, alice_client, runs_):
+    assert "You own no customers yet" in _worklist(alice_client).content.decode()
+    _scored(runs_, alice, "Calm", 0.1, 5000, band="low")
+    html = _worklist(alice_client).content.decode()
+    assert "no customer of yours who can still be saved is at medium or high churn risk" in html
+    assert "scored as of 1 Jan 2026" in html
+
+
+def test_done_records_the_outcome_on_the_timeline_and_hides_for_its_days(alice, alice_client, runs_):
     customer = _scored(runs_, alice, "Call me", 0.8, 500)
-    response = alice_client.post(reverse("insights:worklist_action", args=[customer.pk]), {"action": "done"})
-    assert response.status_code == 302
-    assert _names(alice_client.get(reverse("insights:worklist")), "at_risk") == []
+    url = reverse("insights:worklist_action", args=[customer.pk])
+    response = alice_client.post(url, {"action": "done", "outcome": "order_promised"}, follow=True)
+    assert "“Order promised” is on their timeline" in response.content.decode()
+    assert _names(_worklist(alice_client), "at_risk") == []
+    action = WorklistAction.objects.get()
+    assert (action.outcome, action.hidden_until) == ("order_promised", timezone.localdate() + dt.timedelta(days=30))
     note = Interaction.objects.get(customer=customer)
-    assert (note.user, note.subject) == (alice, "Contacted from the worklist")
+    assert (note.user, note.kind, note.subject) == (alice, "call", "Contacted from the worklist: order promised")
+    timeline = alice_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "Contacted from the worklist: order promised" in timeline
+
+
+def test_no_answer_brings_the_customer_back_tomorrow(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Call me", 0.8, 500)
+    alice_client.post(
+        reverse("insights:worklist_action", args=[customer.pk]), {"action": "done", "outcome": "no_answer"}
+    )
     assert WorklistAction.objects.get().hidden_until == timezone.localdate() + dt.timedelta(days=1)
 
 
-def test_snooze_hides_the_customer_until_the_chosen_day(alice, alice_client, runs_):
+def test_done_needs_an_outcome(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Call me", 0.8, 500)
+    page = alice_client.post(reverse("insights:worklist_action", args=[customer.pk]), {"action": "done"}, follow=True)
+    assert "Say what happened" in page.content.decode()
+    assert not WorklistAction.objects.exists()
+
+
+def test_snooze_hides_the_customer_from_every_worklist_until_the_chosen_day(alice, charlie_client, alice_client, runs_):
     customer = _scored(runs_, alice, "Later", 0.8, 500)
     alice_client.post(reverse("insights:worklist_action", args=[customer.pk]), {"action": "snoozed", "days": 14})
     assert WorklistAction.objects.get().hidden_until == timezone.localdate() + dt.timedelta(days=14)
     assert "Snoozed on the worklist for 14 days" in Interaction.objects.get().subject
+    assert _names(_worklist(charlie_client), "at_risk") == []  # the manager's view too
     WorklistAction.objects.update(hidden_until=timezone.localdate())  # the day comes
-    assert _names(alice_client.get(reverse("insights:worklist")), "at_risk") == ["Later"]
+    assert _names(_worklist(alice_client), "at_risk") == ["Later"]
 
 
 def test_snooze_needs_a_number_of_days(alice, alice_client, runs_):
@@ -102,21 +187,37 @@ def test_snooze_needs_a_number_of_days(alice, alice_client, runs_):
 
 def test_acting_on_someone_elses_customer_answers_404(bob, alice_client, runs_):
     theirs = _scored(runs_, bob, "Bob's", 0.8, 500)
-    assert (
-        alice_client.post(reverse("insights:worklist_action", args=[theirs.pk]), {"action": "done"}).status_code == 404
-    )
+    url = reverse("insights:worklist_action", args=[theirs.pk])
+    assert alice_client.post(url, {"action": "done", "outcome": "reached"}).status_code == 404
     assert not Interaction.objects.exists()
 
 
+def test_overdue_customers_are_late_against_their_own_rhythm(alice, alice_client, runs_):
+    late = CustomerFactory(owner=alice, name="Monthly, late")
+    _orders(late, 130, 100, 70)  # every 30 days, last one 70 days ago
+    on_time = CustomerFactory(owner=alice, name="Monthly, on time")
+    _orders(on_time, 70, 40, 10)
+    same_day = CustomerFactory(owner=alice, name="Three on one day")
+    _orders(same_day, 50, 50, 50)  # no rhythm to be late against
+    page = _worklist(alice_client)
+    assert _names(page, "overdue") == ["Monthly, late"]
+    assert page.context["work"].overdue[0].usual_gap_days == pytest.approx(30, abs=0.1)
+
+
+# user, permissions (2), runs, at risk, win back, overdue, own customers (a rep) or owners and the summary
+# by owner (a manager)
+@pytest.mark.parametrize(("persona", "queries"), [("alice", 8), ("charlie", 9)])
 def test_the_worklist_needs_the_same_queries_whatever_the_book_size(
-    alice, alice_client, runs_, django_assert_num_queries
+    persona, queries, request, alice, runs_, django_assert_num_queries
 ):
+    client = request.getfixturevalue(f"{persona}_client")
     _scored(runs_, alice, "One", 0.8, 500)
-    alice_client.get(reverse("insights:worklist"))  # warms the active-run cache
-    with django_assert_num_queries(3):  # user, at risk, overdue (session: cached)
-        alice_client.get(reverse("insights:worklist"))
+    _worklist(client)  # warms the active-run cache
+    with django_assert_num_queries(queries):
+        _worklist(client)
     for i in range(15):
-        customer = _scored(runs_, alice, f"More {i}", 0.5 + i / 100, 100 + i)
-        OrderFactory(customer=customer)
-    with django_assert_num_queries(3):
-        alice_client.get(reverse("insights:worklist"))
+        _scored(runs_, alice, f"More {i}", 0.5 + i / 100, 100 + i, orders=(90, 60, 30))
+        _scored(runs_, alice, f"Gone {i}", 0.99, 1, p_alive=0.01)
+    with django_assert_num_queries(queries):
+        page = _worklist(client)
+    assert len(page.context["work"].win_back) == 10

@@ -1,0 +1,106 @@
+"""The worklist in a real browser, on planted data: the savable ranked by revenue at risk with a line of why, the
+gone apart in Win back, a manager's team worklist by owner, and Done with what happened."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from insights import publishing
+from insights.models import ChurnScore, CustomerValue, ModelRun
+from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+# name, owner, churn probability, 12-month value, P(alive), days ago of each order
+PLANTED = [
+    ("Harbour Lights", "alice", 0.60, 4000, 0.7, (120, 90, 60)),  # 2,400 at risk
+    ("Juniper & Sons", "alice", 0.90, 1000, 0.6, (100, 50)),  # 900
+    ("Meadow Bakery", "alice", 0.80, 3000, 0.8, (80, 40)),  # 2,400 too: the likelier first
+    ("Long Gone Ltd", "alice", 0.99, 10, 0.01, (900, 800, 700)),  # gone: win back
+    ("Once In 2024", "alice", 0.97, 50, 1.0, (720,)),  # one order two years ago: win back
+    ("Northwind Traders", "bob", 0.70, 9000, 0.9, (70, 35)),  # 6,300, bob's
+]
+
+
+@pytest.fixture
+def planted(settings, alice, bob):
+    settings.DEFAULT_CURRENCY = "GBP"
+    owners = {"alice": alice, "bob": bob}
+    churn = ModelRun.objects.create(
+        family="churn", as_of=timezone.localdate(), status="running", model_card={"horizon_days": 60}
+    )
+    value = ModelRun.objects.create(family="value", as_of=timezone.localdate(), status="running")
+    for name, owner, probability, clv, p_alive, orders in PLANTED:
+        customer = CustomerFactory(name=name, owner=owners[owner])
+        for days in orders:
+            order = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=days))
+            OrderItemFactory(order=order, quantity=1, unit_price=Decimal(clv))
+        ChurnScore.objects.create(run=churn, customer=customer, probability=probability, band="high", factors=[])
+        CustomerValue.objects.create(
+            run=value, customer=customer, p_alive=p_alive, expected_purchases_90d=1, expected_purchases_365d=2,
+            expected_order_value=clv / 2, clv_12m=clv,
+        )  # fmt: skip
+    publishing.publish(churn)
+    publishing.publish(value)
+
+
+def _customers(section) -> list[str]:
+    return [text.strip() for text in section.locator("tbody tr td:first-child").all_inner_texts()]
+
+
+def test_the_worklist_ranks_the_savable_and_puts_the_gone_in_win_back(tab, sign_in, planted, alice):
+    sign_in(alice)
+    tab.open(reverse("insights:worklist"))
+    page = tab.page
+    at_risk = page.get_by_role("region", name="Revenue at risk", exact=True)
+    assert _customers(at_risk) == ["Meadow Bakery", "Harbour Lights", "Juniper & Sons"]
+    first = at_risk.locator("tbody tr").first
+    expect(first).to_contain_text("GBP 2,400")
+    expect(first).to_contain_text("2 orders, about every 40 days, last 40 days ago")
+    expect(first).to_contain_text("80 % chance of no order in the next 60 days")
+    win_back = page.get_by_role("region", name="Win back")
+    assert _customers(win_back) == ["Once In 2024", "Long Gone Ltd"]  # GBP 50 spent against 30
+    expect(win_back).to_contain_text("one order, 720 days ago; nothing since")
+    tab.screenshot("worklist-rep")
+    tab.assert_clean()
+
+
+def test_done_asks_what_happened_and_the_outcome_shows_on_the_timeline(tab, sign_in, planted, alice):
+    sign_in(alice)
+    tab.open(reverse("insights:worklist"))
+    page = tab.page
+    row = page.get_by_role("region", name="Revenue at risk", exact=True).locator("tbody tr").first
+    row.get_by_label("What happened").select_option(label="Order promised (back in 30 days)")
+    row.get_by_role("button", name="Done").click()
+    expect(page.locator("body")).to_contain_text("Meadow Bakery: “Order promised” is on their timeline")
+    assert "Meadow Bakery" not in _customers(page.get_by_role("region", name="Revenue at risk", exact=True))
+    page.get_by_role("link", name="Harbour Lights").first.wait_for()
+    tab.open(reverse("customers:list") + "?q=Meadow")
+    page.get_by_role("link", name="Meadow Bakery").first.click()
+    expect(page.locator("body")).to_contain_text("Contacted from the worklist: order promised")
+    tab.assert_clean()
+
+
+def test_a_manager_sees_the_team_worklist_by_owner(tab, sign_in, planted, charlie, alice):
+    sign_in(charlie)
+    tab.open(reverse("insights:worklist"))
+    page = tab.page
+    expect(page.get_by_role("heading", name="Your team's worklist")).to_be_visible()
+    at_risk = page.get_by_role("region", name="Revenue at risk", exact=True)
+    assert _customers(at_risk)[0] == "Northwind Traders"
+    expect(at_risk.locator("tbody tr").first).to_contain_text("bob")
+    by_owner = page.get_by_role("region", name="Revenue at risk by owner")
+    assert _customers(by_owner) == ["bob", "alice"]
+    tab.screenshot("worklist-manager")
+    page.get_by_label("Owner", exact=True).select_option(label="alice")
+    page.get_by_role("button", name="Show").click()
+    assert _customers(page.get_by_role("region", name="Revenue at risk", exact=True)) == [
+        "Meadow Bakery",
+        "Harbour Lights",
+        "Juniper & Sons",
+    ]
+    tab.assert_clean()
