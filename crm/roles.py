@@ -60,7 +60,7 @@ _MANAGER = _SALES_REP | {
 # single permissions, or change a superuser). Groups are read-only: a group's change reaches every member.
 _ADMIN = (
     _MANAGER
-    | every("customers", "customer", "interaction", "order", "orderitem", "product", "tag")
+    | every("customers", "customer", "interaction", "order", "orderitem", "product", "tag", "exchangerate")
     | {
         "customers.add_importrun",
         "customers.view_importrun",

@@ -6,7 +6,6 @@ writes."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     CharField,
@@ -26,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from customers import figures as money
 from customers.models import Customer, Interaction, Order, OrderItem, Product
 
 TIMELINE_LIMIT = 20  # the latest orders and interactions the profile shows
@@ -56,24 +56,26 @@ def customer_list_queryset(user) -> QuerySet:
 
 
 def key_figures(customer: Customer) -> dict:
-    """Lifetime figures for one customer in one query: orders (all and completed), revenue from completed
-    orders (sum of quantity x unit price), average order value, first and last order."""
+    """Lifetime figures for one customer in two queries: orders (all and completed), first and last order, and
+    the spend by its one definition (customers/figures.py): `revenue` in the base currency, `unconverted` amounts
+    per currency that have no rate, and `average_order_value` per converted purchase."""
     figures = (
         Order.objects.filter(customer=customer)
         .order_by()
         .aggregate(
             orders=Count("pk", distinct=True),
             completed_orders=Count("pk", distinct=True, filter=COMPLETED),
-            revenue=Sum(LINE_TOTAL, filter=COMPLETED, output_field=MONEY),
             first_order_at=Min("placed_at"),
             last_order_at=Max("placed_at"),
         )
     )
-    revenue = figures["revenue"] or Decimal(0)
-    completed = figures["completed_orders"]
-    figures["revenue"] = revenue.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    figures["average_order_value"] = (
-        (revenue / completed).quantize(Decimal("0.01"), ROUND_HALF_UP) if completed else None
+    spent = money.spend(Order.objects.filter(customer=customer))
+    figures.update(
+        revenue=spent.total,
+        currency=spent.currency,
+        unconverted=spent.unconverted,
+        purchases=spent.purchases,
+        average_order_value=spent.average_order,
     )
     return figures
 

@@ -3,6 +3,10 @@
 The database does the heavy lifting: order lines are summed per order in SQL, so Python receives one row per
 order, never every line. Only completed, non-outlier orders of customers who allow profiling count as
 purchases; anonymous sales and non-goods lines (shipping, fees) are left out.
+
+Amounts are in the base currency (settings.DEFAULT_CURRENCY): the database converts each order at the rate on or
+before its day (customers/figures.py `rate_to_base`), so models never add two currencies together. An order in a
+currency with no rate by its day has no amount the models could compare, and is left out.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import io
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Sum
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
+from customers import figures
 from customers.models import Customer, Interaction, Order, OrderItem, Product
 
 CHUNK = 20_000
@@ -25,7 +30,7 @@ LINE_COLUMNS = {
     "product": "product_id",
     "placed_at": "order__placed_at",
     "quantity": "quantity",
-    "unit_price": "unit_price",
+    "unit_price": "base_unit_price",  # in the base currency (see the module doc)
     "profiled": "order__customer__profiling_consent",
 }
 
@@ -63,8 +68,11 @@ def purchases(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
     if until is not None:
         orders = orders.filter(placed_at__lt=until)
     line_total = Cast(F("items__quantity"), FloatField()) * Cast(F("items__unit_price"), FloatField())
+    orders = orders.annotate(rate=Cast(figures.rate_to_base(), FloatField())).filter(rate__isnull=False)
     orders = orders.annotate(
-        amount=Sum(line_total, filter=Q(items__product__kind=Product.Kind.PRODUCT), output_field=FloatField())
+        amount=Sum(
+            line_total * F("rate"), filter=Q(items__product__kind=Product.Kind.PRODUCT), output_field=FloatField()
+        )
     )
     frame = _frame(orders, ["customer_id", "placed_at", "amount"]).rename(columns={"customer_id": "customer"})
     frame["amount"] = frame["amount"].astype(float).fillna(0.0)
@@ -126,7 +134,8 @@ def order_lines(
     customer (NaN for an anonymous sale), product, placed_at (UTC), quantity, unit_price and profiled (whether the
     customer allows profiling; False for an anonymous sale); `columns` picks fewer (less to send: the database's
     output is most of the cost). `profiled_only` keeps the lines of customers who allow profiling; `customers`, an
-    inclusive (first, last) id range, narrows to those customers."""
+    inclusive (first, last) id range, narrows to those customers. unit_price is in the base currency: when it is
+    asked for, the lines of orders with no rate by their day are left out (quantities alone keep every line)."""
     lines = OrderItem.objects.filter(
         order__status=Order.Status.COMPLETED, order__is_outlier=False, product__kind=Product.Kind.PRODUCT
     ).order_by()
@@ -136,6 +145,12 @@ def order_lines(
         lines = lines.filter(order__customer__profiling_consent=True)
     if customers is not None:
         lines = lines.filter(order__customer_id__gte=customers[0], order__customer_id__lte=customers[1])
+    if "unit_price" in columns:
+        rate = figures.rate_to_base("order__currency", "order__placed_at")
+        lines = lines.annotate(rate=rate).filter(rate__isnull=False)
+        lines = lines.annotate(
+            base_unit_price=ExpressionWrapper(F("unit_price") * F("rate"), output_field=FloatField())
+        )
     frame = _read(lines, [LINE_COLUMNS[c] for c in columns])
     frame.columns = list(columns)
     types = {"quantity": np.int64, "unit_price": float, "product": np.int64, "order": np.int64}

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import F, FloatField, Sum
 from django.db.models.functions import Cast, TruncMonth
 
+from customers import figures
 from customers.models import Order, Product, visibility_scope
 
 REVENUE_MONTHS = 24
@@ -75,8 +76,13 @@ def compute_order_trends(user, cohorts: int = COHORTS_SHOWN) -> dict:
     on PostgreSQL than extracting year and month (numeric arithmetic on every line)."""
     # In floating point, as insights/data.py sums lines: a chart needs no exact pennies, and summing numerics per
     # customer and month was a third slower on PostgreSQL.
+    # Each order converted into the base currency at its day's rate (customers/figures.py); an order with no rate
+    # adds nothing rather than another currency's amount.
     line_total = Sum(
-        Cast(F("items__quantity"), FloatField()) * Cast(F("items__unit_price"), FloatField()), output_field=FloatField()
+        Cast(F("items__quantity"), FloatField())
+        * Cast(F("items__unit_price"), FloatField())
+        * Cast(figures.rate_to_base(), FloatField()),
+        output_field=FloatField(),
     )
     monthly = (
         _purchases(user)

@@ -1,0 +1,27 @@
+"""`manage.py import_rates PATH`: exchange rates into the base currency from a CSV file (customers/rates.py)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.rates import RatesError, import_rates
+
+
+class Command(BaseCommand):
+    help = (
+        "Import exchange rates from a CSV file with the columns currency,day,rate (units of the base currency, "
+        "DEFAULT_CURRENCY, for one unit of the currency, from that day on). All or nothing; a rate already on file "
+        "for the same currency and day is replaced."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+
+    def handle(self, *args, path: str, **options):
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as file:
+                done = import_rates(file)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        except RatesError as exc:
+            raise CommandError(f"{path}: nothing was imported. {exc}") from exc
+        self.stdout.write(f"{done.created} rates added, {done.updated} replaced (into {settings.DEFAULT_CURRENCY}).")

@@ -1,0 +1,67 @@
+"""Importing exchange rates (customers/models/rates.py) from a CSV file with the header `currency,day,rate`: one
+rate per line, the day in ISO 8601 (2026-03-31), the rate as units of the base currency for one unit of the
+currency. The whole file is checked before anything is stored, and stored in one transaction: a file with a bad
+line changes nothing, and the error names the line and the column. A rate already on file for that currency and
+day is replaced, so importing a file twice changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+
+from customers.models import ExchangeRate
+
+COLUMNS = ("currency", "day", "rate")
+
+
+class RatesError(ValueError):
+    """A rates file that cannot be imported; the message names the line and the column."""
+
+
+@dataclass
+class RatesImported:
+    created: int
+    updated: int
+
+
+def _parse(number: int, row: dict) -> tuple[str, dt.date, Decimal]:
+    currency = (row.get("currency") or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise RatesError(f"Line {number}, currency: “{row.get('currency')}” is not a three-letter code such as EUR.")
+    if currency == settings.DEFAULT_CURRENCY:
+        raise RatesError(f"Line {number}, currency: {currency} is the base currency; its rate is always 1.")
+    try:
+        day = dt.date.fromisoformat((row.get("day") or "").strip())
+    except ValueError:
+        raise RatesError(f"Line {number}, day: “{row.get('day')}” is not a date such as 2026-03-31.") from None
+    try:
+        rate = Decimal((row.get("rate") or "").strip())
+    except InvalidOperation:
+        raise RatesError(f"Line {number}, rate: “{row.get('rate')}” is not a number.") from None
+    if not rate.is_finite() or rate <= 0:
+        raise RatesError(f"Line {number}, rate: {rate} must be a number above 0.")
+    return currency, day, rate
+
+
+def import_rates(lines: Iterable[str]) -> RatesImported:
+    """Check and store the rates of a CSV file's lines (see the module doc)."""
+    reader = csv.DictReader(lines)
+    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        raise RatesError(f"Line 1: the header needs the columns {', '.join(COLUMNS)}; missing {', '.join(missing)}.")
+    rates: dict[tuple[str, dt.date], Decimal] = {}
+    for number, row in enumerate(reader, start=2):
+        currency, day, rate = _parse(number, row)
+        rates[(currency, day)] = rate
+    created = updated = 0
+    with transaction.atomic():
+        for (currency, day), rate in rates.items():
+            _, made = ExchangeRate.objects.update_or_create(currency=currency, day=day, defaults={"rate": rate})
+            created, updated = created + made, updated + (not made)
+    return RatesImported(created, updated)
