@@ -68,10 +68,13 @@ class TagForm(forms.Form):
 
 def owner_candidates():
     """Active users who may work on customers (anyone with the change permission, superusers included);
-    distinct, as a user may hold the permission through two groups."""
+    distinct, as a user may hold the permission through two groups. Permissions are held through the model backend
+    (the other one, django-axes', only refuses locked-out sign-ins)."""
     return (
         get_user_model()
-        .objects.with_perm("customers.change_customer", is_active=True)
+        .objects.with_perm(
+            "customers.change_customer", is_active=True, backend="django.contrib.auth.backends.ModelBackend"
+        )
         .distinct()
         .order_by("first_name", "last_name", "username")
     )

@@ -98,7 +98,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             return "-"
         rows = format_html_join(
             "",
-            "<tr><th>{}</th><td style='text-align:right'>{}</td></tr>",
+            "<tr><th>{}</th><td class='num'>{}</td></tr>",
             ((key.replace("_", " "), f"{value:,}") for key, value in ordered_counts(obj.counts)),
         )
         return format_html("<table>{}</table>", rows)

@@ -67,7 +67,10 @@ def test_with_redis_sessions_are_cached(tmp_path):
 def test_with_a_cache_per_process_nothing_that_must_be_shared_is_cached(tmp_path):
     env = _production_env(tmp_path, CACHE_URL="locmem://")
     assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
-    assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == "['django.contrib.auth.backends.ModelBackend']"
+    # No caching permission backend: only axes' lockout check before Django's own.
+    assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == (
+        "['axes.backends.AxesStandaloneBackend', 'django.contrib.auth.backends.ModelBackend']"
+    )
 
 
 def test_by_default_the_cache_is_a_folder_the_web_server_and_the_worker_share(tmp_path):
