@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "axes",
+    "auditlog",
     "crm",
     "customers",
     "insights",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",  # after authentication: each change is logged with who made it
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -229,6 +231,26 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Audit trail (django-auditlog): every change to these records, from the pages, the admin or the API, with who
+# made it and from where; and who opened which customer profile (customers/views/profile.py). Admins read it in
+# Django admin (Audit log entries), where nobody can change it. Imports that write with SQL are recorded by their
+# ImportRun instead. Password hashes are masked; timestamps that change on every save are left out.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "customers.Customer", "m2m_fields": ["tags"], "exclude_fields": ["updated_at"]},
+    "customers.Tag",
+    "customers.Order",
+    "customers.OrderItem",
+    "customers.Interaction",
+    {
+        "model": "auth.User",
+        "m2m_fields": ["groups", "user_permissions"],
+        "exclude_fields": ["last_login"],
+        "mask_fields": ["password"],
+    },
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+)
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures load raw rows
 
 # Content-Security-Policy (django-csp): scripts, styles, images and fonts come from the app's own static files only.
 # No inline script or style (attribute or block) anywhere, Django admin included; data: images for the admin's
