@@ -57,7 +57,8 @@ _MANAGER = _SALES_REP | {
 # model runs and their results (retrain, roll back), the retraining schedule (django-celery-beat keeps it in the
 # database) and the worker probe. It adds and changes the accounts of sales reps and managers; crm/user_admin.py
 # keeps that below itself (only superusers grant superuser or staff status, groups beyond Sales rep and Manager or
-# single permissions, or change a superuser). Groups are read-only: a group's change reaches every member.
+# single permissions, or change a superuser). Groups are read-only: a group's change reaches every member. The
+# audit trail is read-only for everyone (auditlog's admin allows no change).
 _ADMIN = (
     _MANAGER
     | every("customers", "customer", "interaction", "order", "orderitem", "product", "tag", "exchangerate")
@@ -82,7 +83,7 @@ _ADMIN = (
         "solarschedule",
     )
     | {"crm.view_workerping", "crm.add_workerping", "auth.view_user", "auth.add_user", "auth.change_user"}
-    | {"auth.view_group"}
+    | {"auth.view_group", "auditlog.view_logentry"}
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {
