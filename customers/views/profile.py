@@ -51,8 +51,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     interactions, and the panels other apps register (customers/panels.py). Not visible means 404. The forms
     that edit tags, owner and consent post to the views below and come back here."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
-    # Who opened which profile, in the audit trail (one INSERT). A reload the page cache serves within its few
-    # seconds is not logged again: the opening it repeats is.
+    # Who opened which profile, in the audit trail (one INSERT).
     accessed.send(sender=Customer, instance=customer)
     context = {
         "customer": customer,
