@@ -36,6 +36,9 @@ _SALES_REP = {
     "customers.view_product",
     "customers.view_tag",
     "customers.add_tag",
+    "customers.view_topic",
+    "customers.view_interactionlabel",
+    "customers.add_interactionlabel",
 }
 
 # A manager also sees every customer, exports, tidies interactions and tags, and reads what the models publish.
@@ -48,6 +51,7 @@ _MANAGER = _SALES_REP | {
     "insights.view_customersegment",
     "insights.view_customervalue",
     "insights.view_churnscore",
+    "insights.view_interactionsentiment",
     "recommendations.view_recommendation",
     "recommendations.view_associationrule",
     "recommendations.view_productforecast",
@@ -61,7 +65,18 @@ _MANAGER = _SALES_REP | {
 # audit trail is read-only for everyone (auditlog's admin allows no change).
 _ADMIN = (
     _MANAGER
-    | every("customers", "customer", "interaction", "order", "orderitem", "product", "tag", "exchangerate")
+    | every(
+        "customers",
+        "customer",
+        "interaction",
+        "order",
+        "orderitem",
+        "product",
+        "tag",
+        "exchangerate",
+        "topic",
+        "interactionlabel",
+    )
     | {
         "customers.add_importrun",
         "customers.view_importrun",
@@ -71,7 +86,7 @@ _ADMIN = (
         "customers.view_savedfilter",
         "customers.delete_savedfilter",
     }
-    | every("insights", "modelrun", "customersegment", "customervalue", "churnscore")
+    | every("insights", "modelrun", "customersegment", "customervalue", "churnscore", "interactionsentiment")
     | every("recommendations", "recommendation", "associationrule", "productforecast")
     | every(
         "django_celery_beat",

@@ -12,9 +12,10 @@ class InsightsConfig(AppConfig):
         from insights.families.base import register
         from insights.families.churn import ChurnFamily
         from insights.families.segments import SegmentsFamily
+        from insights.families.sentiment import SentimentFamily
         from insights.families.value import ValueFamily
 
-        for family in (SegmentsFamily, ValueFamily, ChurnFamily):
+        for family in (SegmentsFamily, ValueFamily, ChurnFamily, SentimentFamily):
             register(family)
 
         from customers.panels import register_profile_panel

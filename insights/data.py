@@ -21,7 +21,7 @@ from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from customers import figures
-from customers.models import Customer, Interaction, Order, OrderItem, Product
+from customers.models import Customer, Interaction, InteractionLabel, Order, OrderItem, Product
 
 CHUNK = 20_000
 LINE_COLUMNS = {
@@ -176,3 +176,48 @@ def purchases_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
     )
     orders = orders[orders["amount"] > 0].reset_index(drop=True)
     return orders.astype({"customer": np.int64})
+
+
+def interaction_texts(until: dt.datetime | None = None, customers=None, ids=None) -> pd.DataFrame:
+    """The texts of interactions with profiled customers (the only ones the sentiment model learns from and
+    scores): interaction, customer, occurred_at and text (subject and body, the body cut at MAX_RAW_CHARS in the
+    database so a 100 KB note costs no more than a short one). `ids` narrows to those interactions."""
+    from django.db.models.functions import Substr
+
+    from insights.models_ml.sentiment import MAX_RAW_CHARS
+
+    rows = Interaction.objects.filter(customer__in=_customers(customers)).order_by("pk")
+    if until is not None:
+        rows = rows.filter(occurred_at__lt=until)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    rows = rows.annotate(body_start=Substr("body", 1, MAX_RAW_CHARS))
+    columns = ["interaction", "customer", "occurred_at", "subject", "body"]
+    frame = pd.DataFrame.from_records(
+        list(rows.values_list("pk", "customer_id", "occurred_at", "subject", "body_start").iterator(chunk_size=CHUNK)),
+        columns=columns,
+    )
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    subject, body = frame["subject"].fillna(""), frame["body"].fillna("")
+    frame["text"] = (subject + ". " + body).where((subject != "") & (body != ""), subject + body)
+    return frame.drop(columns=["subject", "body"])
+
+
+def interaction_labels(until: dt.datetime | None = None) -> pd.DataFrame:
+    """The latest staff label of each kind per interaction with a profiled customer: interaction, sentiment (None
+    when only a topic was given) and topic (the slug; None when only a sentiment was given, or a retired topic)."""
+    rows = InteractionLabel.objects.filter(interaction__customer__profiling_consent=True).order_by("created_at", "pk")
+    if until is not None:
+        rows = rows.filter(interaction__occurred_at__lt=until)
+    frame = pd.DataFrame.from_records(
+        list(
+            rows.values_list("interaction_id", "sentiment", "topic__slug", "topic__is_active").iterator(
+                chunk_size=CHUNK
+            )
+        ),
+        columns=["interaction", "sentiment", "topic", "active"],
+    )
+    frame["topic"] = frame["topic"].where(frame["active"].fillna(False).astype(bool), None)
+    frame["sentiment"] = frame["sentiment"].replace("", None)
+    latest = frame.groupby("interaction", sort=True)[["sentiment", "topic"]].last()  # last non-null of each column
+    return latest.reset_index()

@@ -219,3 +219,31 @@ class WorklistAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.customer_id} until {self.hidden_until}"
+
+
+class InteractionSentiment(models.Model):
+    """An interaction's sentiment and topic in one sentiment run, each with the model's probability. The customer
+    and the moment are copied from the interaction, so a customer's trend and the worklist's recent complaints read
+    this table alone through its indexes; rows of customers who withdraw profiling consent leave the active run."""
+
+    run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    interaction = models.ForeignKey("customers.Interaction", on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    occurred_at = models.DateTimeField()
+    sentiment = models.CharField(max_length=10, help_text="negative, neutral or positive")
+    sentiment_probability = models.FloatField()
+    topic = models.CharField(max_length=40, help_text="The slug of a customers.Topic")
+    topic_probability = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "interaction"], name="interactionsentiment_run_interaction")
+        ]
+        indexes = [
+            models.Index(fields=["run", "customer", "occurred_at"], name="interactionsentiment_trend"),
+            models.Index(fields=["run", "sentiment", "occurred_at"], name="interactionsentiment_recent"),
+            models.Index(fields=["customer", "run"], name="interactionsentiment_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sentiment} about {self.topic} (run {self.run_id})"

@@ -3,7 +3,7 @@ profiling consent removes their scores at once, in the same transaction as the c
 
 from __future__ import annotations
 
-from insights.tasks import queue_rescore
+from insights.tasks import queue_classify, queue_rescore
 
 
 def order_saved(sender, instance, raw: bool = False, **kwargs) -> None:
@@ -13,9 +13,11 @@ def order_saved(sender, instance, raw: bool = False, **kwargs) -> None:
 
 
 def interaction_saved(sender, instance, raw: bool = False, **kwargs) -> None:
-    """A logged interaction re-scores its customer: complaints and contacts move the churn risk."""
+    """A logged interaction re-scores its customer (complaints and contacts move the churn risk) and is classified
+    (sentiment and topic)."""
     if not raw:
         queue_rescore(instance.customer_id)
+        queue_classify(instance.pk)
 
 
 def consent_changed(sender, customer_id: int, profiling_consent: bool | None = None, **kwargs) -> None:

@@ -36,6 +36,15 @@ def queue_rescore(customer_id: int | None) -> None:
         transaction.on_commit(lambda: rescore_customer.delay(customer_id))
 
 
+def queue_classify(interaction_id: int | None) -> None:
+    """Ask a worker to classify an interaction's sentiment and topic with the active model once the current
+    transaction commits (nothing to do before the first sentiment run)."""
+    from insights.publishing import active_run_id
+
+    if interaction_id is not None and active_run_id("sentiment"):
+        transaction.on_commit(lambda: classify_interaction.delay(interaction_id))
+
+
 def _report(run) -> str:
     spread = queue_chunks(run)
     return f"{run}: scoring in {spread} chunks" if spread else str(run)
@@ -74,6 +83,14 @@ def rescore_customer(customer_id: int) -> str:
     from insights import rescoring
 
     return f"customer {customer_id}: {rescoring.rescore_customer(customer_id)}"
+
+
+@shared_task(ignore_result=True)
+def classify_interaction(interaction_id: int) -> str:
+    """Classify one interaction with the active sentiment model (queued after it commits)."""
+    from insights import classifying
+
+    return classifying.classify_interactions([interaction_id])
 
 
 @shared_task(ignore_result=True)

@@ -1,5 +1,6 @@
 """The customers app's models: the CRM's records, and the runs that bring data in and take it out."""
 
+from customers.models.labels import InteractionLabel, Sentiment, Topic
 from customers.models.rates import ExchangeRate
 from customers.models.records import (
     Customer,
@@ -25,12 +26,15 @@ __all__ = [
     "ExportRecord",
     "ImportRun",
     "Interaction",
+    "InteractionLabel",
     "Order",
     "OrderItem",
     "Product",
     "ProductName",
     "SavedFilter",
+    "Sentiment",
     "Tag",
+    "Topic",
     "sees_all_customers",
     "visibility_scope",
 ]

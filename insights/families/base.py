@@ -44,6 +44,7 @@ METRIC_WORDS = {
     "precision_at_10": "share of the top ten bought next (precision@10)",
     "hit_rate_at_10": "share of baskets whose missing product it suggests (hit rate@10)",
     "total_wape": "error in each product's total units (WAPE of totals)",
+    "macro_f1": "how well it tells negative, neutral and positive apart (macro-F1)",
 }
 
 

@@ -1,0 +1,163 @@
+"""The sentiment family through the run lifecycle on PostgreSQL: what it learns from (staff labels, latest first;
+never opted-out customers), what it writes (a row per non-empty interaction), classification after commit, and
+forgetting a customer who withdraws consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from django.utils import timezone
+
+from customers.models import InteractionLabel, Topic
+from insights import classifying, rescoring, runs, tasks
+from insights.families.sentiment import load_data
+from insights.models import InteractionSentiment, ModelRun
+from tests.factories import CustomerFactory, InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+YESTERDAY = timezone.now() - dt.timedelta(days=1)
+
+
+def _label(interaction, sentiment="", topic=None, user=None, **extra):
+    topic = Topic.objects.get(slug=topic) if topic else None
+    return InteractionLabel.objects.create(
+        interaction=interaction, sentiment=sentiment, topic=topic, user=user, **extra
+    )
+
+
+def _run():
+    return runs.execute_run(runs.request_run("sentiment").pk)
+
+
+def test_the_topic_list_is_seeded():
+    assert set(Topic.objects.values_list("slug", flat=True)) == {
+        "delivery", "price", "product_quality", "billing", "praise", "churn_threat", "general"
+    }  # fmt: skip
+
+
+def test_a_run_publishes_a_row_per_interaction_with_a_verdict():
+    late = InteractionFactory(
+        subject="Late parcel", body="My order is two weeks late, I am furious.", occurred_at=YESTERDAY
+    )
+    thanks = InteractionFactory(subject="", body="Thank you so much, wonderful service!", occurred_at=YESTERDAY)
+    run = _run()
+    assert run.status == ModelRun.Status.SUCCEEDED and run.is_active, run.error
+    rows = {r.interaction_id: r for r in InteractionSentiment.objects.filter(run=run)}
+    assert rows[late.pk].sentiment == "negative" and rows[late.pk].topic == "delivery"
+    assert rows[thanks.pk].sentiment == "positive"
+    assert rows[late.pk].customer_id == late.customer_id
+    assert run.deciding_metric == "macro_f1"
+    assert run.publish_note.startswith("Sentiment and topics: ")
+    assert {"macro_f1", "accuracy", "topic_macro_f1", "per_class"} <= set(run.metrics)
+
+
+def test_empty_huge_html_and_foreign_interactions_do_not_break_a_run():
+    empty = InteractionFactory(subject="", body="", occurred_at=YESTERDAY)
+    huge = InteractionFactory(subject="Log", body="terrible " * 15_000, occurred_at=YESTERDAY)  # 135 KB
+    markup = InteractionFactory(subject="", body="<p>Charged <b>twice</b> &amp; no refund</p>", occurred_at=YESTERDAY)
+    foreign = InteractionFactory(subject="Lieferung", body="Das Paket ist nie angekommen.", occurred_at=YESTERDAY)
+    run = _run()
+    assert run.status == ModelRun.Status.SUCCEEDED, run.error
+    written = set(InteractionSentiment.objects.filter(run=run).values_list("interaction_id", flat=True))
+    assert written == {huge.pk, markup.pk, foreign.pk}  # nothing to read in an empty text: no row, no guess
+    assert empty.pk not in written
+    topics = set(Topic.objects.values_list("slug", flat=True))
+    assert set(InteractionSentiment.objects.filter(run=run).values_list("topic", flat=True)) <= topics
+
+
+def test_the_latest_label_of_each_kind_is_what_the_next_run_learns(dana):
+    interaction = InteractionFactory(body="The box was fine.", occurred_at=YESTERDAY)
+    _label(interaction, "negative", "delivery", user=dana)
+    before = load_data(None).labelled().set_index("interaction").loc[interaction.pk]
+    _label(interaction, "positive", user=dana)  # a correction of the sentiment alone
+    after = load_data(None).labelled().set_index("interaction").loc[interaction.pk]
+    assert (before["sentiment"], before["topic"]) == ("negative", "delivery")
+    assert (after["sentiment"], after["topic"]) == ("positive", "delivery")
+    assert InteractionLabel.objects.filter(interaction=interaction).count() == 2  # the first is kept, audited
+
+
+def test_a_correction_changes_the_next_runs_training_set_and_its_counts(dana):
+    interaction = InteractionFactory(body="The zorblax arrived.", occurred_at=YESTERDAY)
+    first = _run()
+    _label(interaction, "negative", "product_quality", user=dana)
+    second = _run()
+    assert first.data_counts["labelled_sentiment"] == 0
+    assert second.data_counts["labelled_sentiment"] == 1
+    assert second.data_counts["labelled_topic"] == 1
+
+
+def test_opted_out_customers_texts_are_neither_learned_from_nor_scored(dana):
+    opted_out = CustomerFactory(profiling_consent=False)
+    theirs = InteractionFactory(customer=opted_out, body="Furious about the late parcel.", occurred_at=YESTERDAY)
+    _label(theirs, "negative", "delivery", user=dana)
+    data = load_data(None)
+    assert theirs.pk not in set(data.texts["interaction"])
+    assert theirs.pk not in set(data.labelled()["interaction"])
+    InteractionFactory(body="Thanks, lovely service.", occurred_at=YESTERDAY)
+    run = _run()
+    assert not InteractionSentiment.objects.filter(run=run, customer=opted_out).exists()
+    assert "customers" in run.data_counts and run.data_counts["customers"] == 1
+
+
+def test_labels_of_a_retired_topic_are_not_learned(dana):
+    interaction = InteractionFactory(body="Question about the catalogue.", occurred_at=YESTERDAY)
+    _label(interaction, "neutral", "general", user=dana)
+    Topic.objects.filter(slug="general").update(is_active=False)
+    data = load_data(None)
+    labelled = data.labelled().set_index("interaction").loc[interaction.pk]
+    assert labelled["sentiment"] == "neutral" and pd.isna(labelled["topic"])
+    assert "general" not in set(data.seed["topic"].dropna())
+
+
+def test_a_new_interaction_is_classified_after_commit(django_capture_on_commit_callbacks):
+    InteractionFactory(body="Thanks, lovely service.", occurred_at=YESTERDAY)
+    run = _run()
+    with django_capture_on_commit_callbacks() as callbacks:
+        late = InteractionFactory(body="Still waiting for my parcel after ten days, very frustrated.")
+    assert callbacks, "classification is queued once the interaction commits"
+    assert not InteractionSentiment.objects.filter(interaction=late).exists()
+    assert classifying.classify_interactions([late.pk]).startswith("classified 1 of 1")
+    row = InteractionSentiment.objects.get(run=run, interaction=late)
+    assert (row.sentiment, row.topic) == ("negative", "delivery")
+
+
+def test_nothing_is_queued_before_the_first_sentiment_run(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        tasks.queue_classify(InteractionFactory().pk)
+    assert callbacks == []
+
+
+def test_an_opted_out_customers_new_interaction_is_not_classified_and_loses_its_row():
+    interaction = InteractionFactory(body="Great, thanks!", occurred_at=YESTERDAY)
+    run = _run()
+    assert InteractionSentiment.objects.filter(run=run, interaction=interaction).exists()
+    interaction.customer.profiling_consent = False
+    interaction.customer.save()
+    assert classifying.classify_interactions([interaction.pk]).startswith("classified 0 of 1")
+    assert not InteractionSentiment.objects.filter(interaction=interaction).exists()
+
+
+def test_withdrawn_consent_removes_the_customers_sentiment_rows():
+    interaction = InteractionFactory(body="Great, thanks!", occurred_at=YESTERDAY)
+    _run()
+    outcome = rescoring.forget_customer(interaction.customer_id)
+    assert outcome["sentiment"] == "removed"
+    assert not InteractionSentiment.objects.filter(customer=interaction.customer).exists()
+
+
+def test_evaluate_reports_the_metrics_beside_vader(dana):
+    from insights.families.base import get
+
+    for i in range(60):
+        sentiment = ("negative", "neutral", "positive")[i % 3]
+        word = {"negative": "zorblax", "neutral": "flerp", "positive": "quimbo"}[sentiment]
+        _label(InteractionFactory(body=f"{word} case {i}", occurred_at=YESTERDAY), sentiment, "general", user=dana)
+    evaluation = get("sentiment")().evaluate(None, timezone.localdate())
+    result = evaluation.as_result()
+    assert result["baseline"]["name"] == "vader"
+    assert result["metrics"]["macro_f1"] > result["baseline"]["metrics"]["macro_f1"]
+    assert evaluation.details["tested_on"] == "labelled interactions"
+    assert evaluation.details["counts"]["test_texts"] == 12

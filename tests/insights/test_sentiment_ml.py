@@ -1,0 +1,121 @@
+"""The sentiment and topic models on arrays (insights/models_ml/sentiment.py): cleaning any text, known answers on
+planted texts, the split, and the model beating the lexicon only where its labels teach it something."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from insights.models_ml import sentiment
+from insights.models_ml.sentiment_seed import SENTENCES, seed_examples
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    seed = sentiment.seed_frame(seed_examples())
+    return sentiment.TextModel().fit(seed["text"], seed["sentiment"], seed["topic"])
+
+
+def test_clean_strips_tags_decodes_entities_and_truncates():
+    texts = ["<p>Charged <b>twice</b> &amp; no refund</p>", None, "", "x" * 100_000, float("nan"), "  a\n\tb  "]
+    cleaned = sentiment.clean(texts)
+    assert cleaned[0] == "Charged twice & no refund"
+    assert cleaned[1] == cleaned[2] == cleaned[4] == ""
+    assert len(cleaned[3]) == sentiment.MAX_CHARS
+    assert cleaned[5] == "a b"
+
+
+def test_the_seed_is_balanced_between_sentiments_and_covers_every_topic():
+    seed = sentiment.seed_frame(seed_examples())
+    shares = seed["sentiment"].value_counts(normalize=True)
+    assert len(seed) >= 250
+    assert shares.max() - shares.min() < 0.05
+    assert set(seed["topic"]) == {topic for topic, _ in SENTENCES}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_sentiment", "expected_topic"),
+    [
+        ("The parcel never arrived and the courier lost it, I am furious.", "negative", "delivery"),
+        ("You have charged my card twice and the refund has not come through.", "negative", "billing"),
+        ("Thank you so much, your team is wonderful!", "positive", "praise"),
+        ("Please cancel my account, we are moving to another supplier.", "negative", "churn_threat"),
+        ("Could you send me a quote for fifty units?", "neutral", "price"),
+        ("The handle broke after two days, very poor quality.", "negative", "product_quality"),
+    ],
+)
+def test_the_seeded_model_reads_planted_texts(seeded, text, expected_sentiment, expected_topic):
+    predicted = seeded.predict([text]).iloc[0]
+    assert (predicted["sentiment"], predicted["topic"]) == (expected_sentiment, expected_topic)
+
+
+def test_empty_huge_html_and_foreign_texts_are_scored_without_error(seeded):
+    texts = ["", "<div><script>alert(1)</script></div>", "furious " * 20_000, "Das Paket ist nie angekommen", "😡😡"]
+    predicted = seeded.predict(texts)
+    assert len(predicted) == len(texts)
+    assert predicted["sentiment"].isin(sentiment.SENTIMENTS).all()
+    assert np.isfinite(predicted[["sentiment_probability", "topic_probability"]].to_numpy()).all()
+    assert predicted.loc[2, "sentiment"] == "negative"  # a 160 KB text is read (its first MAX_CHARS characters)
+
+
+def test_a_saved_model_predicts_the_same_after_loading(seeded):
+    texts = ["Late delivery again", "Lovely service"]
+    loaded = pickle.loads(pickle.dumps(seeded))
+    pd.testing.assert_frame_equal(loaded.predict(texts), seeded.predict(texts))
+
+
+def _planted(n: int, seed: int = 0) -> pd.DataFrame:
+    """Texts whose sentiment only the CRM's own words tell (a made-up product code praised or panned), which no
+    lexicon knows: 'zorblax' means broken, 'quimbo' means delighted, 'flerp' is a plain question."""
+    rng = np.random.default_rng(seed)
+    words = {"negative": "zorblax", "neutral": "flerp", "positive": "quimbo"}
+    topics = {"negative": "product_quality", "neutral": "general", "positive": "praise"}
+    labels = rng.choice(list(words), n)
+    fillers = np.array(["order 12", "unit A", "batch seven", "the blue one", "item 4"], dtype=object)
+    texts = [f"{words[s]} {fillers[i % len(fillers)]} case {i}" for i, s in enumerate(labels)]
+    return pd.DataFrame({"text": texts, "sentiment": labels, "topic": [topics[s] for s in labels]})
+
+
+def test_the_model_beats_the_lexicon_where_the_labels_teach_it_something():
+    result = sentiment.backtest(_planted(400), sentiment.seed_frame(seed_examples()))
+    assert result.tested_on == "labelled interactions"
+    assert result.counts["test_texts"] == 80
+    assert result.metrics["macro_f1"] > 0.95
+    assert result.baseline_metrics["macro_f1"] < 0.5  # VADER reads these as neutral
+    assert result.metrics["topic_macro_f1"] > 0.95
+    assert set(result.metrics["per_class"]["sentiment"]) == set(sentiment.SENTIMENTS)
+    assert result.baseline_metrics["per_class"]["sentiment"]["neutral"]["recall"] > 0.9  # all but a filler or two
+
+
+def test_with_few_labels_the_backtest_tests_on_the_seed_and_learns_the_labels():
+    result = sentiment.backtest(_planted(20), sentiment.seed_frame(seed_examples()))
+    assert result.tested_on == "the built-in seed"
+    assert result.counts["train_texts"] + result.counts["test_texts"] == len(seed_examples()) + 20
+
+
+def test_the_split_is_stratified_deterministic_and_keeps_a_seed_sentence_on_one_side():
+    seed = sentiment.seed_frame(seed_examples())
+    train, test = sentiment.split(seed)
+    again_train, again_test = sentiment.split(seed.sample(frac=1, random_state=3))
+    assert sorted(test["text"]) == sorted(again_test["text"])
+    assert not set(train["group"]) & set(test["group"])
+    shares = test.drop_duplicates("group")["sentiment"].value_counts(normalize=True)
+    assert shares.max() - shares.min() < 0.1
+
+
+def test_a_head_that_saw_one_class_predicts_it_with_certainty():
+    model = sentiment.TextModel().fit(["good", "bad", "fine"], ["positive", "negative", "neutral"], ["a", "a", None])
+    predicted = model.predict(["anything"])
+    assert predicted.loc[0, "topic"] == "a"
+    assert predicted.loc[0, "topic_probability"] == 1.0
+
+
+def test_the_lexicon_baseline_uses_vader_thresholds_and_the_most_common_topic():
+    baseline = sentiment.LexiconBaseline().fit(["x"] * 3, [None] * 3, ["price", "price", "delivery"])
+    predicted = baseline.predict(["I love it, wonderful!", "It is terrible and broken.", "The box is blue."])
+    assert list(predicted["sentiment"]) == ["positive", "negative", "neutral"]
+    assert set(predicted["topic"]) == {"price"}
+    assert predicted["topic_probability"].iloc[0] == pytest.approx(2 / 3)
