@@ -66,7 +66,7 @@ def test_metrics_never_hold_nan_or_infinity():
 
 
 def test_every_family_is_a_registered_class_with_a_deciding_metric():
-    assert names() == ["segments", "value", "churn", "recommendations", "rules", "demand"]
+    assert names() == ["segments", "value", "churn", "sentiment", "recommendations", "rules", "demand"]
     for name in names():
         family = get(name)
         assert issubclass(family, Family) and family.name == name and family.deciding_metric
