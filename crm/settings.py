@@ -242,6 +242,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "customers.Order",
     "customers.OrderItem",
     "customers.Interaction",
+    "customers.InteractionLabel",  # staff corrections of sentiment and topic (also kept as rows of their own)
+    "customers.Topic",
     {
         "model": "auth.User",
         "m2m_fields": ["groups", "user_permissions"],
