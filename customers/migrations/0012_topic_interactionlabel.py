@@ -6,42 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0011_exchange_rates'),
+        ("customers", "0011_exchange_rates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=60)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('is_active', models.BooleanField(default=True, help_text='Offered as a choice and learned by the next run.')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in choices (lowest first).')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=60)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, help_text="Offered as a choice and learned by the next run."),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, help_text="Order in choices (lowest first).")),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='InteractionLabel',
+            name="InteractionLabel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sentiment', models.CharField(blank=True, choices=[('negative', 'Negative'), ('neutral', 'Neutral'), ('positive', 'Positive')], max_length=10)),
-                ('source', models.CharField(choices=[('correction', 'Corrected on the profile'), ('import', 'Imported'), ('demo', 'Demo data')], default='correction', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('interaction', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='labels', to='customers.interaction')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('topic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='labels', to='customers.topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "sentiment",
+                    models.CharField(
+                        blank=True,
+                        choices=[("negative", "Negative"), ("neutral", "Neutral"), ("positive", "Positive")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("correction", "Corrected on the profile"),
+                            ("import", "Imported"),
+                            ("demo", "Demo data"),
+                        ],
+                        default="correction",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "interaction",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="labels",
+                        to="customers.interaction",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="labels",
+                        to="customers.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['interaction', 'created_at'], name='interactionlabel_latest')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('sentiment', ''), _negated=True), ('topic__isnull', False), _connector='OR'), name='interactionlabel_says_something')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["interaction", "created_at"], name="interactionlabel_latest")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("sentiment", ""), _negated=True), ("topic__isnull", False), _connector="OR"
+                        ),
+                        name="interactionlabel_says_something",
+                    )
+                ],
             },
         ),
     ]

@@ -5,29 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0012_topic_interactionlabel'),
-        ('insights', '0009_worklist_outcome'),
+        ("customers", "0012_topic_interactionlabel"),
+        ("insights", "0009_worklist_outcome"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InteractionSentiment',
+            name="InteractionSentiment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField()),
-                ('sentiment', models.CharField(help_text='negative, neutral or positive', max_length=10)),
-                ('sentiment_probability', models.FloatField()),
-                ('topic', models.CharField(help_text='The slug of a customers.Topic', max_length=40)),
-                ('topic_probability', models.FloatField()),
-                ('customer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
-                ('interaction', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.interaction')),
-                ('run', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='insights.modelrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField()),
+                ("sentiment", models.CharField(help_text="negative, neutral or positive", max_length=10)),
+                ("sentiment_probability", models.FloatField()),
+                ("topic", models.CharField(help_text="The slug of a customers.Topic", max_length=40)),
+                ("topic_probability", models.FloatField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "interaction",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.interaction",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="insights.modelrun",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['run', 'customer', 'occurred_at'], name='interactionsentiment_trend'), models.Index(fields=['run', 'sentiment', 'occurred_at'], name='interactionsentiment_recent'), models.Index(fields=['customer', 'run'], name='interactionsentiment_history')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'interaction'), name='interactionsentiment_run_interaction')],
+                "indexes": [
+                    models.Index(fields=["run", "customer", "occurred_at"], name="interactionsentiment_trend"),
+                    models.Index(fields=["run", "sentiment", "occurred_at"], name="interactionsentiment_recent"),
+                    models.Index(fields=["customer", "run"], name="interactionsentiment_history"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "interaction"), name="interactionsentiment_run_interaction")
+                ],
             },
         ),
     ]
