@@ -50,14 +50,19 @@ class Recommendation(models.Model):
 
 
 class AssociationRule(models.Model):
-    """A rule "baskets with the antecedent also hold the consequent" from one rules run: one or two products on the
-    left, one on the right, with support, confidence and lift (see recommendations/models_ml/rules.py)."""
+    """A rule "baskets with the antecedent also hold the consequent" from one rules run: one or more products on the
+    left (the first two as foreign keys, any further ones in `antecedent_more`), one on the right, with support,
+    confidence and lift (see recommendations/models_ml/rules.py)."""
 
     run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
     antecedent = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
     antecedent_2 = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    antecedent_more = models.JSONField(
+        default=list, blank=True, help_text="Ids of the antecedent's third and further products, in id order."
+    )
+    size = models.PositiveSmallIntegerField(default=2, help_text="Products in the whole rule, consequent included.")
     consequent = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
     support = models.FloatField(help_text="Share of baskets holding all the rule's products.")
     confidence = models.FloatField(help_text="Share of the antecedent's baskets that hold the consequent.")
@@ -71,7 +76,7 @@ class AssociationRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        left = f"{self.antecedent_id}" + (f" + {self.antecedent_2_id}" if self.antecedent_2_id else "")
+        left = " + ".join(str(i) for i in [self.antecedent_id, self.antecedent_2_id, *self.antecedent_more] if i)
         return f"{left} -> {self.consequent_id} (lift {self.lift:.1f})"
 
 

@@ -5,6 +5,8 @@ in a fixed number of indexed queries, and says so when no run has been published
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,10 +14,11 @@ from django.utils import timezone
 from customers.models import Customer, Order, OrderItem, Product
 from insights.publishing import active_run, active_run_id, active_verdicts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
-from recommendations.queries import forecast_totals, reason_sentences, run_moment
+from recommendations.queries import forecast_totals, reason_sentences, run_moment, weekly_units
 
 SHOWN = 5
 BOUGHT_TOGETHER = 6
+PAST_WEEKS = 16  # sold weeks drawn before the forecast on a product's page
 
 
 def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
@@ -77,6 +80,11 @@ def basket_context(request: HttpRequest, customer: Customer) -> dict:
         .select_related("antecedent", "antecedent_2", "consequent")
         .order_by("-lift", "-confidence")[:100]
     )
+    # A rule of three or more products on the left applies only when the basket holds them all.
+    held = set(basket)
+    rules = [rule for rule in rules if held.issuperset(rule.antecedent_more)]
+    for rule in rules:
+        rule.more_count = len(rule.antecedent_more)
     return {"no_model": False, "order": last, "rules": _strongest(rules), "verdicts": _rules_verdict()}
 
 
@@ -106,15 +114,50 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
     weeks = list(ProductForecast.objects.filter(run_id=run.pk, product=product).order_by("horizon"))
     top = max((w.upper for w in weeks), default=0) or 1
     rows = [{"week": w, "width": round(100 * w.forecast / top), "upper": round(100 * w.upper / top)} for w in weeks]
+    past = []
+    if weeks:
+        # The weeks before the forecast's first week, from the orders (one query), with the weeks of no sale as 0.
+        start = weeks[0].week
+        sold = weekly_units(product.pk, run_moment(run), PAST_WEEKS + 1)
+        past = [
+            {"week": day, "units": sold.get(day, 0.0)}
+            for day in (start - dt.timedelta(weeks=k) for k in range(PAST_WEEKS, 0, -1))
+        ]
     return {
         "no_model": False,
         "weeks": rows,
+        "past": past,
+        "charts": {"forecast": forecast_chart(product.name, past, weeks)} if weeks else {},
         "total": sum(w.forecast for w in weeks),
         "lower": sum(w.lower for w in weeks),
         "upper": sum(w.upper for w in weeks),
         "run": run,
         "quality": run.model_card.get("backtest", {}),
         "verdicts": [run.publish_note],
+    }
+
+
+def forecast_chart(name: str, past: list[dict], weeks: list[ProductForecast]) -> dict:
+    """The product's past weeks and its forecast with the 80 % range as a line chart for static/js/charts.js (the
+    dashboards' format, insights/dashboards/charts.py): one category per week, the sold units and the forecast as
+    two lines, the range as two dashed lines."""
+    categories = [row["week"].strftime("%d %b") for row in past] + [w.week.strftime("%d %b") for w in weeks]
+    gap = [None] * len(past)
+    total = sum(w.forecast for w in weeks)
+    return {
+        "type": "line",
+        "format": "count",
+        "categories": categories,
+        "series": [
+            {"name": "Sold", "data": [round(row["units"], 1) for row in past] + [None] * len(weeks)},
+            {"name": "Forecast", "data": gap + [round(w.forecast, 1) for w in weeks], "tone": "danger"},
+            {"name": "80 % range, low", "data": gap + [round(w.lower, 1) for w in weeks], "dashed": True},
+            {"name": "80 % range, high", "data": gap + [round(w.upper, 1) for w in weeks], "dashed": True},
+        ],
+        "label": (
+            f"Line chart of {name}: units sold in each of the last {len(past)} weeks, then the forecast for the next "
+            f"{len(weeks)} weeks ({total:,.0f} units in all) between the ends of its 80 % range."
+        ),
     }
 
 

@@ -1,13 +1,14 @@
 """Product demand: units per product per week for the next weeks (8 by default, `horizon` 4 to 12), from a pooled
 gradient-boosting model on lags, seasonality and price, with an interval (recommendations/models_ml/demand.py).
 
-A run backtests first, from one origin `horizon` weeks before the last whole week, beside the naive baselines
-(last week, mean of 4 weeks, median of 8, seasonal naive with a year of history), scored on the products sold in at
-least 60 % of the training weeks (26 at most). The decision compares like with like, on what stock for the period is
-bought on: each product's total over the horizon (WAPE of totals). WAPE rewards forecasting low, and the best
-baseline by weekly WAPE is often a third too low in total, so the rival is the best baseline whose total is within
-10 % of what sold (the best by WAPE when none is that close). The rival is published, with an interval from each
-product's own recent weeks, when the model does not beat it.
+A run backtests first, from several origins (rolling origin: `origins`, 3 by default, half a horizon apart, the
+last `horizon` weeks before the last whole week), beside the naive baselines (last week, mean of 4 weeks, median of
+8, seasonal naive with a year of history), scored on the products sold in at least 60 % of each origin's training
+weeks (26 at most); the cells of every origin are pooled, so one friendly window does not decide. The decision
+compares like with like, on what stock for the period is bought on: each product's total over the horizon (WAPE of
+totals). WAPE rewards forecasting low, and the best baseline by weekly WAPE is often a third too low in total, so
+the rival is the best baseline whose total is within 10 % of what sold (the best by WAPE when none is that close).
+The rival is published, with an interval from each product's own recent weeks, when the model does not beat it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from insights.families.base import MODEL, Evaluation, Family, Parameter, window_
 from recommendations.models import ProductForecast
 
 HORIZON = 8
+ORIGINS = 3
 MIN_ACTIVE_WEEKS = 26
 LINE_COLUMNS = ["product", "placed_at", "quantity", "unit_price"]
 BASELINE_WORDS = {
@@ -24,6 +26,13 @@ BASELINE_WORDS = {
     "median_8": "the median of the last 8 weeks",
     "seasonal_naive": "the same weeks a year earlier",
 }
+
+
+def _origins(value) -> int:
+    origins = int(value)
+    if not 1 <= origins <= 6:
+        raise ValueError("1 to 6 origins")
+    return origins
 
 
 def _horizon(value) -> int:
@@ -42,7 +51,10 @@ class DemandFamily(Family):
     deciding_metric = "total_wape"
     higher_is_better = False
     per_customer = False
-    parameters = {"horizon": Parameter(HORIZON, _horizon, "weeks ahead to forecast (4 to 12)")}
+    parameters = {
+        "horizon": Parameter(HORIZON, _horizon, "weeks ahead to forecast (4 to 12)"),
+        "origins": Parameter(ORIGINS, _origins, "forecast origins the backtest pools (1 to 6)"),
+    }
 
     def load(self, snapshot):
         from recommendations.models_ml.demand import weekly_demand
@@ -64,14 +76,15 @@ class DemandFamily(Family):
     def counts(self, data) -> dict[str, int]:
         return {"weeks": len(data.units), "products": int(data.units.shape[1])}
 
-    def _backtest(self, demand, origin):
-
+    def _backtest(self, demand, first=None):
+        """The rolling-origin backtest: from `first` onwards (evaluate), or over the latest weeks (a run)."""
         from recommendations.models_ml import demand_eval
 
         horizon = self.params["horizon"]
-        training_weeks = int((demand.units.index < origin).sum())
-        min_weeks = max(1, min(MIN_ACTIVE_WEEKS, training_weeks * 3 // 5))
-        return self._evaluation(demand_eval.backtest(demand, origin, horizon=horizon, min_active_weeks=min_weeks))
+        step = max(1, horizon // 2)
+        origins = demand_eval.rolling_origins(demand.units.index, first, horizon, self.params["origins"], step)
+        result = demand_eval.rolling_backtest(demand, origins, horizon=horizon, min_active_weeks=MIN_ACTIVE_WEEKS)
+        return self._evaluation(result)
 
     def _evaluation(self, result: dict) -> Evaluation:
         import pandas as pd
@@ -80,6 +93,7 @@ class DemandFamily(Family):
         totals = result["totals"]
         self.result, self.rival = result, rival["name"]
         origin = pd.Timestamp(result["origin"])
+        last = pd.Timestamp(result.get("origins", [{}])[-1].get("origin", result["origin"]))
         return Evaluation(
             model="the demand model (gradient boosting)",
             baseline=BASELINE_WORDS.get(rival["name"], rival["name"]),
@@ -92,12 +106,15 @@ class DemandFamily(Family):
                 "interval_coverage_80": result["interval"]["coverage"],
             },
             baseline_metrics={**rival["metrics"], "total_wape": totals[rival["name"]]["wape"]},
-            window=window_words(origin, origin + pd.Timedelta(weeks=result["horizon"])),
-            details={k: result[k] for k in ("baselines", "unbiased_baseline", "mean", "median", "totals", "products")},
+            window=window_words(origin, last + pd.Timedelta(weeks=result["horizon"])),
+            details={
+                k: result.get(k)
+                for k in ("baselines", "unbiased_baseline", "mean", "median", "totals", "products", "origins")
+            },
         )
 
     def backtest(self, data) -> Evaluation:
-        return self._backtest(data, data.units.index[-self.params["horizon"]])
+        return self._backtest(data)
 
     def fit(self, data, winner: str):
         from recommendations.models_ml.demand import DemandForecaster
@@ -135,7 +152,8 @@ class DemandFamily(Family):
         )
 
     def evaluate(self, snapshot, as_of):
-        """Forecast the `horizon` weeks from the first Monday after `as_of` with the weeks before it."""
+        """Forecast the `horizon` weeks from the first Monday after `as_of` with the weeks before it, and from each
+        later origin (up to `origins`, half a horizon apart) that has a whole horizon of data after it."""
         import pandas as pd
 
         demand = self.load(snapshot)

@@ -1,5 +1,8 @@
-"""Association rules ("bought together"): frequent pairs and triples of products over the baskets (orders), with
-support, confidence and lift, thresholds adapting to the data's size (recommendations/models_ml/rules.py).
+"""Association rules ("bought together"): frequent itemsets of products of any length over the baskets (orders),
+with support, confidence and lift (recommendations/models_ml/rules.py). The thresholds are run parameters:
+`min_support` (by default adapting to the data's size: at least 20 baskets and 0.1 % of them; a given share is used
+as it is), `min_confidence`, `min_lift`, `min_gain` (how much sharper a longer rule must be than the shorter ones
+it extends; 0 keeps every rule, as R's arules and mlxtend do) and `max_length` (products in a rule; 0: no limit).
 
 A run backtests first: rules mined before the last 90 days, then one product of each later basket hidden and looked
 for among the rules' ten suggestions (filled up with popular products, as a page shows them), beside the ten most
@@ -9,12 +12,36 @@ as rules: each product's most popular companions (bestsellers its buyers did buy
 
 from __future__ import annotations
 
-from insights.families.base import MODEL, Evaluation, Family, window_words
+from insights.families.base import MODEL, Evaluation, Family, Parameter, window_words
 from recommendations.models import AssociationRule
 
 HOLDOUT_DAYS = 90
 RULES_PER_ANTECEDENT = 20  # a product page shows ten; the rest serve baskets where the first ones are present
 LINE_COLUMNS = ["order", "product", "placed_at"]
+
+
+def _share(value) -> float | None:
+    """A share of the baskets in (0, 1], or None for "auto"."""
+    if value in (None, "auto"):
+        return None
+    share = float(value)
+    if not 0 < share <= 1:
+        raise ValueError("a share of the baskets above 0 and at most 1, or auto")
+    return share
+
+
+def _at_least_zero(value) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("0 or more")
+    return number
+
+
+def _length(value) -> int:
+    length = int(value)
+    if length != 0 and length < 2:
+        raise ValueError("2 or more products, or 0 for no limit")
+    return length
 
 
 def baskets(lines):
@@ -39,6 +66,8 @@ def rule_rows(rules, per_antecedent: int = RULES_PER_ANTECEDENT):
         {
             "antecedent_id": first,
             "antecedent_2_id": second,
+            "antecedent_more": [[int(i) for i in a[2:]] for a in antecedent],
+            "size": rules["size"].astype(np.int64).to_numpy() if "size" in rules else [len(a) + 1 for a in antecedent],
             "consequent_id": rules["consequent"].astype(np.int64).to_numpy(),
             "support": rules["support"].to_numpy(dtype=float),
             "confidence": rules["confidence"].to_numpy(dtype=float),
@@ -46,7 +75,9 @@ def rule_rows(rules, per_antecedent: int = RULES_PER_ANTECEDENT):
             "count": rules["count"].astype(np.int64).to_numpy(),
         }
     )
-    rank = frame.groupby(["antecedent_id", "antecedent_2_id"], dropna=False).cumcount()
+    # Rules ranked per whole antecedent (the further products as text: lists cannot be grouped on).
+    more = frame["antecedent_more"].map(lambda ids: ",".join(map(str, ids)))
+    rank = frame.assign(_more=more).groupby(["antecedent_id", "antecedent_2_id", "_more"], dropna=False).cumcount()
     return frame[rank.to_numpy() < per_antecedent].reset_index(drop=True)
 
 
@@ -59,7 +90,32 @@ class RulesFamily(Family):
     deciding_metric = "hit_rate_at_10"
     higher_is_better = True
     per_customer = False
+    parameters = {
+        "min_support": Parameter(None, _share, "share of baskets a rule's products must all be in (auto: 20 baskets "
+                                 "and 0.1 %)"),
+        "min_confidence": Parameter(0.05, _at_least_zero, "share of the left-hand side's baskets that hold the "
+                                    "right-hand product"),
+        "min_lift": Parameter(1.5, _at_least_zero, "how many times likelier the right-hand product must be"),
+        "min_gain": Parameter(1.1, _at_least_zero, "how much more confident a longer rule must be than each rule one "
+                              "product shorter (0: keep every rule)"),
+        "max_length": Parameter(0, _length, "products in a rule at most (0: no limit)"),
+    }  # fmt: skip
     BASELINE_WORDS = "each product's most popular companions"
+
+    def mining(self) -> dict:
+        """The miner's options from the run's parameters (recommendations.models_ml.rules.mine_rules)."""
+        from recommendations.models_ml.rules import MIN_COUNT, MIN_SUPPORT
+
+        support = self.params["min_support"]
+        return {
+            # A share the user gives is used as it is; by default, the floor of 20 baskets and 0.1 % of them.
+            "min_count": MIN_COUNT if support is None else 1,
+            "min_support": MIN_SUPPORT if support is None else support,
+            "min_confidence": self.params["min_confidence"],
+            "min_lift": self.params["min_lift"],
+            "min_gain": self.params["min_gain"],
+            "max_length": self.params["max_length"] or None,
+        }
 
     def load(self, snapshot):
         lines = snapshot.lines()[LINE_COLUMNS]
@@ -97,16 +153,21 @@ class RulesFamily(Family):
 
         end = data["placed_at"].max().floor("D") + pd.Timedelta(days=1)
         cutoff = end - pd.Timedelta(days=HOLDOUT_DAYS)
-        return self._evaluation(rules_eval.backtest(*_split(data, cutoff)), cutoff, end)
+        return self._evaluation(rules_eval.backtest(*_split(data, cutoff), **self.mining()), cutoff, end)
 
     def fit(self, data, winner: str):
         from recommendations.models_ml.rules import mine_rules
         from recommendations.models_ml.rules_baseline import popular_pairs
 
-        return mine_rules(baskets(data)) if winner == MODEL else popular_pairs(baskets(data))
+        return mine_rules(baskets(data), **self.mining()) if winner == MODEL else popular_pairs(baskets(data))
 
     def card(self, fitted, evaluation: Evaluation, data) -> dict:
-        return {"holdout_days": HOLDOUT_DAYS, "backtest": evaluation.details, "rules": fitted.summary()}
+        return {
+            "holdout_days": HOLDOUT_DAYS,
+            "parameters": self.params,
+            "backtest": evaluation.details,
+            "rules": fitted.summary(),
+        }
 
     def rows(self, fitted, data, customers=None):
         return rule_rows(fitted.rules)
@@ -122,4 +183,4 @@ class RulesFamily(Family):
         if lines["placed_at"].max() < cutoff:
             raise ValueError(f"No orders after {as_of} to evaluate against.")
         end = lines["placed_at"].max().floor("D") + pd.Timedelta(days=1)
-        return self._evaluation(rules_eval.backtest(*_split(lines, cutoff)), cutoff, end)
+        return self._evaluation(rules_eval.backtest(*_split(lines, cutoff), **self.mining()), cutoff, end)

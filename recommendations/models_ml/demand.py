@@ -20,8 +20,14 @@ The model (`DemandForecaster`):
   the horizon (before that it is only a time index the trees would extrapolate flat). The shop's recent momentum
   (4 weeks against 13) was tried and left out: spike weeks make it noise, and it did not help on a validation origin.
 - Loss: Poisson deviance for the point forecast (the expected units: non-negative, and right in total, which is
-  what stock is bought for), weighted by the scale so that the fit minimises errors in units, as WAPE counts them;
-  quantile losses for the interval (10th and 90th percentiles by default) and the median, on a smaller sample.
+  what stock is bought for), weighted by the scale so that the fit minimises errors in units, as WAPE counts them.
+- Interval and median: from each product's own variability around the model. Over the training rows, each row's
+  ratio of actual to expected units is a residual of that product; the 10th, 50th and 90th percentiles of a
+  product's ratios, shrunk towards the ratios of all products with a like expected level when the product has
+  few rows (`interval_prior` rows' worth), multiply its expected units. A steady seller gets a narrow range, a
+  lumpy one a wide range that may start at 0 only when a tenth of its weeks had no sale. One pooled quantile
+  model (tried first) gave every product the same relative spread: steady sellers' ranges were too wide and
+  lumpy ones' too narrow.
 - Spikes: a scaled target above `target_cap` (10 times the recent mean) is clipped in training. Such weeks are
   one-off wholesale orders no feature foresees; unclipped, the Poisson fit overflows on them, and clipping at 10
   removes about 5 % of the units on Online Retail, so the mean forecast reads a little low (it is the regular
@@ -54,6 +60,16 @@ FEATURES = [
     "shop_last_year",
 ]
 SEASONAL_FEATURES = ["week_of_year"]
+# The interval's residuals: ratios of actual to expected units, pooled by band of expected units per week (a product
+# expected to sell 0.3 a week has a far wider ratio spread than one expected to sell 300), and a floor on the
+# expected units a ratio is taken against (a product expected to sell nothing that sells 3 is not a ratio of 3e12).
+BANDS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+RATIO_FLOOR = 0.05
+
+
+def _band(expected: np.ndarray) -> np.ndarray:
+    """The band (0..len(BANDS)) of each expected weekly units."""
+    return np.searchsorted(BANDS, expected, side="right")
 
 
 @dataclass
@@ -247,14 +263,16 @@ class DemandForecaster:
     quantiles: tuple[float, float] = (0.1, 0.9)
     train_origins: int = 52
     max_rows: int = 1_000_000
-    interval_rows: int = 250_000
+    interval_rows: int = 300_000
+    interval_prior: float = 40.0
     seasonal: bool | None = None
     target_cap: float = 10.0
     max_iter: int = 150
-    interval_iter: int = 50
     random_state: int = 0
     threads: int | None = 1
     models: dict = field(default_factory=dict, repr=False)
+    ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    pooled_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     seconds: dict = field(default_factory=dict)
     training_rows: int = 0
     clipped_share: float = 0.0
@@ -284,7 +302,7 @@ class DemandForecaster:
         eligible = [((panel.count[:, t] > 0) & ~np.isnan(panel.y[:, t + h - 1])) for t, h in pairs]
         share = min(1.0, self.max_rows / max(sum(int(e.sum()) for e in eligible), 1))
         rng = np.random.default_rng(self.random_state)
-        blocks, targets, weights = [], [], []
+        blocks, targets, weights, owners = [], [], [], []
         for (t, h), keep in zip(pairs, eligible, strict=True):
             keep = keep & (rng.random(len(keep)) < share) if share < 1 else keep
             x, scale = panel.features(t, h, self.seasonal_used)
@@ -292,12 +310,14 @@ class DemandForecaster:
             blocks.append(x[keep].astype(np.float32))
             targets.append(panel.y[keep, t + h - 1] / scale[keep])
             weights.append(scale[keep])
+            owners.append(np.flatnonzero(keep))
         if not sum(len(b) for b in blocks):
             raise ValueError("demand needs at least two weeks of history")
         x, y, w = np.concatenate(blocks), np.concatenate(targets), np.concatenate(weights)
+        owner = np.concatenate(owners)
         # The share of the units (scaled back) that the cap removes: the spikes the mean forecast leaves out.
         self.clipped_share = float((np.maximum(y - self.target_cap, 0) * w).sum() / max((y * w).sum(), 1e-12))
-        y = np.minimum(y, self.target_cap)
+        y_unclipped, y = y, np.minimum(y, self.target_cap)
         # A feature with no value at all (the year-ago ones, on less than a year of history) is zeroed, here and
         # when predicting: scikit-learn's binning cannot handle an all-missing column.
         self.empty_features = np.flatnonzero(np.isnan(x).all(axis=0))
@@ -309,12 +329,43 @@ class DemandForecaster:
         self.models = {"mean": mean.fit(x, y, sample_weight=w)}
         self.seconds["fit_mean"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
+        # Residuals against the unclipped units (a product's spikes widen its own range, not the mean), from a
+        # seeded sample of the rows: a few dozen per product give its quantiles.
         rows = np.sort(rng.permutation(len(y))[: self.interval_rows])
-        for q in (self.quantiles[0], 0.5, self.quantiles[1]):
-            model = _hgb("quantile", q, self.interval_iter, self.random_state)
-            self.models[q] = model.fit(x[rows], y[rows], sample_weight=w[rows])
-        self.seconds["fit_quantiles"] = round(time.perf_counter() - step, 3)
+        expected = np.maximum(mean.predict(x[rows]), 0) * w[rows]
+        self._fit_ratios(panel.products[owner[rows]], y_unclipped[rows] * w[rows], expected)
+        self.seconds["fit_interval"] = round(time.perf_counter() - step, 3)
         return self
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """The interval's lower end, the median and its upper end, as quantiles."""
+        return (self.quantiles[0], 0.5, self.quantiles[1])
+
+    def _fit_ratios(self, products, actual: np.ndarray, expected: np.ndarray) -> None:
+        """Each product's quantiles of actual / expected units over its training rows (`ratios`, with the row count),
+        and the pooled quantiles per band of expected units (`pooled_ratios`), which a product's own are shrunk to."""
+        ratio = actual / np.maximum(expected, RATIO_FLOOR)
+        band = _band(expected)
+        frame = pd.DataFrame({"product": products, "band": band, "ratio": ratio})
+        self.pooled_ratios = frame.groupby("band")["ratio"].quantile(list(self.levels)).unstack()
+        self.pooled_ratios = self.pooled_ratios.reindex(range(len(BANDS) + 1)).ffill().bfill()
+        own = frame.groupby("product")["ratio"].quantile(list(self.levels)).unstack()
+        own["rows"] = frame.groupby("product").size()
+        self.ratios = own
+
+    def interval(self, products, expected: np.ndarray) -> dict[float, np.ndarray]:
+        """The lower end, median and upper end ({quantile: units}) for `products` with `expected` units: each
+        product's own ratio quantiles blended with the pooled ones of its band (module docstring)."""
+        own = self.ratios.reindex(products)
+        pooled = self.pooled_ratios.to_numpy()[_band(expected)]
+        rows = own["rows"].fillna(0).to_numpy()
+        weight = rows / (rows + self.interval_prior)
+        out = {}
+        for i, q in enumerate(self.levels):
+            mine = np.nan_to_num(own[q].to_numpy(dtype=float), nan=0.0)
+            out[q] = (weight * mine + (1 - weight) * pooled[:, i]) * expected
+        return out
 
     def predict(self, demand: WeeklyDemand, products=None) -> pd.DataFrame:
         """Forecasts from the end of `demand` for the next `horizon` weeks, one row per product and week: product,
@@ -335,16 +386,17 @@ class DemandForecaster:
             x, scale = panel.features(t, h, self.seasonal_used)
             x, scale = x[chosen], scale[chosen]
             x[:, self.empty_features] = 0
-            out = {name: np.maximum(model.predict(x), 0) * scale for name, model in self.models.items()}
-            lower = np.minimum(out[self.quantiles[0]], out["mean"])
-            upper = np.maximum(out[self.quantiles[1]], out["mean"])
+            mean = np.maximum(self.models["mean"].predict(x), 0) * scale
+            out = self.interval(panel.products[chosen], mean)
+            lower = np.minimum(out[self.quantiles[0]], mean)
+            upper = np.maximum(out[self.quantiles[1]], mean)
             frames.append(
                 pd.DataFrame(
                     {
                         "product": panel.products[chosen],
                         "week": panel.weeks[-1] + pd.Timedelta(weeks=h) if t else pd.NaT,
                         "horizon": h,
-                        "forecast": out["mean"],
+                        "forecast": mean,
                         "median": out[0.5],
                         "lower": lower,
                         "upper": upper,

@@ -130,7 +130,10 @@ def backtest(
     # best among those within 10 % of the true total is the fair rival of a forecast meant to get the total right.
     unbiased = _best({k: m for k, m in baselines.items() if m["bias_pct"] is not None and abs(m["bias_pct"]) <= 10})
     inside = (actual >= lower) & (actual <= upper)
+    cells = {"products": products, "actual": actual, "model": model, "naive": naive, "inside": inside}
+    cells["width"] = upper - lower
     return {
+        "cells": cells,
         "metrics": demand_metrics(actual, model[point]),
         "point": point,
         "baseline": {"name": best, "metrics": baselines[best]},
@@ -141,6 +144,7 @@ def backtest(
         "totals": totals,
         "interval": {
             "quantiles": list(forecaster.quantiles),
+            "method": "each product's own ratios of actual to expected units",
             "coverage": float(inside.mean()),
             "mean_width": float((upper - lower).mean()),
         },
@@ -160,6 +164,92 @@ def backtest(
         "origin": f"{origin:%Y-%m-%d}",
         "horizon": horizon,
         "seconds": {**forecaster.seconds, "total": round(time.perf_counter() - started, 3)},
+    }
+
+
+def rolling_origins(weeks: pd.DatetimeIndex, first, horizon: int, count: int, step: int) -> list[pd.Timestamp]:
+    """Up to `count` forecast origins `step` weeks apart from the week `first` on, each with a whole `horizon` of
+    `weeks` after it (the first always, when it has). With `first` None they run back from the latest origin that
+    has a whole horizon: the run's backtest, on the most recent weeks."""
+    if len(weeks) < horizon:
+        return []
+    last = len(weeks) - horizon
+    if first is None:
+        positions = [last - k * step for k in range(count)]
+        return sorted(weeks[p] for p in positions if p >= 1)
+    start = int(weeks.searchsorted(pd.Timestamp(first)))
+    return [weeks[p] for p in range(start, last + 1, step)][:count]
+
+
+def rolling_backtest(
+    demand: WeeklyDemand,
+    origins,
+    horizon: int = 8,
+    min_active_weeks: int = 26,
+    forecaster: DemandForecaster | None = None,
+    point: str = "mean",
+) -> dict:
+    """`backtest` from each of `origins` (rolling origin: fit on the weeks before each, forecast the `horizon` after
+    it), pooled: every metric is computed over the (product, week) cells of all origins together, so one friendly
+    window does not decide. The shape is `backtest`'s, with "origin" the first origin, "origins" each origin's own
+    figures (model and best baseline, per-product totals, interval coverage) and "seconds" summed."""
+    origins = [pd.Timestamp(o) for o in origins]
+    if not origins:
+        raise ValueError(f"no forecast origin has {horizon} whole weeks after it")
+    started = time.perf_counter()
+    results = []
+    for origin in origins:
+        training_weeks = int((demand.units.index < origin).sum())
+        needed = max(1, min(min_active_weeks, training_weeks * 3 // 5))
+        results.append(backtest(demand, origin, horizon, needed, forecaster, point))
+
+    def pooled(get) -> np.ndarray:
+        return np.concatenate([get(r["cells"]) for r in results], axis=0)
+
+    actual = pooled(lambda c: c["actual"])
+    model = {name: pooled(lambda c, n=name: c["model"][n]) for name in ("mean", "median")}
+    names = [n for n in results[0]["cells"]["naive"] if all(n in r["cells"]["naive"] for r in results)]
+    naive = {name: pooled(lambda c, n=name: c["naive"][n]) for name in names}
+    baselines = {name: demand_metrics(actual, f) for name, f in naive.items()}
+    best = _best(baselines)
+    unbiased = _best({k: m for k, m in baselines.items() if m["bias_pct"] is not None and abs(m["bias_pct"]) <= 10})
+    totals = {name: demand_metrics(actual.sum(axis=1), f.sum(axis=1)) for name, f in {**model, **naive}.items()}
+    rival = unbiased or best
+    return {
+        "metrics": demand_metrics(actual, model[point]),
+        "point": point,
+        "baseline": {"name": best, "metrics": baselines[best]},
+        "baselines": baselines,
+        "unbiased_baseline": {"name": unbiased, "metrics": baselines[unbiased]} if unbiased else None,
+        "mean": demand_metrics(actual, model["mean"]),
+        "median": demand_metrics(actual, model["median"]),
+        "totals": totals,
+        "interval": {
+            "quantiles": results[0]["interval"]["quantiles"],
+            "method": results[0]["interval"]["method"],
+            "coverage": float(pooled(lambda c: c["inside"]).mean()),
+            "mean_width": float(pooled(lambda c: c["width"]).mean()),
+        },
+        "per_week": results[-1]["per_week"],
+        "origins": [
+            {
+                "origin": r["origin"],
+                "products": r["products"],
+                "wape": r["metrics"]["wape"],
+                "best_baseline_wape": r["baseline"]["metrics"]["wape"],
+                "total_wape": r["totals"]["mean"]["wape"],
+                "rival_total_wape": r["totals"].get(rival, {}).get("wape"),
+                "interval_coverage_80": r["interval"]["coverage"],
+            }
+            for r in results
+        ],
+        "products": results[-1]["products"],
+        "training_weeks": results[-1]["training_weeks"],
+        "training_rows": results[-1]["training_rows"],
+        "clipped_share": results[-1]["clipped_share"],
+        "origin": results[0]["origin"],
+        "horizon": horizon,
+        "seconds": {"total": round(time.perf_counter() - started, 3)},
     }
 
 

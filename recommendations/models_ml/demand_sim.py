@@ -17,7 +17,7 @@ def simulate_demand(
     seed: int = 0,
     start: str = "2021-01-04",
     amplitude: tuple[float, float] = (0.3, 0.8),
-    dispersion: float = 5.0,
+    dispersion: float | tuple[float, float] = 5.0,
     new_share: float = 0.2,
     promo_rate: float = 0.08,
     elasticity: float = -2.0,
@@ -29,7 +29,8 @@ def simulate_demand(
     * (price / base price)^elasticity, with level_i log-normal around `level`, A_i uniform in `amplitude`, peak_i
     week 47 for seven products in ten and week 26 for the rest, g_i ~ N(0, 0.002). A week is on promotion (price cut
     15-30 %) with probability `promo_rate`. Units are negative binomial around the expectation (variance mu +
-    mu^2 / dispersion). A `new_share` of products start at a random week in the first half (missing before).
+    mu^2 / dispersion; a (low, high) pair gives each product its own, log-uniform between them). A `new_share` of
+    products start at a random week in the first half (missing before).
     """
     rng = np.random.default_rng(seed)
     monday = pd.Timestamp(start)
@@ -46,7 +47,11 @@ def simulate_demand(
     cut = np.where(rng.random((products, weeks)) < promo_rate, rng.uniform(0.7, 0.85, (products, weeks)), 1.0)
     price = base_price[:, None] * cut
     mu = levels[:, None] * season * growth * cut**elasticity
-    units = rng.poisson(rng.gamma(dispersion, mu / dispersion)).astype(float)
+    if isinstance(dispersion, tuple):
+        own = np.exp(rng.uniform(np.log(dispersion[0]), np.log(dispersion[1]), products))[:, None]
+    else:
+        own = np.full((products, 1), float(dispersion))
+    units = rng.poisson(rng.gamma(own, mu / own)).astype(float)
 
     starts = np.where(rng.random(products) < new_share, rng.integers(0, weeks // 2, products), 0)
     before = np.arange(weeks)[None, :] < starts[:, None]

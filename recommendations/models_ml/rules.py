@@ -1,19 +1,18 @@
-"""Association rules from baskets: frequent pairs and triples of products, and the rules A -> B and {A, B} -> C
-with their support, confidence and lift. Pure numpy/scipy/pandas, no database: the caller streams (basket, product)
-pairs out of the order lines (goods only, completed orders, anonymous sales included) and publishes the rules.
+"""Association rules from baskets: frequent itemsets of products of any length, and the rules X -> c they allow
+(one or more products on the left, one on the right), with their support, confidence and lift. Pure
+numpy/scipy/pandas, no database: the caller streams (basket, product) pairs out of the order lines (goods only,
+completed orders, anonymous sales included) and publishes the rules.
 
 Definitions, for N baskets and an itemset X counted in n(X) baskets:
     support(X -> Y)    = n(X u Y) / N                    how common the whole combination is
     confidence(X -> Y) = n(X u Y) / n(X)                 how often Y is in a basket that has X
     lift(X -> Y)       = confidence / (n(Y) / N)         how much X raises the chance of Y; 1 is independence
 
-Counting is Apriori over a sparse basket x item boolean matrix: frequent items, then pairs from one sparse product
-X'X restricted to the frequent items, then triples only from frequent pairs (every subset of a frequent itemset is
-frequent), counted by multiplying the pair-indicator matrix by X in chunks. Triples are skipped, and the result says
-so, when their counting work (sum over baskets of k^3/2 for k frequent items in the basket) exceeds a budget.
-A triple rule {A, B} -> C is kept only when productive: at least `min_gain` (1.1) times as confident as both A -> C
-and B -> C; one the second item does not sharpen only repeats a pair rule. (On Online Retail this drops a tenth of
-the triple rules: most pairs of items do sharpen the guess.)
+Counting is recommendations/models_ml/itemsets.py: pairs from one sparse product X'X, longer itemsets level by level
+from the frequent ones before them, counted on basket bitsets, within a work budget (when it runs out, the result
+says so: `complete` False). A rule with two or more products on the left is kept only when productive: at least
+`min_gain` (1.1) times as confident as each rule with one product fewer on the left and the same consequent; one the
+extra product does not sharpen only repeats a shorter rule.
 
 Baskets of more than `max_basket_items` different products (100) are left out before anything is counted, from N
 too, so the rules describe ordinary baskets. A basket of k products adds k(k-1)/2 pair co-occurrences: on Online
@@ -37,15 +36,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from recommendations.models_ml.itemsets import WORK_BUDGET, frequent_itemsets, rules_from_itemsets
+
 MIN_COUNT = 20
 MIN_SUPPORT = 0.001
 # Below these a rule is not worth showing: with a count near the minimum a lift under 1.5 is within two standard
 # errors of independence, and a confidence under 5 % rarely turns into a sale.
 MIN_CONFIDENCE = 0.05
 MIN_LIFT = 1.5
-# Counting triples costs about sum(k^3)/2 multiply-adds over baskets with k frequent items: 3.5e8 took 3 s on
-# Online Retail (one core), so 1e9 bounds it near ten seconds.
-TRIPLE_BUDGET = 1e9
 MIN_GAIN = 1.1
 MAX_BASKET_ITEMS = 100
 RULE_COLUMNS = ["antecedent", "consequent", "support", "confidence", "lift", "count", "antecedent_count"]
@@ -100,10 +98,14 @@ class RuleSet:
     min_count: int
     min_confidence: float
     min_lift: float
+    min_gain: float
     frequent_items: int
     frequent_pairs: int
     frequent_triples: int
-    triples_counted: bool
+    frequent_by_length: dict = field(default_factory=dict)  # {items: frequent itemsets of that length}
+    complete: bool = True  # False when the work budget stopped the longer itemsets (`stopped_at` items)
+    stopped_at: int | None = None
+    work: float = 0.0  # word operations spent counting beyond the pairs (itemsets.py)
     seconds: dict = field(default_factory=dict)
 
     @cached_property
@@ -123,6 +125,9 @@ class RuleSet:
             "rule_count": int(len(self.rules)),
             "pair_rule_count": int((self.rules["size"] == 2).sum()),
             "triple_rule_count": int((self.rules["size"] == 3).sum()),
+            "rules_by_antecedent_length": {
+                int(k) - 1: int(v) for k, v in self.rules["size"].value_counts().sort_index().items()
+            },
             "lift": quantiles,
             "confidence_median": float(self.rules["confidence"].median()) if len(lift) else None,
             "products_with_rules": int(self.rules["antecedent"].explode().nunique()) if len(lift) else 0,
@@ -137,18 +142,20 @@ def mine_rules(
     min_support: float = MIN_SUPPORT,
     min_confidence: float = MIN_CONFIDENCE,
     min_lift: float = MIN_LIFT,
-    triples: bool = True,
-    triple_budget: float = TRIPLE_BUDGET,
+    max_length: int | None = None,
+    budget: float = WORK_BUDGET,
     min_gain: float = MIN_GAIN,
     max_basket_items: int | None = MAX_BASKET_ITEMS,
 ) -> RuleSet:
     """Mine association rules from (basket, item) pairs (or a `Baskets`).
 
     Baskets with more than `max_basket_items` products are left out (None keeps all). An itemset is frequent when
-    it is in at least `min_basket_count(N, min_count, min_support)` of the remaining N baskets. Rules keep
-    confidence >= `min_confidence` and lift >= `min_lift`. With `triples`, {A, B} -> C rules are mined too, unless
-    their counting work exceeds `triple_budget` (then `triples_counted` is False); each must be at least `min_gain`
-    times as confident as the better of A -> C and B -> C.
+    it is in at least `min_basket_count(N, min_count, min_support)` of the remaining N baskets. Rules have
+    antecedents as long as the frequent itemsets allow (`max_length` items in the whole rule at most, None: no
+    limit), within `budget` word operations of counting beyond the pairs (itemsets.py; when it runs out,
+    `complete` is False and the longer itemsets are not mined). Rules keep confidence >= `min_confidence` and lift
+    >= `min_lift`; one with two or more antecedent items must be at least `min_gain` times as confident as each rule
+    with one antecedent item fewer (0 keeps every rule, as R's arules and mlxtend do).
     """
     started = time.perf_counter()
     baskets = pairs if isinstance(pairs, Baskets) else basket_matrix(pairs)
@@ -161,34 +168,15 @@ def mine_rules(
     n = matrix.shape[0]
     threshold = min_basket_count(n, min_count, min_support)
     counts = np.asarray(matrix.sum(axis=0)).ravel()
-    frequent = np.flatnonzero(counts >= threshold)
-    x = matrix[:, frequent].tocsc().astype(np.int32)
     seconds = {"matrix": time.perf_counter() - started}
 
     step = time.perf_counter()
-    pair_a, pair_b, pair_n = _frequent_pairs(x, threshold)
-    seconds["pairs"] = time.perf_counter() - step
+    found = frequent_itemsets(matrix, threshold, max_length=max_length, budget=budget)
+    seconds["itemsets"] = time.perf_counter() - step
 
     step = time.perf_counter()
-    triple_sets, triple_n, counted = np.empty((0, 3), dtype=np.int64), np.empty(0, dtype=np.int64), False
-    if triples and len(pair_a):
-        work = _triple_work(x)
-        if work <= triple_budget:
-            triple_sets, triple_n = _frequent_triples(x, pair_a, pair_b, threshold)
-            counted = True
-    seconds["triples"] = time.perf_counter() - step
-
-    step = time.perf_counter()
-    item_n = counts[frequent]
-    frames = [_pair_rules(pair_a, pair_b, pair_n, item_n, n)]
-    if len(triple_n):
-        # `_frequent_pairs` returns pairs sorted by (a, b), so their keys a * width + b are sorted for searchsorted.
-        width = max(len(frequent), 1)
-        keys = pair_a * width + pair_b
-        frames.append(_triple_rules(triple_sets, triple_n, keys, pair_n, item_n, n, width, min_gain))
-    rules = pd.concat(frames, ignore_index=True)
-    rules = rules[(rules["confidence"] >= min_confidence) & (rules["lift"] >= min_lift)]
-    rules = _labelled(rules, baskets.item_ids[frequent])
+    rules = rules_from_itemsets(found, min_confidence=min_confidence, min_lift=min_lift, min_gain=min_gain)
+    rules = _labelled(rules, baskets.item_ids)
     seconds["rules"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
     return RuleSet(
@@ -199,81 +187,20 @@ def mine_rules(
         min_count=threshold,
         min_confidence=min_confidence,
         min_lift=min_lift,
-        frequent_items=int(len(frequent)),
-        frequent_pairs=int(len(pair_n)),
-        frequent_triples=int(len(triple_n)),
-        triples_counted=counted,
+        min_gain=min_gain,
+        frequent_items=found.count(1),
+        frequent_pairs=found.count(2),
+        frequent_triples=found.count(3),
+        frequent_by_length={k: found.count(k) for k in sorted(found.counts)},
+        complete=found.complete,
+        stopped_at=found.stopped_at,
+        work=found.work,
         seconds={k: round(v, 3) for k, v in seconds.items()},
     )
 
 
-def _frequent_pairs(x: sparse.csc_matrix, threshold: int):
-    """Pairs (a < b, column positions of `x`) in at least `threshold` baskets, with their counts."""
-    co = sparse.triu(x.T @ x, k=1).tocoo()
-    keep = co.data >= threshold
-    a, b, count = co.row[keep].astype(np.int64), co.col[keep].astype(np.int64), co.data[keep].astype(np.int64)
-    order = np.lexsort((b, a))
-    return a[order], b[order], count[order]
-
-
-def _triple_work(x: sparse.csc_matrix) -> float:
-    """Multiply-adds needed to count triples: about k^3/2 for a basket with k frequent items."""
-    k = np.diff(x.tocsr().indptr).astype(float)
-    return float((k * (k - 1) / 2 * k).sum())
-
-
-def _frequent_triples(x: sparse.csc_matrix, pair_a, pair_b, threshold: int, chunk: int = 20_000):
-    """Triples {a < b < c} in at least `threshold` baskets, grown from the frequent pairs (a, b) by one item c > b.
-
-    The baskets holding both a and b form a basket x pair indicator matrix; its transpose times `x` counts, per pair,
-    every third item. Chunks of pairs bound the memory of that product."""
-    found, found_n = [], []
-    for start in range(0, len(pair_a), chunk):
-        a, b = pair_a[start : start + chunk], pair_b[start : start + chunk]
-        both = x[:, a].multiply(x[:, b]).tocsc()
-        counts = (both.T @ x).tocoo()
-        keep = (counts.data >= threshold) & (counts.col > b[counts.row])
-        rows = counts.row[keep]
-        found.append(np.column_stack([a[rows], b[rows], counts.col[keep]]))
-        found_n.append(counts.data[keep])
-    if not found:
-        return np.empty((0, 3), dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(found).astype(np.int64), np.concatenate(found_n).astype(np.int64)
-
-
-def _pair_rules(a, b, n_ab, item_n, n) -> pd.DataFrame:
-    """Both directions A -> B and B -> A of each frequent pair."""
-    ante = np.concatenate([a, b])
-    cons = np.concatenate([b, a])
-    both = np.concatenate([n_ab, n_ab]).astype(float)
-    return _rule_frame([(i,) for i in ante.tolist()], cons, both, item_n[ante].astype(float), item_n[cons], n, 2)
-
-
-def _triple_rules(sets, n_abc, pair_keys, pair_n, item_n, n, width, min_gain) -> pd.DataFrame:
-    """{A, B} -> C, {A, C} -> B and {B, C} -> A for each frequent triple, kept only when productive: the confidence
-    beats that of both one-item rules (A -> C, B -> C) by the factor `min_gain`. Otherwise the second item adds
-    nothing and the rule only repeats a pair rule, which would multiply the rule count for no new advice."""
-    a, b, c = sets[:, 0], sets[:, 1], sets[:, 2]
-    # Each rotation: (first antecedent, second antecedent, consequent), first < second.
-    ante1 = np.concatenate([a, a, b])
-    ante2 = np.concatenate([b, c, c])
-    cons = np.concatenate([c, b, a])
-    both = np.tile(n_abc, 3).astype(float)
-
-    def pair_count(x, y):
-        lo, hi = np.minimum(x, y), np.maximum(x, y)
-        return pair_n[np.searchsorted(pair_keys, lo * width + hi)]
-
-    ante_n = pair_count(ante1, ante2).astype(float)
-    confidence = both / ante_n
-    # Every subset of a frequent triple is a frequent pair, so these look-ups always find their pair.
-    best_single = np.maximum(pair_count(ante1, cons) / item_n[ante1], pair_count(ante2, cons) / item_n[ante2])
-    keep = confidence >= best_single * min_gain
-    antes = list(zip(ante1[keep].tolist(), ante2[keep].tolist(), strict=True))
-    return _rule_frame(antes, cons[keep], both[keep], ante_n[keep], item_n[cons[keep]], n, 3)
-
-
 def _rule_frame(antes, cons, both, ante_n, cons_n, n, size) -> pd.DataFrame:
+    """Rules as a frame of RULE_COLUMNS from their antecedents (tuples), consequents and counts."""
     # Lift as one division of exact integer products (below 2**53): IEEE division rounds correctly, so lifts that
     # are equal fractions are equal floats, and ties sort by confidence as they should.
     return pd.DataFrame(
@@ -295,13 +222,22 @@ def _labelled(rules: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     """Sorted by lift, confidence, count, then the items (so that ties come out the same every run), with column
     positions replaced by item labels. Positions follow the labels' sorted order, so sorting on them is sorting on
     the labels."""
-    first = np.array([a[0] for a in rules["antecedent"]], dtype=np.int64)
-    second = np.array([a[1] if len(a) > 1 else -1 for a in rules["antecedent"]], dtype=np.int64)
-    keys = (rules["consequent"].to_numpy(), second, first, -rules["count"].to_numpy())
+    if rules.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RULE_COLUMNS})
+    longest = int(rules["size"].max()) - 1
+    padded = np.full((len(rules), longest), -1, dtype=np.int64)
+    sizes = rules["size"].to_numpy()
+    for length in np.unique(sizes - 1):  # one block per antecedent length, not one row at a time
+        rows = np.flatnonzero(sizes - 1 == length)
+        padded[rows, :length] = np.array(rules["antecedent"].iloc[rows].tolist(), dtype=np.int64).reshape(-1, length)
+    items = tuple(padded[:, j] for j in reversed(range(longest)))
+    keys = (rules["consequent"].to_numpy(), *items, rules["size"].to_numpy(), -rules["count"].to_numpy())
     order = np.lexsort((*keys, -rules["confidence"].to_numpy(), -rules["lift"].to_numpy()))
     rules = rules.iloc[order].reset_index(drop=True)
-    rules["antecedent"] = [tuple(labels[list(a)].tolist()) for a in rules["antecedent"]]
-    rules["consequent"] = pd.Series(labels[rules["consequent"].to_numpy()], dtype=object)
+    named = labels[np.maximum(padded[order], 0)]
+    lengths = sizes[order] - 1
+    rules["antecedent"] = [tuple(row[:k]) for row, k in zip(named.tolist(), lengths.tolist(), strict=True)]
+    rules["consequent"] = pd.Series(labels[rules["consequent"].to_numpy(dtype=np.int64)], dtype=object)
     return rules[RULE_COLUMNS]
 
 

@@ -69,6 +69,6 @@ def popular_pairs(pairs, per_antecedent: int = 10, max_basket_items: int | None 
         frequent_items=int(len(top)),
         frequent_pairs=int(len(frame)),
         frequent_triples=0,
-        triples_counted=False,
+        min_gain=0.0,
         seconds={"total": round(time.perf_counter() - started, 3)},
     )

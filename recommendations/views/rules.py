@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from customers.models import Product
 from insights.publishing import active_run
 from recommendations.models import AssociationRule
 
@@ -20,7 +21,8 @@ RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-
 @permission_required("recommendations.view_associationrule", raise_exception=True)
 def rule_list(request: HttpRequest) -> HttpResponse:
     """The active rules run's rules, strongest first; `q` finds a product on either side, `size` 2 or 3 keeps
-    pair or triple rules, `sort` is lift, confidence or count."""
+    rules of one or two products on the left, 4 those of three or more; `sort` is lift, confidence or count. The
+    names of the left-hand products beyond the second come in one more query for the page."""
     run = active_run("rules")
     sort = request.GET.get("sort") if request.GET.get("sort") in RULE_SORTS else "lift"
     query = request.GET.get("q", "").strip()
@@ -36,14 +38,19 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 | Q(antecedent__sku__iexact=query)
                 | Q(consequent__sku__iexact=query)
             )
-        if size == "2":
-            rules = rules.filter(antecedent_2__isnull=True)
-        elif size == "3":
-            rules = rules.filter(antecedent_2__isnull=False)
+        if size in ("2", "3"):
+            rules = rules.filter(size=int(size))
+        elif size == "4":
+            rules = rules.filter(size__gte=4)
         rules = rules.order_by(*RULE_SORTS[sort], "pk")
+    page_obj = Paginator(rules, PAGE_SIZE).get_page(request.GET.get("page"))
+    more = {i for rule in page_obj for i in rule.antecedent_more}
+    names = dict(Product.objects.filter(pk__in=more).values_list("pk", "name")) if more else {}
+    for rule in page_obj:
+        rule.more_products = [{"id": i, "name": names.get(i, "")} for i in rule.antecedent_more]
     context = {
         "run": run,
-        "page_obj": Paginator(rules, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": page_obj,
         "query": query,
         "size": size,
         "sort": sort,

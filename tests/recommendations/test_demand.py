@@ -10,15 +10,23 @@ from recommendations.models_ml.demand import (
     FEATURES,
     DemandForecaster,
     Panel,
+    WeeklyDemand,
     forecast,
     weekly_demand,
     what_will_sell,
 )
-from recommendations.models_ml.demand_eval import active_products, backtest, demand_metrics, naive_forecasts
+from recommendations.models_ml.demand_eval import (
+    active_products,
+    backtest,
+    demand_metrics,
+    naive_forecasts,
+    rolling_backtest,
+    rolling_origins,
+)
 from recommendations.models_ml.demand_sim import simulate_demand
 
 # Few trees keep the module fast; the planted structure is strong enough for them.
-FAST = {"max_iter": 60, "interval_rows": 40_000}
+FAST = {"max_iter": 60, "interval_rows": 60_000}
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +167,48 @@ def test_what_will_sell_lists_the_biggest_forecasts_first():
     )
     top = what_will_sell(forecasts, weeks=1, top=2)
     assert top["product"].tolist() == ["b", "c"] and top["forecast"].tolist() == [5.0, 3.0]
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Two years of 80 nearly Poisson products (dispersion 50) beside 80 very lumpy ones (dispersion 0.7, ids from
+    1001): one spread for all would be too wide for the first and too narrow for the second."""
+    steady = simulate_demand(products=80, weeks=110, seed=4, dispersion=50.0, new_share=0.0)
+    lumpy = simulate_demand(products=80, weeks=110, seed=5, dispersion=0.7, new_share=0.0)
+    lumpy.units.columns = lumpy.price.columns = lumpy.units.columns + 1000
+    return WeeklyDemand(pd.concat([steady.units, lumpy.units], axis=1), pd.concat([steady.price, lumpy.price], axis=1))
+
+
+def test_each_products_interval_follows_its_own_variability(mixed):
+    origins = rolling_origins(mixed.units.index, None, horizon=8, count=2, step=4)
+    runs = [backtest(mixed, o, horizon=8, min_active_weeks=10, forecaster=DemandForecaster(**FAST)) for o in origins]
+    inside = np.concatenate([r["cells"]["inside"] for r in runs])
+    width = np.concatenate([r["cells"]["width"] / np.maximum(r["cells"]["model"]["mean"], 1e-9) for r in runs])
+    lumpy = np.concatenate([np.asarray(r["cells"]["products"]) > 1000 for r in runs])
+    assert 0.75 <= inside.mean() <= 0.85
+    # Each group is covered about as promised, with its own width: the lumpy products' ranges are wider.
+    assert 0.72 <= inside[lumpy].mean() <= 0.88 and 0.72 <= inside[~lumpy].mean() <= 0.88
+    assert np.median(width[lumpy]) > 1.5 * np.median(width[~lumpy])  # 2.4 against 1.4 times the forecast
+
+
+def test_rolling_origins_run_back_from_the_end_or_forward_from_a_week():
+    weeks = pd.date_range("2024-01-01", periods=30, freq="7D")
+    assert rolling_origins(weeks, None, horizon=8, count=3, step=4) == [weeks[14], weeks[18], weeks[22]]
+    assert rolling_origins(weeks, weeks[10], horizon=8, count=5, step=4) == [weeks[10], weeks[14], weeks[18], weeks[22]]
+    assert rolling_origins(weeks, weeks[23], horizon=8, count=3, step=4) == []
+    assert rolling_origins(weeks[:5], None, horizon=8, count=3, step=4) == []
+
+
+def test_a_rolling_backtest_pools_the_cells_of_every_origin(seasonal):
+    origins = [seasonal.units.index[128], seasonal.units.index[136]]
+    forecaster = DemandForecaster(**FAST)
+    pooled = rolling_backtest(seasonal, origins, horizon=8, min_active_weeks=10, forecaster=forecaster)
+    one = [backtest(seasonal, o, horizon=8, min_active_weeks=10, forecaster=forecaster) for o in origins]
+    actual = np.concatenate([r["cells"]["actual"] for r in one])
+    forecast = np.concatenate([r["cells"]["model"]["mean"] for r in one])
+    assert pooled["metrics"] == pytest.approx(demand_metrics(actual, forecast))
+    assert [o["origin"] for o in pooled["origins"]] == [f"{o:%Y-%m-%d}" for o in origins]
+    inside = np.concatenate([r["cells"]["inside"] for r in one])
+    assert pooled["interval"]["coverage"] == pytest.approx(inside.mean())
+    with pytest.raises(ValueError, match="no forecast origin"):
+        rolling_backtest(seasonal, [], horizon=8)

@@ -5,6 +5,8 @@ write them; every page says so when no run has been published, and runs a fixed 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 import pytest
 from django.db import connection
@@ -34,10 +36,11 @@ def recommend(run, customer, product, list_="try_next", rank=1, code="similar_ba
     )  # fmt: skip
 
 
-def rule(run, antecedent, consequent, lift=3.0, confidence=0.4, second=None, count=30):
+def rule(run, antecedent, consequent, lift=3.0, confidence=0.4, second=None, count=30, more=()):
     return AssociationRule.objects.create(
         run=run, antecedent=antecedent, antecedent_2=second, consequent=consequent, support=0.01,
-        confidence=confidence, lift=lift, count=count,
+        confidence=confidence, lift=lift, count=count, antecedent_more=[p.pk for p in more],
+        size=2 + (second is not None) + len(more),
     )  # fmt: skip
 
 
@@ -137,6 +140,28 @@ def test_the_product_page_shows_what_is_bought_with_it_and_its_forecast(alice_cl
     assert "0.61" in page
 
 
+def test_the_product_page_charts_the_forecast_beside_the_weeks_sold_before_it(alice_client):
+    tea = ProductFactory(name="Tea")
+    demand = published("demand")
+    for horizon in (1, 2):
+        ProductForecast.objects.create(
+            run=demand, product=tea, week=dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1), horizon=horizon,
+            forecast=12.0, median=11.0, lower=6.0, upper=20.0,
+        )  # fmt: skip
+    # Sold 7 in the week of Monday 19 October and 5 in that of 26 October (the run is as of Sunday 1 November).
+    for day, quantity in ((dt.date(2026, 10, 20), 4), (dt.date(2026, 10, 22), 3), (dt.date(2026, 10, 30), 5)):
+        placed = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+        OrderItemFactory(product=tea, quantity=quantity, order=OrderFactory(placed_at=placed))
+    page = product_page(alice_client, tea)
+    charts = json.loads(re.search(r'<script id="dashboard-charts" type="application/json">(.*?)</script>', page)[1])
+    chart = charts["forecast"]
+    assert chart["type"] == "line" and len(chart["categories"]) == 16 + 2
+    sold, forecast, low, high = (s["data"] for s in chart["series"])
+    assert sold[-4:] == [7.0, 5.0, None, None] and sold[:14] == [0.0] * 14
+    assert forecast == [None] * 16 + [12.0, 12.0] and low[-2:] == [6.0, 6.0] and high[-2:] == [20.0, 20.0]
+    assert 'data-chart="forecast"' in page and "js/charts.js" in page and "Units sold in the 16 weeks before" in page
+
+
 def test_without_runs_the_product_page_says_how_to_get_them(alice_client):
     page = product_page(alice_client, ProductFactory())
     assert "No association rules yet" in page and "No demand forecast yet" in page
@@ -146,14 +171,17 @@ def test_the_product_page_needs_the_same_queries_whatever_the_data_size(alice_cl
     product = ProductFactory()
     run = published("rules")
     rule(run, product, ProductFactory())
-    published("demand")
+    demand = published("demand")
+    ProductForecast.objects.create(
+        run=demand, product=product, week=AS_OF, horizon=1, forecast=1, median=1, lower=0, upper=2
+    )
     product_page(alice_client, product)  # warm the active-run cache
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         product_page(alice_client, product)
     for _ in range(5):
         rule(run, product, ProductFactory())
         OrderItemFactory(product=product)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         product_page(alice_client, product)
 
 
@@ -193,6 +221,32 @@ def test_the_rules_page_finds_rules_by_product_and_sorts_them(charlie_client):
     assert "Jam" not in page and page.index("Saucers") < page.index("90%")  # by lift: the triple first
     page = charlie_client.get(reverse("recommendations:rules"), {"sort": "confidence", "size": "2"}).content.decode()
     assert "Saucers" not in page and page.index("90%") < page.index("Jam")
+
+
+def test_the_rules_page_shows_every_product_of_a_long_rule_and_filters_by_length(charlie_client):
+    tea, cups, saucers, jam, spoons = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Jam", "Spoons"))
+    run = published("rules", model_card={"rules": {"rule_count": 2}})
+    rule(run, tea, spoons, lift=7.0, second=cups, more=[saucers, jam])
+    rule(run, tea, cups, lift=2.0)
+    page = charlie_client.get(reverse("recommendations:rules"), {"size": "4"}).content.decode()
+    assert "Spoons" in page and all(f'href="/products/{p.pk}/"' in page for p in (tea, cups, saucers, jam))
+    assert "Cups</a></td>" not in page  # the pair rule is left out
+    page = charlie_client.get(reverse("recommendations:rules"), {"size": "2"}).content.decode()
+    assert "Spoons" not in page and "Cups" in page
+
+
+def test_bought_together_uses_a_long_rule_only_when_the_basket_holds_all_of_it(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    tea, cups, saucers, spoons, jam = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Spoons", "Jam"))
+    latest = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=3))
+    for product in (tea, cups, saucers):
+        OrderItemFactory(order=latest, product=product)
+    run = published("rules")
+    rule(run, tea, spoons, lift=7.0, confidence=0.8, second=cups, more=[saucers])
+    rule(run, tea, jam, lift=9.0, second=cups, more=[spoons])  # spoons are not in the basket
+    page = profile(alice_client, customer).split("Bought together")[1].split("</section>")[0]
+    assert "Spoons" in page and "with Tea and Cups and 1 more of this order" in page
+    assert "Jam" not in page
 
 
 def test_what_will_sell_ranks_products_by_forecast_units_over_the_chosen_weeks(charlie_client):

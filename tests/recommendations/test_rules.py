@@ -16,12 +16,6 @@ from recommendations.models_ml.rules import (
     mine_rules,
     per_product,
 )
-from recommendations.models_ml.rules import (
-    _frequent_pairs as frequent_pairs,
-)
-from recommendations.models_ml.rules import (
-    _frequent_triples as frequent_triples,
-)
 
 # Tan, Steinbach & Kumar, "Introduction to Data Mining", table 6.1: the market-basket example.
 TEXTBOOK = [
@@ -115,7 +109,7 @@ def test_counts_match_brute_force():
     found = mine_rules(pairs_of(baskets), **{**EVERYTHING, "min_count": 15})
     count = {}
     for basket in baskets:
-        for size in (1, 2, 3):
+        for size in range(1, len(basket) + 1):
             for itemset in itertools.combinations(sorted(basket), size):
                 count[itemset] = count.get(itemset, 0) + 1
     n = len(baskets)
@@ -129,18 +123,11 @@ def test_counts_match_brute_force():
         assert row.lift == pytest.approx(count[whole] * n / (count[row.antecedent] * count[(row.consequent,)]))
 
 
-def test_triples_counted_in_small_chunks_match_one_chunk():
-    x = basket_matrix(pairs_of(random_baskets())).matrix.tocsc()
-    a, b, _ = frequent_pairs(x, 10)
-    whole = frequent_triples(x, a, b, 10)
-    chunked = frequent_triples(x, a, b, 10, chunk=7)
-    assert np.array_equal(whole[0], chunked[0]) and np.array_equal(whole[1], chunked[1])
-
-
-def test_triples_over_the_work_budget_are_skipped_and_said_so():
-    found = mine_rules(pairs_of(TEXTBOOK), **EVERYTHING, triple_budget=1)
-    assert not found.triples_counted
+def test_longer_itemsets_over_the_work_budget_are_skipped_and_said_so():
+    found = mine_rules(pairs_of(TEXTBOOK), **EVERYTHING, budget=1)
+    assert not found.complete and found.stopped_at == 3
     assert found.frequent_triples == 0 and (found.rules["size"] == 2).all()
+    assert not found.summary()["complete"]
 
 
 PLANTED = [(10, 40), (25, 60), (50, 90)]
@@ -184,6 +171,28 @@ def test_planted_affinities_are_recovered():
         assert any(len(a & items) >= 2 and r.consequent in a for a in affinities), r
 
 
+def test_a_planted_rule_of_three_products_on_the_left_is_found():
+    # Baskets holding 1, 2 and 3 together get 4 nine times in ten; those with only two of them (as often) rarely do.
+    rng = np.random.default_rng(3)
+    baskets = []
+    for _ in range(3000):
+        basket = set(rng.choice(40, size=rng.integers(1, 5), replace=False).tolist())
+        if rng.random() < 0.05:
+            basket |= {1, 2, 3}
+        elif rng.random() < 0.15:
+            basket |= [{1, 2}, {1, 3}, {2, 3}][int(rng.integers(3))] - {4}
+            basket.discard(4)
+        if {1, 2, 3} <= basket and rng.random() < 0.9:
+            basket.add(4)
+        baskets.append(basket)
+    found = mine_rules(pairs_of(baskets))
+    long = found.rules[found.rules["antecedent"] == (1, 2, 3)]
+    assert 4 in set(long["consequent"]) and found.complete
+    row = rule(found.rules, [1, 2, 3], 4)
+    assert row["confidence"] > 0.8 and row["size"] == 4
+    assert found.summary()["rules_by_antecedent_length"][3] >= 1
+
+
 def test_minimum_count_follows_the_data_size():
     assert min_basket_count(50) == 20
     assert min_basket_count(20_000) == 20
@@ -213,7 +222,7 @@ def test_giant_baskets_are_left_out():
     found = mine_rules(pairs_of(baskets))
     assert found.baskets_left_out == 25 and found.n_baskets == 100
     assert set(found.rules["consequent"]) == {"tea", "cups"} and found.n_items == 3
-    assert not mine_rules(pairs_of(baskets), max_basket_items=None, triples=False).rules.empty
+    assert not mine_rules(pairs_of(baskets), max_basket_items=None, max_length=2).rules.empty
 
 
 def test_no_baskets_give_no_rules():
