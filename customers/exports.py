@@ -15,15 +15,22 @@ from django.utils import timezone
 
 from customers.models import ExportRecord
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Characters a spreadsheet may skip before it looks for a formula: spaces and other white space (tab, CR, LF,
+# vertical tab, form feed, no-break and ideographic spaces), a zero-width space and a byte-order mark. A cell
+# that starts with any run of them followed by =, +, - or @, or that starts with a tab, CR or LF, is disarmed.
+SKIPPED_BEFORE_FORMULA = " \t\r\n\x0b\x0c\xa0\u3000\u200b\ufeff"
 CHUNK_ROWS = 2000
 
 
 def neutralise(value: Any) -> Any:
     """Prefix text that a spreadsheet would treat as a formula with an apostrophe; other values pass.
 
-    Leading spaces do not disarm a formula in every spreadsheet, so they are looked through."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
+    Leading white space, zero-width spaces and byte-order marks do not disarm a formula in every spreadsheet,
+    so they are looked through (OWASP "CSV injection")."""
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_STARTS) or value.lstrip(SKIPPED_BEFORE_FORMULA).startswith(FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 

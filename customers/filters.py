@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from crm.dates import validate_in_range
 from customers import list_extensions
 from customers.models import Customer, Order, Tag, visibility_scope
 
@@ -128,8 +129,12 @@ class CustomerFilterSet(django_filters.FilterSet):
         queryset=owner_choices, null_label="Unassigned", null_value="none", label="Owner"
     )
     tags = django_filters.MultipleChoiceFilter(method="with_tags", label="Tags", choices=[])
-    last_order_from = django_filters.DateFilter(method="last_order_on_or_after", label="Last order from")
-    last_order_to = django_filters.DateFilter(method="last_order_on_or_before", label="Last order to")
+    last_order_from = django_filters.DateFilter(
+        method="last_order_on_or_after", label="Last order from", validators=[validate_in_range]
+    )
+    last_order_to = django_filters.DateFilter(
+        method="last_order_on_or_before", label="Last order to", validators=[validate_in_range]
+    )
     sort = SortFilter(label="Sort by")
 
     class Meta:

@@ -12,7 +12,9 @@ from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from crm.dates import validate_in_range
 from customers.filters import saved_query
+from customers.importing.source import ENCODINGS
 from customers.models import Customer, ImportRun, Interaction, Order, SavedFilter
 
 MAX_SAVED_FILTERS = 50
@@ -113,7 +115,7 @@ class ConsentForm(forms.ModelForm):
 class InteractionForm(forms.ModelForm):
     """What a rep writes down after talking to a customer; when defaults to now."""
 
-    occurred_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
+    occurred_at = forms.DateTimeField(required=False, validators=[validate_in_range], help_text="Leave empty for now.")
     kind = forms.ChoiceField(choices=Interaction.Kind.choices, initial=Interaction.Kind.CALL)  # no blank choice
 
     class Meta:
@@ -136,8 +138,8 @@ class InteractionForm(forms.ModelForm):
 class OrderExportForm(forms.Form):
     """Which orders to export: a date range and a status, all optional."""
 
-    placed_from = forms.DateField(required=False)
-    placed_to = forms.DateField(required=False)
+    placed_from = forms.DateField(required=False, validators=[validate_in_range])
+    placed_to = forms.DateField(required=False, validators=[validate_in_range])
     status = forms.ChoiceField(choices=[("", "any"), *Order.Status.choices], required=False)
 
     def clean(self):
@@ -153,7 +155,10 @@ class ImportUploadForm(forms.ModelForm):
     class Meta:
         model = ImportRun
         fields = ["upload", "format", "strict", "encoding"]
-        help_texts = {"encoding": "Leave empty to detect UTF-8 or Windows-1252."}
+        help_texts = {
+            "encoding": "Leave empty to detect it (UTF-8, UTF-16 or UTF-32 by their byte-order mark, else UTF-8 or "
+            "Windows-1252), or name it: utf-8, cp1252, latin-1, utf-16, utf-32..."
+        }
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
@@ -169,6 +174,7 @@ class ImportUploadForm(forms.ModelForm):
 
     def clean_encoding(self):
         encoding = (self.cleaned_data.get("encoding") or "").strip().lower()
-        if encoding and encoding not in {"utf-8", "utf-8-sig", "cp1252", "latin-1"}:
-            raise forms.ValidationError("Use utf-8, utf-8-sig, cp1252 or latin-1, or leave it empty.")
-        return encoding
+        if encoding and encoding not in ENCODINGS:
+            known = ", ".join(sorted(set(ENCODINGS.values())))
+            raise forms.ValidationError(f"Use one of {known}, or leave it empty to detect it.")
+        return ENCODINGS.get(encoding, "")

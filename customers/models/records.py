@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from crm.dates import validate_in_range
+
 
 class Tag(models.Model):
     """A free label on customers, such as "VIP" or "trade fair 2026"."""
@@ -199,7 +201,7 @@ class Order(models.Model):
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders", db_index=False
     )
-    placed_at = models.DateTimeField()
+    placed_at = models.DateTimeField(validators=[validate_in_range])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETED)
     channel = models.CharField(max_length=20, choices=Customer.Channel.choices, default=Customer.Channel.WEB)
     currency = models.CharField(max_length=3, default="GBP")
@@ -289,7 +291,7 @@ class Interaction(models.Model):
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(validators=[validate_in_range])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CustomerRecordQuerySet.as_manager()

@@ -24,6 +24,12 @@ def _csv_response(name: str, header: list[str], rows, record: ExportRecord) -> S
     return response
 
 
+def _bad_request(what: str, form) -> HttpResponseBadRequest:
+    """400 naming each parameter that could not be read and why."""
+    problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    return HttpResponseBadRequest(f"Cannot export {what}: {problems}", content_type="text/plain")
+
+
 def _filters_of(request: HttpRequest) -> dict[str, str]:
     return {key: value for key, value in request.GET.items() if key != "page" and value}
 
@@ -33,6 +39,9 @@ def _filters_of(request: HttpRequest) -> dict[str, str]:
 def export_customers(request: HttpRequest) -> StreamingHttpResponse:
     """The customer list as CSV, with the same search, filters and sort as the list page."""
     filterset = CustomerFilterSet(request.GET, queryset=customer_list_queryset(request.user), request=request)
+    if not filterset.is_valid():
+        # The list leaves an unreadable filter out and says so; a file cannot say so, so it is not made.
+        return _bad_request("customers", filterset.form)
     customers = filterset.qs.select_related(None)
     record = ExportRecord.objects.create(
         kind=ExportRecord.Kind.CUSTOMERS, user=request.user, filters=_filters_of(request)
@@ -47,8 +56,7 @@ def export_orders(request: HttpRequest):
     """Orders the user may see as CSV, optionally from/to a date (inclusive) and of one status."""
     form = OrderExportForm(request.GET)
     if not form.is_valid():
-        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-        return HttpResponseBadRequest(f"Cannot export orders: {problems}", content_type="text/plain")
+        return _bad_request("orders", form)
     orders = Order.objects.visible_to(request.user)
     zone = timezone.get_current_timezone()
     if start := form.cleaned_data.get("placed_from"):

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -26,7 +27,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     and filters other apps register, and the user's saved filters."""
     queryset, columns = list_extensions.annotate_columns(customer_list_queryset(request.user), request)
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
-    customers = filterset.qs  # validates the form; invalid values (e.g. an unknown sort) are ignored
+    customers = filterset.qs  # validates the form; invalid values (e.g. an unknown sort) are left out...
+    report_unreadable_filters(request, filterset.form)  # ...and the page says which, and why
     page = Paginator(customers.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = page_rows(queryset, list(page.object_list))
     list_extensions.render_cells(page.object_list, columns)
@@ -74,6 +76,20 @@ def present_rows(customers: list[Customer]) -> None:
         customer.detail_url = detail_url(customer.pk)
         owner = customer.owner
         customer.owner_name = (owner.get_full_name() or owner.get_username()) if owner else ""
+
+
+# Errors the filter card shows beside their own field; the others are told as messages above the list.
+ERRORS_SHOWN_INLINE = ("last_order_to",)
+
+
+def report_unreadable_filters(request: HttpRequest, form) -> None:
+    """A message for each filter or sort the list could not read (a date outside 1900-2100, an unknown sort or
+    tag...): the list is shown without it, and the user learns why the results are not what they asked for."""
+    for name, errors in form.errors.items():
+        if name in ERRORS_SHOWN_INLINE:
+            continue
+        label = form.fields[name].label if name in form.fields else "Filter"
+        messages.warning(request, f"{label} was left out: {' '.join(errors)}")
 
 
 def _selected_owner(owner) -> str:

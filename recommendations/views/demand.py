@@ -4,6 +4,7 @@ says what to do when no run exists yet."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -24,8 +25,11 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
     interval and what sold in the same number of weeks before, so a rise or a fall shows."""
     run = active_run("demand")
     horizon = int(run.model_card.get("horizon", 8)) if run else 8
-    asked = request.GET.get("weeks", "4")
-    weeks = min(int(asked) if asked in {str(w) for w in WEEK_CHOICES} else 4, horizon)
+    asked = request.GET.get("weeks") or "4"
+    if asked not in {str(w) for w in WEEK_CHOICES}:
+        messages.warning(request, f"“{asked}” weeks is not offered (4, 8 or 12): showing 4 weeks.")
+        asked = "4"
+    weeks = min(int(asked), horizon)
     totals = ProductForecast.objects.none()
     if run is not None:
         totals = forecast_totals(run.pk, weeks)

@@ -3,6 +3,7 @@ the active run only, in a fixed number of queries, and says what to do when no r
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,6 +15,7 @@ from insights.publishing import active_run
 from recommendations.models import AssociationRule
 
 PAGE_SIZE = 50
+RULE_SIZES = ("", "2", "3")
 RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-lift"), "count": ("-count", "-lift")}
 
 
@@ -24,9 +26,15 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules of one or two products on the left, 4 those of three or more; `sort` is lift, confidence or count. The
     names of the left-hand products beyond the second come in one more query for the page."""
     run = active_run("rules")
-    sort = request.GET.get("sort") if request.GET.get("sort") in RULE_SORTS else "lift"
+    sort = request.GET.get("sort") or "lift"
+    if sort not in RULE_SORTS:
+        messages.warning(request, f"Sort by “{sort}” is not known (lift, confidence or count): sorted by lift.")
+        sort = "lift"
     query = request.GET.get("q", "").strip()
     size = request.GET.get("size", "")
+    if size not in RULE_SIZES:
+        messages.warning(request, f"Rule size “{size}” is not known (2 or 3): rules of every size are shown.")
+        size = ""
     rules = AssociationRule.objects.none()
     if run is not None:
         rules = AssociationRule.objects.filter(run=run).select_related("antecedent", "antecedent_2", "consequent")
