@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from customers.forms import ImportUploadForm
-from customers.importing.orders import ordered_counts
+from customers.importing import report as import_report
 from customers.models import ExportRecord, ImportRun
 from customers.tasks import queue_import
 
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "file_name", "format", "status", "progress_percent", "rows_read", "created_by", "created_at"]
+    list_display = ["id", "file_name", "format", "status", "summary", "progress_percent", "created_by", "created_at"]
     list_filter = ["status", "format"]
     list_select_related = ["created_by"]
     search_fields = ["file_name", "=sha256"]
     date_hierarchy = "created_at"
     change_form_template = "admin/customers/importrun/change_form.html"
     readonly_fields = [
+        "summary",
         "status",
         "stage",
         "progress_percent",
         "file_name",
-        "file_size",
+        "size",
         "sha256",
         "encoding",
         "created_by",
@@ -36,7 +37,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "rows_read",
         "report",
         "rejected_rows",
-        "errors_file",
+        "errors_file_link",
         "timings",
         "error",
     ]
@@ -79,7 +80,12 @@ class ImportRunAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.progress_view),
             name="customers_importrun_progress",
         )
-        return [progress, *urls]
+        errors = path(
+            "<int:pk>/errors.csv",
+            self.admin_site.admin_view(self.errors_file_view),
+            name="customers_importrun_errors",
+        )
+        return [progress, errors, *urls]
 
     def progress_view(self, request, pk: int):
         """The run's progress as JSON, polled by the change page while the import runs."""
@@ -88,6 +94,29 @@ class ImportRunAdmin(admin.ModelAdmin):
             return JsonResponse({"error": "not found"}, status=404)
         return JsonResponse(run)
 
+    def errors_file_view(self, request, pk: int):
+        """The run's file of rejected rows, to whoever may view the run (404 otherwise, or when there is none).
+        Served from Django's storage through this view: uploaded and generated files are not public URLs."""
+        run = ImportRun.objects.filter(pk=pk).first()
+        if run is None or not run.errors_file or not self.has_view_permission(request, run):
+            raise Http404("No file of rejected rows for this import.")
+        try:
+            handle = run.errors_file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The file of rejected rows is no longer stored.") from None
+        return FileResponse(handle, as_attachment=True, filename=f"import-{run.pk}-rejected-rows.csv")
+
+    @admin.display(description="errors file")
+    def errors_file_link(self, obj: ImportRun):
+        if not obj.errors_file:
+            return "none"
+        url = reverse("admin:customers_importrun_errors", args=[obj.pk])
+        return format_html('<a href="{}">{} rejected rows (CSV)</a>', url, f"{obj.error_count:,}")
+
+    @admin.display(description="file size")
+    def size(self, obj: ImportRun) -> str:
+        return import_report.size(obj)
+
     @admin.display(description="progress")
     def progress_percent(self, obj: ImportRun) -> str:
         return f"{obj.progress:.0%}"
@@ -95,13 +124,13 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="data-quality report")
     def report(self, obj: ImportRun):
         if not obj.counts:
-            return "-"
+            return obj.summary or "-"
         rows = format_html_join(
             "",
             "<tr><th>{}</th><td class='num'>{}</td></tr>",
-            ((key.replace("_", " "), f"{value:,}") for key, value in ordered_counts(obj.counts)),
+            ((label, f"{value:,}") for label, value in import_report.labelled_counts(obj)),
         )
-        return format_html("<table>{}</table>", rows)
+        return format_html("<p><strong>{}</strong></p><table>{}</table>", obj.summary, rows)
 
     @admin.display(description="rejected rows (first 100)")
     def rejected_rows(self, obj: ImportRun):

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from customers.importing.orders import ordered_counts
+from customers.importing import report
 from customers.importing.service import run_import
+from customers.importing.source import ENCODINGS
 from customers.models import ImportRun
 
 
@@ -35,7 +36,11 @@ class ImportCommand(BaseCommand):
         choices = list(self.formats)
         parser.add_argument("--format", choices=choices, default=choices[0], help="Layout of the file.")
         parser.add_argument("--strict", action="store_true", help="Reject the whole file on the first bad row.")
-        parser.add_argument("--encoding", help="Text encoding (utf-8, utf-8-sig, cp1252, latin-1); detected if unset.")
+        parser.add_argument(
+            "--encoding",
+            help="Text encoding (utf-8, cp1252, latin-1, utf-16, utf-32...); detected if unset (UTF-16 and UTF-32 "
+            "by their byte-order mark).",
+        )
         parser.add_argument(
             "--map",
             action="append",
@@ -49,6 +54,10 @@ class ImportCommand(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
+        encoding = (options["encoding"] or "").strip().lower()
+        if encoding and encoding not in ENCODINGS:
+            known = ", ".join(sorted(set(ENCODINGS.values())))
+            raise CommandError(f"--encoding {options['encoding']!r} is not known; use one of {known}.")
         column_map = {}
         for pair in options["map"]:
             source, sep, target = pair.partition("=")
@@ -59,7 +68,7 @@ class ImportCommand(BaseCommand):
             format=self.formats[options["format"]],
             strict=options["strict"],
             file_name=path.name,
-            encoding=options["encoding"] or "",
+            encoding=ENCODINGS.get(encoding, ""),
             column_map=column_map,
         )
         bar = None
@@ -88,14 +97,18 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"Import failed: {run.error}")
 
     def report(self, run: ImportRun) -> None:
-        """Print the data-quality report: every count, the timings and where the rejected rows are."""
-        self.stdout.write(f"Import #{run.pk} of {run.file_name}: {run.status}")
-        width = max((len(k) for k in run.counts), default=10)
-        for key, value in ordered_counts(run.counts):
-            self.stdout.write(f"  {key.replace('_', ' '):<{width}}  {value:>10,}")
+        """Print the data-quality report: every count, the timings and where the rejected rows are; the last
+        line is the one-line summary (rows imported, rejected and why)."""
+        self.stdout.write(f"Import #{run.pk} of {run.file_name} ({report.size(run)}): {run.status}")
+        counts = report.labelled_counts(run)
+        width = max((len(label) for label, _ in counts), default=10)
+        for label, value in counts:
+            self.stdout.write(f"  {label:<{width}}  {value:>10,}")
         if run.timings:
             self.stdout.write("  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in run.timings.items()))
         for error in run.errors[:10]:
             self.stdout.write(f"  line {error['line']}: {error['column']} {error['value']!r} {error['reason']}")
         if run.error_count:
             self.stdout.write(f"  {run.error_count:,} rows rejected; all listed in {run.errors_file.name}")
+        if run.status == ImportRun.Status.SUCCEEDED:
+            self.stdout.write(run.summary)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from crm import dates
 
 
 class RowError(Exception):
@@ -48,7 +53,8 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_PRICE_DECIMALS = 4
 # Order files repeat the same few thousand prices and quantities on every line: parsed once each.
 _QUANTITIES: dict[str, int] = {}
-_PRICES: dict[str, Decimal] = {}
+_PRICES: dict[str, tuple[Decimal, bool]] = {}  # text -> (amount, whether it was rounded)
+_PRICE_STEP = Decimal(1).scaleb(-MAX_PRICE_DECIMALS)
 _MEMO_LIMIT = 100_000
 
 
@@ -68,25 +74,29 @@ def parse_quantity(column: str, value: str) -> int:
     return number
 
 
-def parse_price(column: str, value: str) -> Decimal:
-    """A decimal amount with at most four decimals, such as 2.55."""
+def parse_price(column: str, value: str, notes: Counter | None = None) -> Decimal:
+    """A decimal amount such as 2.55. More than four decimals (a unit price worked out as amount / quantity:
+    0.354167) are rounded half up to four, and counted in `notes["prices_rounded"]`."""
     known = _PRICES.get(value)
-    if known is not None:
-        return known
-    text = value.strip().replace(",", "")
-    if not _PRICE.match(text):
-        raise RowError(column, value, "is not a number")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise RowError(column, value, "is not a number") from None
-    if -amount.as_tuple().exponent > MAX_PRICE_DECIMALS:
-        raise RowError(column, value, f"has more than {MAX_PRICE_DECIMALS} decimals")
-    if abs(amount) >= 10**8:
-        raise RowError(column, value, "is too large")
-    if len(_PRICES) < _MEMO_LIMIT:
-        _PRICES[value] = amount
-    return amount
+    if known is None:
+        text = value.strip().replace(",", "")
+        if not _PRICE.match(text):
+            raise RowError(column, value, "is not a number")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise RowError(column, value, "is not a number") from None
+        rounded = -amount.as_tuple().exponent > MAX_PRICE_DECIMALS
+        if rounded:
+            amount = amount.quantize(_PRICE_STEP, rounding=ROUND_HALF_UP)
+        if abs(amount) >= 10**8:
+            raise RowError(column, value, "is too large")
+        known = (amount, rounded)
+        if len(_PRICES) < _MEMO_LIMIT:
+            _PRICES[value] = known
+    if known[1] and notes is not None:
+        notes["prices_rounded"] += 1
+    return known[0]
 
 
 def clean_text(value: str, limit: int) -> str:
@@ -126,9 +136,11 @@ class DateParser:
             raise RowError(column, value, "is not a date and time such as 2011-12-09 12:50")
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self.zone)
+        # Checked before converting to UTC: an offset can push a date such as 0001-01-01T00:30+01:00 before
+        # year 1, where the conversion itself fails (OverflowError) and would abort the whole file.
+        if not dates.in_range(parsed):
+            raise RowError(column, value, f"is outside the years {dates.FIRST_YEAR}-{dates.LAST_YEAR}")
         parsed = parsed.astimezone(dt.UTC)
-        if not 1990 <= parsed.year <= 2100:
-            raise RowError(column, value, "is outside the years 1990-2100")
         if len(self._seen) < 200_000:
             self._seen[value] = parsed
         return parsed
@@ -144,9 +156,11 @@ def _customer_id(value: str) -> str:
 
 def online_retail_parser(options: dict) -> Callable[[int, dict], tuple]:
     """The UCI Online Retail invoice lines: InvoiceNo, StockCode, Description, Quantity, InvoiceDate,
-    UnitPrice, CustomerID, Country. An invoice number starting with C is a cancellation."""
+    UnitPrice, CustomerID, Country (the current UCI export names three of them Invoice, Price and Customer ID:
+    registry.py maps those). An invoice number starting with C is a cancellation."""
     parse_date = DateParser(options.get("time_zone") or "Europe/London")
-    currency = options.get("currency") or "GBP"
+    currency = options.get("currency") or settings.DEFAULT_CURRENCY
+    notes = options.get("notes")
 
     def parse(line: int, row: dict) -> tuple:
         invoice = row["InvoiceNo"].strip()
@@ -166,7 +180,7 @@ def online_retail_parser(options: dict) -> Callable[[int, dict], tuple]:
             sku[:64],
             clean_text(row["Description"], 255),
             quantity,
-            parse_price("UnitPrice", row["UnitPrice"]),
+            parse_price("UnitPrice", row["UnitPrice"], notes),
             parse_date("InvoiceDate", row["InvoiceDate"]),
             _customer_id(row["CustomerID"]),
             clean_text(row["Country"], 64),
@@ -186,7 +200,8 @@ def lodestar_orders_parser(options: dict) -> Callable[[int, dict], tuple]:
     """Lodestar order lines (docs/import-formats.md): one row per line, positive quantities; the status
     says whether the order was completed, cancelled or returned."""
     parse_date = DateParser(options.get("time_zone") or "UTC")
-    default_currency = options.get("currency") or "GBP"
+    default_currency = options.get("currency") or settings.DEFAULT_CURRENCY
+    notes = options.get("notes")
 
     def parse(line: int, row: dict) -> tuple:
         number = row["order_number"].strip()
@@ -198,7 +213,7 @@ def lodestar_orders_parser(options: dict) -> Callable[[int, dict], tuple]:
         quantity = parse_quantity("quantity", row["quantity"])
         if quantity <= 0:
             raise RowError("quantity", row["quantity"], "must be above zero (use status for cancellations)")
-        price = parse_price("unit_price", row["unit_price"])
+        price = parse_price("unit_price", row["unit_price"], notes)
         if price < 0:
             raise RowError("unit_price", row["unit_price"], "must not be negative")
         status = (row.get("status") or "completed").strip().lower() or "completed"

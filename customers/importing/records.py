@@ -208,6 +208,7 @@ PRODUCT_STAGING = ("line", "sku", "name", "description", "category", "price", "k
 def product_parser(options: dict) -> Callable[[int, dict], tuple]:
     """Products: SKU and name required; kind is product (default), shipping, fee or adjustment."""
     kinds = [value for value, _ in Product.Kind.choices]
+    notes = options.get("notes")
 
     def parse(line: int, row: dict) -> tuple:
         sku = (row.get("sku") or "").strip()
@@ -218,7 +219,7 @@ def product_parser(options: dict) -> Callable[[int, dict], tuple]:
             raise RowError("name", row.get("name", ""), "is empty")
         price = None
         if (row.get("price") or "").strip():
-            price = parse_price("price", row["price"])
+            price = parse_price("price", row["price"], notes)
             if price < 0:
                 raise RowError("price", row["price"], "must not be negative")
         return (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -29,6 +29,8 @@ class Format:
     clean: Callable[[str], dict[str, int]]
     merge: Callable[..., dict[str, int]]
     fills: tuple[type[models.Model], ...]  # the tables `merge` writes, analysed after it
+    # Other names the format's columns go by (another layout of the same export): file column -> column.
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def _classified(make_parser: Callable[[dict], Parser]) -> Callable[[dict], Parser]:
@@ -56,6 +58,9 @@ RETAIL_COLUMNS = (
     "CustomerID",
     "Country",
 )
+# The current UCI export of the same data ("Online Retail II"): Invoice, StockCode, Description, Quantity,
+# InvoiceDate, Price, Customer ID, Country.
+RETAIL_ALIASES = {"Invoice": "InvoiceNo", "Price": "UnitPrice", "Customer ID": "CustomerID"}
 LODESTAR_ORDER_COLUMNS = (
     "order_number",
     "placed_at",
@@ -81,7 +86,12 @@ _ORDER_STAGING = {
 
 FORMATS: dict[str, Format] = {
     "online-retail": Format(
-        "online-retail", RETAIL_COLUMNS, RETAIL_COLUMNS, _classified(online_retail_parser), **_ORDER_STAGING
+        "online-retail",
+        RETAIL_COLUMNS,
+        RETAIL_COLUMNS,
+        _classified(online_retail_parser),
+        **_ORDER_STAGING,
+        aliases=RETAIL_ALIASES,
     ),
     "lodestar-orders": Format(
         "lodestar-orders",

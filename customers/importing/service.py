@@ -8,6 +8,7 @@ import hashlib
 import io
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.bulk import analyze
+from customers.importing import report
 from customers.importing.formats import RowError
 from customers.importing.registry import FORMATS
-from customers.importing.source import CsvSource, ImportFileError
+from customers.importing.source import CsvSource, ImportFileError, printable
 from customers.importing.staging import BATCH_ROWS, StagingTable
 from customers.models import ImportRun
 
@@ -78,7 +80,7 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
     try:
         run.file_size = path.stat().st_size
         run.sha256 = file_sha256(path)
-        errors = _load(run, path, spec, stage, on_progress)
+        errors, notes = _load(run, path, spec, stage, on_progress)
         timer.lap("read")
         _update(run, on_progress, stage="cleaning", progress=0.8)
         stage.index(*spec.indexes)
@@ -93,35 +95,45 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
             analyze(*spec.fills)
         timer.lap("analyze")
         counts["rows_rejected"] = len(errors)
-        run.counts = {"rows_read": run.rows_read, **counts}
+        run.counts = {"rows_read": run.rows_read, **counts, **notes}
         fields = ("line", "column", "value", "reason")
         run.errors = [dict(zip(fields, error, strict=True)) for error in errors[:ERRORS_KEPT_ON_RUN]]
         run.error_count = len(errors)
         if errors:
             _write_errors(run, errors)
+        run.summary = report.summary(run, errors)
         run.status, run.stage, run.progress, run.finished_at = ImportRun.Status.SUCCEEDED, "done", 1.0, timezone.now()
     except (ImportFileError, RowError) as exc:
-        run.status, run.error, run.finished_at = ImportRun.Status.FAILED, str(exc), timezone.now()
+        run.status, run.error, run.finished_at = ImportRun.Status.FAILED, printable(str(exc)), timezone.now()
     except Exception as exc:
         log.exception("Import run %s failed", run.pk)
         run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
-        run.error = f"Unexpected error, nothing was imported: {type(exc).__name__}: {exc}"
+        run.error = printable(f"Unexpected error, nothing was imported: {type(exc).__name__}: {exc}")
     finally:
         stage.close()
+    if run.status == ImportRun.Status.FAILED:
+        run.summary = f"Failed, nothing was imported: {run.error}"[: ImportRun._meta.get_field("summary").max_length]
     run.save()
     if on_progress:
         on_progress(run)
     return run
 
 
-def _load(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Progress | None) -> list[tuple]:
-    """Stream the file into the staging table; returns the rejected rows as (line, column, value, reason)."""
-    parse = spec.make_parser({})
+def _load(
+    run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Progress | None
+) -> tuple[list[tuple], Counter]:
+    """Stream the file into the staging table; returns the rejected rows as (line, column, value, reason) and
+    what the parser noted (prices rounded)."""
+    notes: Counter = Counter()
+    parse = spec.make_parser({"notes": notes})
     errors: list[tuple] = []
     batch: list[tuple] = []
     rows_read = 0
     stage.create()
-    with CsvSource(path, spec.columns, required=spec.required, column_map=run.column_map) as source:
+    column_map = {**spec.aliases, **run.column_map}  # the format's other layouts, then the user's own names
+    with CsvSource(
+        path, spec.columns, required=spec.required, encoding=run.encoding or None, column_map=column_map
+    ) as source:
         run.encoding = source.encoding or ""
         ImportRun.objects.filter(pk=run.pk).update(encoding=run.encoding, sha256=run.sha256, file_size=run.file_size)
         for row in source.rows():
@@ -133,10 +145,10 @@ def _load(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Pr
             except RowError as exc:
                 if run.strict:
                     raise ImportFileError(
-                        f"Line {row.line}: {exc.column} {exc.value!r} {exc.reason}. "
+                        f"Line {row.line}: {exc.column} {printable(exc.value)!r} {exc.reason}. "
                         "Strict mode rejects the whole file; nothing was imported."
                     ) from None
-                errors.append((row.line, exc.column, exc.value, exc.reason))
+                errors.append((row.line, exc.column, printable(exc.value), exc.reason))
             if len(batch) >= BATCH_ROWS:
                 stage.load(batch)
                 batch.clear()
@@ -146,4 +158,4 @@ def _load(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Pr
     if rows_read == 0:
         raise ImportFileError(f"{path.name} has a header but no rows.")
     _update(run, on_progress, rows_read=rows_read, progress=0.8)
-    return errors
+    return errors, notes

@@ -47,6 +47,9 @@ class ImportRun(models.Model):
     errors_file = models.FileField(upload_to="imports/errors/", blank=True)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
     error = models.TextField(blank=True, help_text="Why the run failed, if it did.")
+    summary = models.CharField(
+        max_length=500, blank=True, help_text="The outcome in one line: rows imported, rejected and why."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -117,11 +117,11 @@ def test_encodings_are_detected(tmp_path, encoding, expected):
 
 
 def test_a_header_without_the_expected_columns_is_refused_with_what_was_expected(tmp_path):
-    path = write_csv(tmp_path, ["Invoice,Code,Qty", "1,2,3"])
+    path = write_csv(tmp_path, ["Bill,Code,Qty", "1,2,3"])
     run = import_file(path)
     assert run.status == ImportRun.Status.FAILED
     assert "the header has no column InvoiceNo, StockCode" in run.error
-    assert "found: Invoice, Code, Qty" in run.error
+    assert "found: Bill, Code, Qty" in run.error
 
 
 def test_renamed_columns_can_be_mapped(tmp_path):
