@@ -16,7 +16,7 @@ from django.db import connection
 
 from customers.importing.formats import DateParser, RowError, clean_text, parse_price
 from customers.importing.sql import execute, scalar
-from customers.models import Customer, Interaction, Product, Tag
+from customers.models import Customer, Interaction, InteractionLabel, Product, Sentiment, Tag, Topic
 
 STAGING_TYPES = {
     "line": "integer NOT NULL",
@@ -44,6 +44,8 @@ STAGING_TYPES = {
     "subject": "varchar(200) NOT NULL",
     "body": "text NOT NULL",
     "username": "varchar(150) NOT NULL",
+    "sentiment": "varchar(10) NOT NULL",
+    "topic": "varchar(40) NOT NULL",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE, _FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f", ""}
@@ -255,7 +257,9 @@ def merge_products(stage: str, now: dt.datetime) -> dict[str, int]:
 
 
 # Interactions ---------------------------------------------------------------------------------------------
-INTERACTION_FILE_COLUMNS = ("external_id", "customer_id", "occurred_at", "kind", "direction", "subject", "body", "user")
+INTERACTION_FILE_COLUMNS = (
+    "external_id", "customer_id", "occurred_at", "kind", "direction", "subject", "body", "user", "sentiment", "topic"
+)  # fmt: skip
 INTERACTION_STAGING = (
     "line",
     "external_id",
@@ -266,16 +270,33 @@ INTERACTION_STAGING = (
     "subject",
     "body",
     "username",
+    "sentiment",
+    "topic",
 )
+
+
+def _topics() -> dict[str, str]:
+    """Active topics by slug and by lower-case name, to their slug."""
+    topics = Topic.objects.filter(is_active=True).values_list("slug", "name")
+    return {**{name.lower(): slug for slug, name in topics}, **{slug: slug for slug, _ in topics}}
 
 
 def interaction_parser(options: dict) -> Callable[[int, dict], tuple]:
     """Interactions: the customer's external id, when, and the kind (call, email, meeting, note, feedback,
-    ticket). Without an external id, one is derived from the content, so re-imports still skip repeats."""
+    ticket). Without an external id, one is derived from the content, so re-imports still skip repeats. Optional
+    `sentiment` (negative, neutral, positive) and `topic` (an active topic's slug or name) are staff labels."""
     parse_date = DateParser(options.get("time_zone") or "UTC")
     users = _usernames()
     kinds = [value for value, _ in Interaction.Kind.choices]
     directions = [value for value, _ in Interaction.Direction.choices]
+    sentiments = ["", *Sentiment.values]
+    topics = _topics()
+
+    def topic_of(value: str) -> str:
+        text = (value or "").strip()
+        if text and text.lower() not in topics:
+            raise RowError("topic", value, f"is not an active topic ({', '.join(sorted(set(topics.values())))})")
+        return topics.get(text.lower(), "")
 
     def parse(line: int, row: dict) -> tuple:
         customer = (row.get("customer_id") or "").strip()
@@ -298,6 +319,8 @@ def interaction_parser(options: dict) -> Callable[[int, dict], tuple]:
             subject,
             body,
             _user("user", row.get("user", ""), users),
+            _choice("sentiment", row.get("sentiment", ""), sentiments, ""),
+            topic_of(row.get("topic", "")),
         )
 
     return parse
@@ -332,4 +355,18 @@ def merge_interactions(stage: str, now: dt.datetime) -> dict[str, int]:
             ON CONFLICT (external_id) WHERE NOT (external_id = '') DO NOTHING""",
         [now],
     )
-    return {"interactions_already_present": present, "interactions_created": created}
+    label, topic = InteractionLabel._meta.db_table, Topic._meta.db_table
+    # Labels in the file become staff labels (source "import"), on new and known interactions alike; a label the
+    # same import already gave is not given twice, so importing the file again adds nothing.
+    labelled = execute(
+        f"""INSERT INTO {label} (interaction_id, sentiment, topic_id, user_id, source, created_at)
+            SELECT i.id, s.sentiment, t.id, u.id, 'import', %s
+            FROM {stage} s JOIN {interaction} i ON i.external_id = s.external_id
+            LEFT JOIN {topic} t ON t.slug = s.topic AND s.topic <> ''
+            LEFT JOIN {user} u ON u.username = s.username AND s.username <> ''
+            WHERE (s.sentiment <> '' OR s.topic <> '') AND NOT EXISTS (
+              SELECT 1 FROM {label} l WHERE l.interaction_id = i.id AND l.source = 'import'
+                AND l.sentiment = s.sentiment AND (l.topic_id = t.id OR (l.topic_id IS NULL AND t.id IS NULL)))""",
+        [now],
+    )
+    return {"interactions_already_present": present, "interactions_created": created, "labels_created": labelled}

@@ -48,6 +48,21 @@ class Command(BaseCommand):
                               f"winner: {result['winner']})")  # fmt: skip
             for key, value in result["metrics"].items():
                 base_value = baseline["metrics"].get(key)
+                if isinstance(value, dict):  # per_class: {head: {class: {precision, recall, f1, support}}}
+                    self._per_class(value, base_value or {})
+                    continue
                 shown = f"{value:.4g}" if isinstance(value, int | float) else str(value)
                 base_shown = f"{base_value:.4g}" if isinstance(base_value, int | float) else "-"
                 self.stdout.write(f"  {key:<22} {shown:>12} {base_shown:>12}")
+
+    def _per_class(self, per_class: dict, baseline: dict) -> None:
+        """One line per class: F1, precision and recall of the model, then the baseline's F1."""
+        for head, classes in per_class.items():
+            for name, figures in classes.items():
+                base_f1 = baseline.get(head, {}).get(name, {}).get("f1")
+                base_shown = f"{base_f1:.4g}" if isinstance(base_f1, int | float) else "-"
+                self.stdout.write(
+                    f"  {head + ' ' + name + ' f1':<22} {figures['f1']:>12.4g} {base_shown:>12}"
+                    f"   (precision {figures['precision']:.3g}, recall {figures['recall']:.3g}, "
+                    f"{figures['support']} texts)"
+                )
