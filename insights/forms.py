@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from customers.models import Sentiment, Topic
 from insights.models import WorklistAction
 
 SNOOZE_CHOICES = (7, 14, 30)  # the days a worklist customer may be snoozed for, offered as buttons
@@ -33,3 +34,18 @@ def outcome_choices() -> list[tuple[str, str]]:
         (value, f"{label} (back {'tomorrow' if days[value] == 1 else f'in {days[value]} days'})")
         for value, label in WorklistAction.Outcome.choices
     ]
+
+
+class LabelForm(forms.Form):
+    """A correction of an interaction's sentiment, topic or both (one click: each sentiment is a button)."""
+
+    sentiment = forms.ChoiceField(choices=[("", "—"), *Sentiment.choices], required=False)
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.filter(is_active=True), to_field_name="slug", required=False, empty_label="—"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("sentiment") and not cleaned.get("topic"):
+            raise forms.ValidationError("Say the sentiment, the topic or both.")
+        return cleaned

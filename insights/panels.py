@@ -75,3 +75,49 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         "not_profiled": not customer.profiling_consent,
         "verdicts": [note for note in active_verdicts(FAMILIES).values() if note],
     }
+
+
+def communication_context(request: HttpRequest, customer: Customer) -> dict:
+    """The profile's "What they say" card: the latest interactions with their sentiment and topic (correctable by
+    those who may label), and the customer's sentiment trend by month. Five queries at most."""
+    from django.utils import timezone
+
+    from customers.models import Interaction, Sentiment, Topic
+    from insights import communication
+
+    if not customer.profiling_consent:
+        return {"not_profiled": True}
+    latest = Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-pk")
+    latest = list(latest[: communication.RECENT_INTERACTIONS])
+    topics = list(Topic.objects.all())
+    months = communication.trend(customer, timezone.localdate())
+    chart = communication.trend_chart(months) if len(months) > 1 else None
+    return {
+        "not_profiled": False,
+        "no_model": not active_runs(["sentiment"])["sentiment"],
+        "readings": communication.readings(latest, {t.slug: t.name for t in topics}),
+        "sentiments": Sentiment.choices,
+        "topics": [t for t in topics if t.is_active],
+        "may_label": request.user.has_perm("customers.add_interactionlabel"),
+        "months": months,
+        "charts": {"sentiment-trend": chart} if chart else {},
+        "trend_label": chart["label"] if chart else "",
+        "verdicts": [note for note in active_verdicts(["sentiment"]).values() if note],
+    }
+
+
+def complaints_context(request: HttpRequest, rep) -> dict:
+    """The worklist's "Recent complaints" section: a signal of its own (insights/communication.py), beside the
+    revenue-at-risk ranking, so the two can be combined or weighed separately."""
+    from django.utils import timezone
+
+    from insights import communication
+    from insights.worklist import scope
+
+    owner = request.GET.get("owner", "")
+    owner = owner if owner == "none" or owner.isdigit() else ""
+    today = timezone.localdate()
+    return {
+        "complaints": communication.complaints(scope(rep, today, owner), today),
+        "days": communication.COMPLAINT_DAYS,
+    }

@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Customer, Interaction
+from customers.models import Customer, Interaction, InteractionLabel
 from insights.models import WorklistAction
 
 
@@ -44,4 +44,12 @@ def act_on_worklist(
         outcome=outcome,
         hidden_until=today + dt.timedelta(days=days),
         interaction=interaction,
+    )
+
+
+def label_interaction(user, interaction: Interaction, sentiment: str = "", topic=None) -> InteractionLabel:
+    """Record a member of staff's sentiment and/or topic for an interaction (a correction on the profile): a new
+    label, so the earlier ones stay; the page shows it at once, and the next sentiment run learns from it."""
+    return InteractionLabel.objects.create(
+        interaction=interaction, sentiment=sentiment, topic=topic, user=user, source=InteractionLabel.Source.CORRECTION
     )

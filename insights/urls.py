@@ -10,4 +10,5 @@ urlpatterns = [
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/<int:pk>/", views.worklist_action, name="worklist_action"),
     path("dashboards/", views.dashboards, name="dashboards"),
+    path("interactions/<int:pk>/label/", views.label, name="label_interaction"),
 ]

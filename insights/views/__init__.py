@@ -2,6 +2,7 @@
 (dashboards.py). What several pages read lives in insights/queries.py, their forms in insights/forms.py."""
 
 from insights.views.dashboards import dashboards
+from insights.views.labels import label
 from insights.views.worklist import worklist, worklist_action
 
-__all__ = ["dashboards", "worklist", "worklist_action"]
+__all__ = ["dashboards", "label", "worklist", "worklist_action"]

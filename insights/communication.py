@@ -1,0 +1,164 @@
+"""What customers' interactions say, as the pages read it: each interaction's sentiment and topic (a staff label
+when there is one, the active sentiment run's reading otherwise), a customer's sentiment trend by month, and the
+recent complaints that raise customers on the worklist. Read-only, a fixed number of queries whatever the data size;
+staff labels are written by insights/services.py `label_interaction`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from customers.models import Customer, Interaction, InteractionLabel, Sentiment, Topic
+from insights.models import InteractionSentiment
+from insights.publishing import active_run_id
+
+RECENT_INTERACTIONS = 10  # read on the profile
+TREND_MONTHS = 12
+COMPLAINT_DAYS = 14  # a negative interaction this recent raises its customer on the worklist
+COMPLAINTS_SIZE = 10
+SURE_ENOUGH = 0.5  # the model's reading counts as a complaint from this probability (a staff label always counts)
+
+
+@dataclass
+class Reading:
+    """An interaction with how the customer felt and what it was about, and whether staff said so."""
+
+    interaction: Interaction
+    sentiment: str = ""
+    topic: str = ""  # a topic slug
+    topic_name: str = ""
+    probability: float | None = None  # the model's, when the reading is the model's
+    labelled: bool = False  # a member of staff gave (or corrected) it
+
+
+def topic_names() -> dict[str, str]:
+    """Every topic's name by slug (retired ones too: old readings still name them)."""
+    return dict(Topic.objects.values_list("slug", "name"))
+
+
+def readings(interactions: list[Interaction], names: dict[str, str]) -> list[Reading]:
+    """The reading of each interaction (two queries: the active run's rows and the latest labels)."""
+    ids = [i.pk for i in interactions]
+    if not ids:
+        return []
+    run_id = active_run_id("sentiment")
+    model = {}
+    if run_id:
+        model = {
+            r.interaction_id: r for r in InteractionSentiment.objects.filter(run_id=run_id, interaction_id__in=ids)
+        }
+    labels: dict[int, dict] = {}
+    for interaction_id, sentiment, topic in (
+        InteractionLabel.objects.filter(interaction_id__in=ids)
+        .order_by("created_at", "pk")
+        .values_list("interaction_id", "sentiment", "topic__slug")
+    ):
+        latest = labels.setdefault(interaction_id, {})
+        if sentiment:
+            latest["sentiment"] = sentiment
+        if topic:
+            latest["topic"] = topic
+    found = []
+    for interaction in interactions:
+        row, label = model.get(interaction.pk), labels.get(interaction.pk, {})
+        reading = Reading(interaction, labelled=bool(label))
+        if row is not None:
+            reading.sentiment, reading.topic, reading.probability = row.sentiment, row.topic, row.sentiment_probability
+        reading.sentiment = label.get("sentiment", reading.sentiment)
+        reading.topic = label.get("topic", reading.topic)
+        reading.topic_name = names.get(reading.topic, reading.topic)
+        found.append(reading)
+    return found
+
+
+def trend(customer: Customer, today: dt.date) -> list[dict]:
+    """The customer's interactions per month over the last TREND_MONTHS months as the active run read them:
+    {"month", "negative", "neutral", "positive", "net"} with net = (positive - negative) / all, oldest first."""
+    run_id = active_run_id("sentiment")
+    if not run_id:
+        return []
+    since = (today.replace(day=1) - dt.timedelta(days=31 * (TREND_MONTHS - 1))).replace(day=1)
+    rows = (
+        InteractionSentiment.objects.filter(run_id=run_id, customer=customer, occurred_at__date__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(
+            negative=Count("pk", filter=Q(sentiment=Sentiment.NEGATIVE)),
+            neutral=Count("pk", filter=Q(sentiment=Sentiment.NEUTRAL)),
+            positive=Count("pk", filter=Q(sentiment=Sentiment.POSITIVE)),
+        )
+        .order_by("month")
+    )
+    months = []
+    for row in rows:
+        total = row["negative"] + row["neutral"] + row["positive"]
+        months.append({**row, "net": (row["positive"] - row["negative"]) / total if total else 0.0})
+    return months
+
+
+def trend_chart(months: list[dict]) -> dict:
+    """The trend as a line for static/js/charts.js (insights/dashboards/charts.py describes the format)."""
+    labels = [row["month"].strftime("%b %Y") for row in months]
+    latest = months[-1]
+    return {
+        "type": "line",
+        "format": "percent",
+        "categories": labels,
+        "series": [{"name": "Net sentiment", "data": [round(row["net"], 3) for row in months]}],
+        "label": (
+            f"Line chart of net sentiment (positive minus negative interactions, as a share of all) per month from "
+            f"{labels[0]} to {labels[-1]}: {round(latest['net'] * 100)} % in {labels[-1]}."
+        ),
+    }
+
+
+@dataclass
+class Complaint:
+    """A customer raised on the worklist by a recent negative interaction, with the reason in words."""
+
+    customer: Customer
+    interaction: Interaction
+    topic_name: str
+    labelled: bool
+
+    @property
+    def reason(self) -> str:
+        said = "a member of staff marked it negative" if self.labelled else "read as negative"
+        about = f" about {self.topic_name.lower()}" if self.topic_name else ""
+        return (
+            f"Complained{about} on {self.interaction.occurred_at:%d %b}: “{self.interaction.subject or '…'}” ({said})."
+        )
+
+
+def complaints(customers: QuerySet, today: dt.date) -> list[Complaint]:
+    """The latest negative interaction of each of `customers` (the worklist's scope) within COMPLAINT_DAYS, newest
+    first: a staff label saying negative, or the active run's reading when no label says otherwise. Three queries."""
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=COMPLAINT_DAYS), dt.time.min))
+    run_id = active_run_id("sentiment")
+    by_model = Q(pk__in=[])
+    if run_id:
+        flagged = InteractionSentiment.objects.filter(
+            run_id=run_id, sentiment=Sentiment.NEGATIVE, occurred_at__gte=since, sentiment_probability__gte=SURE_ENOUGH
+        ).values("interaction_id")
+        by_model = Q(pk__in=flagged)
+    by_label = Q(labels__sentiment=Sentiment.NEGATIVE)
+    candidates = list(
+        Interaction.objects.filter(customer__in=customers, occurred_at__gte=since)
+        .filter(by_model | by_label)
+        .select_related("customer", "customer__owner")
+        .order_by("-occurred_at", "-pk")
+        .distinct()[: COMPLAINTS_SIZE * 5]
+    )
+    if not candidates:
+        return []
+    found, seen = [], set()
+    for reading in readings(candidates, topic_names()):
+        if reading.sentiment != Sentiment.NEGATIVE or reading.interaction.customer_id in seen:
+            continue  # a later label said otherwise, or the customer is already listed
+        seen.add(reading.interaction.customer_id)
+        found.append(Complaint(reading.interaction.customer, reading.interaction, reading.topic_name, reading.labelled))
+    return found[:COMPLAINTS_SIZE]
