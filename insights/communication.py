@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -40,36 +40,35 @@ def topic_names() -> dict[str, str]:
     return dict(Topic.objects.values_list("slug", "name"))
 
 
-def readings(interactions: list[Interaction], names: dict[str, str]) -> list[Reading]:
-    """The reading of each interaction (two queries: the active run's rows and the latest labels)."""
-    ids = [i.pk for i in interactions]
-    if not ids:
-        return []
+def annotated(interactions: QuerySet) -> QuerySet:
+    """`interactions` with their latest staff label and the active run's reading as annotations (label_sentiment,
+    label_topic, model_sentiment, model_topic, model_probability), so a page reads them in the same query."""
+    labels = InteractionLabel.objects.filter(interaction=OuterRef("pk")).order_by("-created_at", "-pk")
+    interactions = interactions.annotate(
+        label_sentiment=Subquery(labels.exclude(sentiment="").values("sentiment")[:1]),
+        label_topic=Subquery(labels.filter(topic__isnull=False).values("topic__slug")[:1]),
+    )
     run_id = active_run_id("sentiment")
-    model = {}
-    if run_id:
-        model = {
-            r.interaction_id: r for r in InteractionSentiment.objects.filter(run_id=run_id, interaction_id__in=ids)
-        }
-    labels: dict[int, dict] = {}
-    for interaction_id, sentiment, topic in (
-        InteractionLabel.objects.filter(interaction_id__in=ids)
-        .order_by("created_at", "pk")
-        .values_list("interaction_id", "sentiment", "topic__slug")
-    ):
-        latest = labels.setdefault(interaction_id, {})
-        if sentiment:
-            latest["sentiment"] = sentiment
-        if topic:
-            latest["topic"] = topic
+    if not run_id:
+        return interactions
+    row = InteractionSentiment.objects.filter(run_id=run_id, interaction=OuterRef("pk"))
+    return interactions.annotate(
+        model_sentiment=Subquery(row.values("sentiment")[:1]),
+        model_topic=Subquery(row.values("topic")[:1]),
+        model_probability=Subquery(row.values("sentiment_probability")[:1]),
+    )
+
+
+def readings(interactions, names: dict[str, str]) -> list[Reading]:
+    """The reading of each interaction of an `annotated` queryset or list (no further query)."""
     found = []
     for interaction in interactions:
-        row, label = model.get(interaction.pk), labels.get(interaction.pk, {})
-        reading = Reading(interaction, labelled=bool(label))
-        if row is not None:
-            reading.sentiment, reading.topic, reading.probability = row.sentiment, row.topic, row.sentiment_probability
-        reading.sentiment = label.get("sentiment", reading.sentiment)
-        reading.topic = label.get("topic", reading.topic)
+        label_sentiment, label_topic = interaction.label_sentiment, interaction.label_topic
+        reading = Reading(interaction, labelled=bool(label_sentiment or label_topic))
+        reading.sentiment = label_sentiment or getattr(interaction, "model_sentiment", None) or ""
+        reading.topic = label_topic or getattr(interaction, "model_topic", None) or ""
+        if not label_sentiment:
+            reading.probability = getattr(interaction, "model_probability", None)
         reading.topic_name = names.get(reading.topic, reading.topic)
         found.append(reading)
     return found
@@ -136,7 +135,7 @@ class Complaint:
 
 def complaints(customers: QuerySet, today: dt.date) -> list[Complaint]:
     """The latest negative interaction of each of `customers` (the worklist's scope) within COMPLAINT_DAYS, newest
-    first: a staff label saying negative, or the active run's reading when no label says otherwise. Three queries."""
+    first: a staff label saying negative, or the active run's reading when no label says otherwise. Two queries."""
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=COMPLAINT_DAYS), dt.time.min))
     run_id = active_run_id("sentiment")
     by_model = Q(pk__in=[])
@@ -147,7 +146,7 @@ def complaints(customers: QuerySet, today: dt.date) -> list[Complaint]:
         by_model = Q(pk__in=flagged)
     by_label = Q(labels__sentiment=Sentiment.NEGATIVE)
     candidates = list(
-        Interaction.objects.filter(customer__in=customers, occurred_at__gte=since)
+        annotated(Interaction.objects.filter(customer__in=customers, occurred_at__gte=since))
         .filter(by_model | by_label)
         .select_related("customer", "customer__owner")
         .order_by("-occurred_at", "-pk")

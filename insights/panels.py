@@ -79,7 +79,8 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
 
 def communication_context(request: HttpRequest, customer: Customer) -> dict:
     """The profile's "What they say" card: the latest interactions with their sentiment and topic (correctable by
-    those who may label), and the customer's sentiment trend by month. Five queries at most."""
+        those who may label), and the customer's sentiment trend by month. Three queries at most: the interactions with
+    their labels and readings, the topics, the trend."""
     from django.utils import timezone
 
     from customers.models import Interaction, Sentiment, Topic
@@ -87,7 +88,7 @@ def communication_context(request: HttpRequest, customer: Customer) -> dict:
 
     if not customer.profiling_consent:
         return {"not_profiled": True}
-    latest = Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-pk")
+    latest = communication.annotated(Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-pk"))
     latest = list(latest[: communication.RECENT_INTERACTIONS])
     topics = list(Topic.objects.all())
     months = communication.trend(customer, timezone.localdate())
