@@ -21,15 +21,16 @@ from customers.demo.texts import (
 
 # Topic shares (order of TOPICS) for each group's ordinary interactions.
 TOPIC_WEIGHTS = {
-    "champions": (0.06, 0.12, 0.08, 0.3, 0.18, 0.26),
-    "loyal": (0.08, 0.15, 0.1, 0.22, 0.2, 0.25),
-    "wholesale": (0.08, 0.3, 0.12, 0.1, 0.15, 0.25),
-    "bargain": (0.12, 0.38, 0.12, 0.1, 0.18, 0.1),
-    "new": (0.06, 0.15, 0.12, 0.22, 0.3, 0.15),
-    "one_time": (0.2, 0.2, 0.2, 0.1, 0.2, 0.1),
+    "champions": (0.06, 0.12, 0.08, 0.3, 0.18, 0.26, 0.05, 0.0),
+    "loyal": (0.08, 0.15, 0.1, 0.22, 0.2, 0.25, 0.05, 0.01),
+    "wholesale": (0.08, 0.3, 0.12, 0.1, 0.15, 0.25, 0.08, 0.01),
+    "bargain": (0.12, 0.38, 0.12, 0.1, 0.18, 0.1, 0.06, 0.03),
+    "new": (0.06, 0.15, 0.12, 0.22, 0.3, 0.15, 0.04, 0.01),
+    "one_time": (0.2, 0.2, 0.2, 0.1, 0.2, 0.1, 0.06, 0.04),
 }
-# What churners raise in their last months: complaints and delivery problems, always unhappy.
-CHURN_TOPIC_WEIGHTS = (0.5, 0.15, 0.35, 0.0, 0.0, 0.0)
+# What churners raise in their last months: complaints, delivery and billing problems and threats to leave, always
+# unhappy.
+CHURN_TOPIC_WEIGHTS = (0.35, 0.1, 0.25, 0.0, 0.0, 0.0, 0.1, 0.2)
 
 
 def _choose_rows(rng: np.random.Generator, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -84,7 +85,9 @@ def make_interactions(
     m = len(who)
 
     kinds = np.array(KINDS, dtype=object)[kind]
-    asking = np.isin(topic, [TOPICS.index(t) for t in ("complaint", "price_question", "delivery_problem")])
+    asking = np.isin(
+        topic, [TOPICS.index(t) for t in ("complaint", "price_question", "delivery_problem", "billing", "churn_threat")]
+    )
     inbound = np.isin(kinds, ["ticket", "feedback"]) | (np.isin(kinds, ["call", "email"]) & asking)
     inbound |= np.isin(kinds, ["call", "email"]) & (rng.random(m) < 0.3)
     direction = np.where(kinds == "note", "internal", np.where(inbound & (kinds != "meeting"), "inbound", "outbound"))

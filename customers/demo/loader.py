@@ -25,12 +25,14 @@ from tqdm import tqdm
 
 from customers import bulk
 from customers.demo.generator import DemoData
-from customers.models import Customer, Interaction, Order, OrderItem, Product, Tag
+from customers.demo.texts import CRM_TOPIC
+from customers.models import Customer, Interaction, InteractionLabel, Order, OrderItem, Product, Tag, Topic
 
 CustomerTag = Customer.tags.through
 # Parents before children, so that foreign keys point at rows that exist.
 LOAD_ORDER = (Product, Tag, Customer, CustomerTag, Order, OrderItem, Interaction)
 SQLITE_BATCH = 2000
+LABELLED_SHARE = 0.25  # of the demo interactions carry a staff label (label_share)
 PROGRESS_STEP = 50_000
 
 
@@ -304,12 +306,35 @@ def delete_existing() -> None:
 def load(data: DemoData, user_ids: Sequence[int], *, progress: bool | None = None) -> dict[str, int]:
     """Write `data` in one transaction (joining the caller's if there is one) and return rows per table."""
     with transaction.atomic():
-        tables = prepare_tables(data, user_ids, connection.vendor, current_offsets())
+        offsets = current_offsets()
+        tables = prepare_tables(data, user_ids, connection.vendor, offsets)
         if connection.vendor == "postgresql":
             with indexes_and_keys_built_after():
                 copy_tables(tables, progress)
         else:
             insert_tables(tables, progress)
         reset_sequences()
+        labels = label_share(data, offsets[Interaction])
     bulk.analyze(*LOAD_ORDER)
-    return {t.table: len(t) for t in tables}
+    return {**{t.table: len(t) for t in tables}, InteractionLabel._meta.db_table: labels}
+
+
+def label_share(data: DemoData, interaction_offset: int) -> int:
+    """Staff labels (source "demo") on a deterministic LABELLED_SHARE of the demo interactions, from the planted
+    sentiment and topic (the demo topic as the CRM's topic, texts.CRM_TOPIC): what a team that corrects the
+    readings now and then would have given, for the sentiment model to learn from and be tested on."""
+    truth = data.truth.interactions
+    chosen = np.random.default_rng([data.seed, 16]).random(len(truth)) < LABELLED_SHARE
+    topics = dict(Topic.objects.values_list("slug", "pk"))
+    rows = truth[chosen]
+    labels = [
+        InteractionLabel(
+            interaction_id=int(interaction) + interaction_offset,
+            sentiment=sentiment,
+            topic_id=topics.get(CRM_TOPIC[topic]),
+            source=InteractionLabel.Source.DEMO,
+        )
+        for interaction, sentiment, topic in zip(rows["interaction_id"], rows["sentiment"], rows["topic"], strict=True)
+    ]
+    InteractionLabel.objects.bulk_create(labels, batch_size=SQLITE_BATCH)
+    return len(labels)

@@ -10,7 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
-TOPICS = ("complaint", "price_question", "delivery_problem", "praise", "product_question", "follow_up")
+TOPICS = (
+    "complaint", "price_question", "delivery_problem", "praise", "product_question", "follow_up", "billing",
+    "churn_threat",
+)  # fmt: skip
+# The CRM's topic (customers.Topic, seeded by a migration) each demo topic is labelled with.
+CRM_TOPIC = {
+    "complaint": "product_quality",
+    "price_question": "price",
+    "delivery_problem": "delivery",
+    "praise": "praise",
+    "product_question": "product_quality",
+    "follow_up": "general",
+    "billing": "billing",
+    "churn_threat": "churn_threat",
+}
 SENTIMENTS = ("negative", "neutral", "positive")
 KINDS = ("call", "email", "meeting", "note", "feedback", "ticket")
 
@@ -38,6 +52,12 @@ SUBJECTS = {
     "follow_up": (
         "Follow-up call", "Checking in", "Account review", "Quarterly catch-up", "Re: your last order",
         "Introducing the new range", "Renewal of standing order",
+    ),
+    "billing": (
+        "Invoice query", "Payment problem", "Refund request", "Charged twice?", "Billing address", "Statement request",
+    ),
+    "churn_threat": (
+        "Closing the account", "Cancel standing order", "Moving supplier", "Last order", "Considering leaving",
     ),
 }  # fmt: skip
 
@@ -72,9 +92,7 @@ CORES = {
         "This is the third problem in a row, and the {product} arrived faulty again.",
         "Very disappointed with the {product}; it stopped working within {days} days.",
         "The {product} looks nothing like the photos and feels cheap.",
-        "Customer is angry that the refund of {amount} still has not been processed after {days} days.",
         "Terrible experience with support, they were rude and unhelpful about the {product}.",
-        "Says they are thinking of taking their business elsewhere after the problems with {product}.",
     ),
     ("complaint", "neutral"): (
         "Reported a minor defect on the {product}; happy with a replacement.",
@@ -152,6 +170,24 @@ CORES = {
         "Customer said they are ordering less because budgets are tight.",
         "Not interested in new products right now, still unhappy about the last delivery.",
     ),
+    ("billing", "negative"): (
+        "Customer is angry that the refund of {amount} still has not been processed after {days} days.",
+        "We charged the card twice for the {product} order, {amount} each time.",
+        "The invoice shows {amount} but the quote was lower; nobody has explained why.",
+        "Was billed for the {product} that never arrived.",
+    ),
+    ("billing", "neutral"): (
+        "Asked for a copy of the invoice for the {product} order.",
+        "Wants to pay by bank transfer with {days}-day terms.",
+        "Asked us to update the billing address on the account.",
+    ),
+    ("billing", "positive"): ("Thanked us for sorting the refund of {amount} so quickly.",),
+    ("churn_threat", "negative"): (
+        "Says they are thinking of taking their business elsewhere after the problems with {product}.",
+        "Wants to close the account; a competitor offered the {product} for less.",
+        "Cancelled the standing order and says this is the last order.",
+        "Told us they will move to another supplier unless the {product} issue is fixed within {days} days.",
+    ),
 }  # fmt: skip
 
 DETAILS = {
@@ -161,6 +197,8 @@ DETAILS = {
     "praise": ("Shared the review with the team.", "Offered early access to the new range.", ""),
     "product_question": ("Sent the product sheet.", "Checked with the supplier.", "Linked the care guide.", ""),
     "follow_up": ("Next check-in in a month.", "Added to the newsletter.", "Logged in the account plan.", ""),
+    "billing": ("Passed to accounts.", "Sent a corrected invoice.", "Refund requested.", ""),
+    "churn_threat": ("Account manager to call back today.", "Offered a goodwill discount.", ""),
 }
 
 CLOSERS = {
@@ -180,6 +218,8 @@ KIND_WEIGHTS_BY_TOPIC = {
     "praise": (2, 3, 1, 1, 5, 0),
     "product_question": (3, 5, 0, 1, 0, 2),
     "follow_up": (5, 3, 3, 3, 0, 0),
+    "billing": (2, 5, 0, 1, 0, 3),
+    "churn_threat": (4, 4, 1, 1, 1, 2),
 }
 # Sentiment shares for each topic (same order as SENTIMENTS); cells without templates have weight 0.
 SENTIMENT_WEIGHTS_BY_TOPIC = {
@@ -189,6 +229,8 @@ SENTIMENT_WEIGHTS_BY_TOPIC = {
     "praise": (0.0, 0.12, 0.88),
     "product_question": (0.0, 0.75, 0.25),
     "follow_up": (0.1, 0.5, 0.4),
+    "billing": (0.6, 0.35, 0.05),
+    "churn_threat": (1.0, 0.0, 0.0),
 }
 
 

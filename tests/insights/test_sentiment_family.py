@@ -161,3 +161,18 @@ def test_evaluate_reports_the_metrics_beside_vader(dana):
     assert result["metrics"]["macro_f1"] > result["baseline"]["metrics"]["macro_f1"]
     assert evaluation.details["tested_on"] == "labelled interactions"
     assert evaluation.details["counts"]["test_texts"] == 12
+
+
+def test_on_demo_data_the_model_finds_the_planted_sentiment_and_topics():
+    from django.core.management import call_command
+
+    call_command("seed_demo", customers=300, seed=3, end="2025-06-30", no_logins=True, verbosity=0)
+    labelled = InteractionLabel.objects.filter(source="demo")
+    share = labelled.count() / InteractionLabel.objects.model.interaction.field.related_model.objects.count()
+    assert 0.18 < share < 0.32
+    assert labelled.filter(topic__slug="churn_threat", sentiment="negative").exists()
+    run = runs.execute_run(runs.request_run("sentiment", as_of=dt.date(2025, 6, 30)).pk)
+    assert run.winner == "model", run.publish_note
+    assert run.metrics["macro_f1"] > 0.9 > run.baseline["metrics"]["macro_f1"]
+    assert run.metrics["topic_macro_f1"] > 0.9
+    assert run.model_card["tested_on"] == "labelled interactions"
