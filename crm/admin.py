@@ -8,12 +8,14 @@ from functools import cache
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template import engines
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crm import outbox
 from crm.models import WorkerPing
 from crm.services import record_ping
 from crm.tasks import queue_ping
@@ -80,14 +82,21 @@ class WorkerPingAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra_context = {**(extra_context or {}), "can_check_worker": _may_check(request)}
+        if waiting := outbox.waiting_words():
+            self.message_user(request, waiting, messages.WARNING)
         return super().changelist_view(request, extra_context)
 
     def check_worker_view(self, request: HttpRequest) -> HttpResponseRedirect:
         """Record a ping, queue it for a worker after commit and come back to the list, where its answer will show."""
         if not _may_check(request):
             raise PermissionDenied
-        ping = record_ping(request.user)
-        queue_ping(ping.pk)
+        with transaction.atomic():
+            ping = record_ping(request.user)
+            queue_ping(ping.pk)
+        if outbox.waiting()["count"]:
+            words = f"Recorded {ping}, but the broker does not answer: the ping is sent as soon as it answers again."
+            self.message_user(request, words, messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:crm_workerping_changelist"))
         self.message_user(
             request,
             f"Asked the background worker to answer {ping}. Reload this page in a few seconds: "

@@ -44,3 +44,27 @@ class WorkerPing(models.Model):
         if self.answered_at is None:
             return None
         return self.answered_at - self.requested_at
+
+
+class OutboxMessage(models.Model):
+    """A Celery task recorded in the same transaction as the change that needs it (crm/outbox.py), and sent to the
+    broker after that transaction commits. While the broker is away it waits here (`sent_at` empty) and is sent
+    when it answers again: by the next request's relay, a worker starting, or the relay every minute. Each message
+    is sent once (claimed under a row lock)."""
+
+    task = models.CharField(max_length=200, help_text="The Celery task's name.")
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the broker took it; empty while waiting.")
+    attempts = models.PositiveIntegerField(default=0, help_text="Sends that the broker refused.")
+    last_error = models.TextField(blank=True, help_text="Why the last send failed.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="outbox_waiting")]
+        verbose_name = "outbox message"
+
+    def __str__(self) -> str:
+        state = f"sent {self.sent_at:%Y-%m-%d %H:%M:%S}" if self.sent_at else "waiting for the broker"
+        return f"{self.task}{tuple(self.args)} ({state})"

@@ -195,6 +195,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 55 * 60, minimum=10)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60, minimum=CELERY_TASK_SOFT_TIME_LIMIT + 1)
 CELERY_TASK_ALWAYS_EAGER = False
+# A running model run or import stamps a heartbeat (crm/liveness.py); silent this long, its worker counts as lost:
+# a sweep (every minute, and before any new request for that family) fails it and frees its family.
+WORKER_LOST_AFTER_SECONDS = env_int("WORKER_LOST_AFTER_SECONDS", 5 * 60, minimum=2)
 # Customers per scoring task: a run with more is scored by a Celery group spread over the workers.
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 25_000, minimum=100)
 # Results of runs that are no longer active are kept this long (score history, rollback), then pruned nightly;
@@ -214,8 +217,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # With acks_late, Redis re-delivers an unacknowledged task after visibility_timeout: it must exceed the
-    # longest task, or a long retrain would be started a second time while the first still runs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+    # longest task, or a long retrain would be started a second time while the first still runs. A task whose
+    # whole worker was killed comes back only then; its run was failed by the heartbeat sweep long before
+    # (WORKER_LOST_AFTER_SECONDS), so the redelivery finds it failed and says so. (A killed pool process is
+    # redelivered at once: the task resumes its run.) The socket timeouts keep a request from waiting on a broker
+    # that does not answer: its work stays in the outbox (crm/outbox.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= WORKER_LOST_AFTER_SECONDS:
+        raise ImproperlyConfigured("WORKER_LOST_AFTER_SECONDS must be shorter than CELERY_TASK_TIME_LIMIT + 1800 s.")
 
 # Security ------------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

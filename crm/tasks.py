@@ -5,9 +5,8 @@ from __future__ import annotations
 import socket
 
 from celery import shared_task
-from django.db import transaction
 
-from crm import services
+from crm import outbox, services
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -19,6 +18,12 @@ def answer_ping(self, ping_id: int) -> str:
     return f"ping {ping_id} was gone or already answered"
 
 
+@shared_task(ignore_result=True)
+def relay_outbox() -> str:
+    """Send the tasks that wait in the outbox (the schedule calls this every minute)."""
+    return f"sent {outbox.relay()} waiting task(s)"
+
+
 def queue_ping(ping_id: int) -> None:
-    """Queue the answer to a recorded ping once the transaction that recorded it commits."""
-    transaction.on_commit(lambda: answer_ping.delay(ping_id))
+    """Queue the answer to a recorded ping, in the transaction that recorded it (the outbox sends it after commit)."""
+    outbox.enqueue(answer_ping.name, ping_id)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from crm import outbox
 from insights import publishing, runs, tasks
 from insights.families import base
 from insights.models import ModelRun
@@ -72,6 +74,8 @@ class ModelRunAdmin(admin.ModelAdmin):
         return extra + urls
 
     def changelist_view(self, request, extra_context=None):
+        if waiting := outbox.waiting_words():
+            self.message_user(request, waiting, messages.WARNING)
         extra_context = {
             **(extra_context or {}),
             "families": base.names(),
@@ -94,17 +98,24 @@ class ModelRunAdmin(admin.ModelAdmin):
             self.message_user(request, f"Unknown model family {family!r}.", messages.ERROR)
             return HttpResponseRedirect(changelist)
         started = []
-        for name in families:
-            try:
-                started.append(runs.request_run(name, trigger=ModelRun.Trigger.ADMIN, user=request.user))
-            except runs.AlreadyRunning as exc:
-                self.message_user(request, str(exc), messages.WARNING)
-        tasks.queue_runs([run.pk for run in started])
+        with transaction.atomic():  # the runs and their task are recorded together (crm/outbox.py)
+            for name in families:
+                try:
+                    started.append(runs.request_run(name, trigger=ModelRun.Trigger.ADMIN, user=request.user))
+                except runs.AlreadyRunning as exc:
+                    self.message_user(request, str(exc), messages.WARNING)
+            tasks.queue_runs([run.pk for run in started])
         for run in started:
             self.message_user(request, f"Queued {run}; its page shows the progress.", messages.SUCCESS)
         if len(started) == 1:
             return HttpResponseRedirect(reverse("admin:insights_modelrun_change", args=[started[0].pk]))
         return HttpResponseRedirect(changelist)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        queued = ModelRun.objects.filter(pk=object_id, status=ModelRun.Status.QUEUED).exists()
+        if queued and (waiting := outbox.waiting_words()):
+            self.message_user(request, waiting, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def progress_view(self, request, pk: int):
         """The run's progress as JSON, polled by its page while it runs."""

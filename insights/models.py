@@ -100,6 +100,16 @@ class ModelRun(models.Model):
     pruned_at = models.DateTimeField(
         null=True, blank=True, help_text="When its results and model were deleted (the record and metrics stay)."
     )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the process running it (crm/liveness.py)."
+    )
+    worker = models.CharField(max_length=255, blank=True, help_text="The process running it, as host:pid.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker started it (a run whose worker was lost is resumed once)."
+    )
+    chunks_scored = models.JSONField(
+        default=list, blank=True, help_text="First customer id of each scoring chunk already written (counted once)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

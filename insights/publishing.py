@@ -128,8 +128,9 @@ def publish(run: ModelRun, note: str | None = None) -> None:
     """Make `run` its family's active run (the previous one becomes superseded), in one transaction; `note`, when
     given, replaces its verdict."""
     with transaction.atomic():
-        # Lock the family's runs so two publishes cannot interleave.
-        list(ModelRun.objects.select_for_update().filter(family=run.family, is_active=True).values_list("pk"))
+        # Lock the family's runs so two publishes (or two admins re-activating runs) cannot interleave: all of
+        # them, since with no run active yet, locking the active one alone would lock nothing.
+        list(ModelRun.objects.select_for_update().filter(family=run.family).order_by("pk").values_list("pk"))
         ModelRun.objects.filter(family=run.family, is_active=True).exclude(pk=run.pk).update(
             is_active=False, status=ModelRun.Status.SUPERSEDED
         )

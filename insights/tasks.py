@@ -1,48 +1,48 @@
 """Celery tasks of the insights app, and the helpers that queue them. Thin: each task takes primary keys and calls
-one service; queueing happens here, after the caller's transaction commits, so services never import tasks."""
+one service; queueing happens here, through the outbox (crm/outbox.py) in the caller's transaction, so services
+never import tasks and a broker outage loses no work."""
 
 from __future__ import annotations
 
-from celery import group, shared_task
-from django.db import transaction
+from celery import shared_task
 
+from crm import outbox
 from insights import runs
 
 
 def queue_runs(run_ids: list[int]) -> None:
-    """Queue recorded runs once the current transaction commits: one run alone as `train`, several as one
-    `train_together`, which reads the data once for all of them."""
+    """Queue recorded runs in the current transaction (the outbox sends them after commit, or when the broker
+    answers again): one run alone as `train`, several as one `train_together`, which reads the data once for all."""
     ids = [int(pk) for pk in run_ids]
     if len(ids) == 1:
-        transaction.on_commit(lambda: train.delay(ids[0]))
+        outbox.enqueue(train.name, ids[0])
     elif ids:
-        transaction.on_commit(lambda: train_together.delay(ids))
+        outbox.enqueue(train_together.name, ids)
 
 
 def queue_chunks(run) -> int:
-    """Spread a run's pending scoring chunks over the workers (after commit); returns how many were queued."""
+    """Spread a run's pending scoring chunks over the workers (through the outbox); returns how many were queued."""
     chunks = runs.pending_chunks(run)
-    if chunks:
-        tasks = group(score_chunk.s(run.pk, first, last) for first, last in chunks)
-        transaction.on_commit(tasks.apply_async)
+    outbox.enqueue_many([(score_chunk.name, (run.pk, first, last, run.attempts)) for first, last in chunks])
     return len(chunks)
 
 
 def queue_rescore(customer_id: int | None) -> None:
-    """Ask a worker to re-score `customer_id` with the active models once the current transaction commits."""
+    """Ask a worker to re-score `customer_id` with the active models, in the current transaction (sent after
+    commit through the outbox)."""
     from insights import rescoring
 
     if customer_id is not None and rescoring.anything_to_rescore():
-        transaction.on_commit(lambda: rescore_customer.delay(customer_id))
+        outbox.enqueue(rescore_customer.name, customer_id)
 
 
 def queue_classify(interaction_id: int | None) -> None:
-    """Ask a worker to classify an interaction's sentiment and topic with the active model once the current
-    transaction commits (nothing to do before the first sentiment run)."""
+    """Ask a worker to classify an interaction's sentiment and topic with the active model, in the current
+    transaction (sent after commit through the outbox; nothing to do before the first sentiment run)."""
     from insights.publishing import active_run_id
 
     if interaction_id is not None and active_run_id("sentiment"):
-        transaction.on_commit(lambda: classify_interaction.delay(interaction_id))
+        outbox.enqueue(classify_interaction.name, interaction_id)
 
 
 def _report(run) -> str:
@@ -94,9 +94,16 @@ def classify_interaction(interaction_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
-def score_chunk(run_id: int, first: int, last: int) -> str:
+def score_chunk(run_id: int, first: int, last: int, attempt: int | None = None) -> str:
     """Score one chunk of a run's customers (ids first..last); the last chunk publishes the run."""
-    return runs.run_chunk(run_id, first, last)
+    return runs.run_chunk(run_id, first, last, attempt)
+
+
+@shared_task(ignore_result=True)
+def sweep_lost_runs() -> str:
+    """Fail the runs whose worker was lost (no heartbeat for WORKER_LOST_AFTER_SECONDS), freeing their families
+    (the schedule calls this every minute)."""
+    return f"failed {runs.fail_lost_runs()} run(s) whose worker was lost"
 
 
 @shared_task(ignore_result=True)

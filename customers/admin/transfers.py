@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from crm import outbox
 from customers.forms import ImportUploadForm
 from customers.importing import report as import_report
 from customers.models import ExportRecord, ImportRun
@@ -68,6 +69,12 @@ class ImportRunAdmin(admin.ModelAdmin):
         obj.file_size = upload.size
         super().save_model(request, obj, form, change)
         queue_import(obj.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        queued = ImportRun.objects.filter(pk=object_id, status=ImportRun.Status.QUEUED).exists()
+        if queued and (waiting := outbox.waiting_words()):
+            self.message_user(request, waiting, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Straight to the run's page, where the progress shows while the worker imports.

@@ -1,5 +1,9 @@
 """Running an import: read the file into staging (progress written as it goes), clean, merge atomically,
-and record the data-quality report on the ImportRun."""
+and record the data-quality report on the ImportRun.
+
+A running import stamps a heartbeat (crm/liveness.py); one whose process was lost is failed by
+`fail_lost_imports` (every minute, and before each new import), and its staging table dropped. Only the merge
+writes to the real tables, in one transaction, so a lost import leaves nothing half-written."""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from crm import liveness
 from customers.bulk import analyze
 from customers.importing import report
 from customers.importing.formats import RowError
@@ -53,7 +59,7 @@ class _Timer:
 def _update(run: ImportRun, on_progress: Progress | None, **fields) -> None:
     for name, value in fields.items():
         setattr(run, name, value)
-    ImportRun.objects.filter(pk=run.pk).update(**fields)
+    ImportRun.objects.filter(pk=run.pk).update(**fields, heartbeat_at=timezone.now())
     if on_progress:
         on_progress(run)
 
@@ -71,12 +77,22 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
 
     The real tables change only in the final merge transaction: a failure before or during it leaves them
     exactly as they were, and the run records why it failed."""
+    fail_lost_imports()
     run = ImportRun.objects.get(pk=run_id)
     path = Path(path)
     spec = FORMATS[run.format]
-    stage = StagingTable(f"import_stage_{run.pk}", spec.staging_columns, spec.staging_types)
-    timer = _Timer(run)
+    stage = StagingTable(staging_name(run.pk), spec.staging_columns, spec.staging_types)
     _update(run, on_progress, status=ImportRun.Status.RUNNING, started_at=timezone.now(), stage="reading")
+    run.worker = liveness.this_worker()
+    with liveness.beating(ImportRun, run.pk):
+        _run(run, path, spec, stage, on_progress)
+    if on_progress:
+        on_progress(run)
+    return run
+
+
+def _run(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Progress | None) -> None:
+    timer = _Timer(run)
     try:
         run.file_size = path.stat().st_size
         run.sha256 = file_sha256(path)
@@ -88,6 +104,7 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
         timer.lap("clean")
         _update(run, on_progress, stage="merging", progress=0.9)
         with transaction.atomic():
+            _one_merge_at_a_time()
             counts.update(spec.merge(stage.name, timezone.now()))
             timer.lap("merge")
             # Fresh statistics before the first retrain reads the new rows; in the merge's transaction, so a
@@ -107,16 +124,70 @@ def run_import(run_id: int, path: str | Path, *, on_progress: Progress | None = 
         run.status, run.error, run.finished_at = ImportRun.Status.FAILED, printable(str(exc)), timezone.now()
     except Exception as exc:
         log.exception("Import run %s failed", run.pk)
+        liveness.reconnect_if_lost()  # a connection the database dropped is opened again to record the failure
         run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
         run.error = printable(f"Unexpected error, nothing was imported: {type(exc).__name__}: {exc}")
     finally:
-        stage.close()
+        _robustly(stage.close, f"drop {stage.name}")
     if run.status == ImportRun.Status.FAILED:
         run.summary = f"Failed, nothing was imported: {run.error}"[: ImportRun._meta.get_field("summary").max_length]
-    run.save()
-    if on_progress:
-        on_progress(run)
-    return run
+    _robustly(run.save, f"record the end of import {run.pk}")
+
+
+def _one_merge_at_a_time() -> None:
+    """Make concurrent imports (a file submitted twice) merge one after the other, each seeing what the one before
+    committed, so that the second finds the rows already there instead of colliding with them. SQLite's write
+    transactions are serialised anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lodestar.import.merge'))")
+
+
+def _robustly(action: Callable[[], None], what: str) -> None:
+    """Do a last database step of an import, once more on a new connection if the old one was dropped; if the
+    database is away, the sweep (`fail_lost_imports`) does it later."""
+    for attempt in (1, 2):
+        try:
+            action()
+            return
+        except DatabaseError:
+            if attempt == 2:
+                log.exception("Could not %s; the sweep of lost imports will", what)
+            liveness.reconnect_if_lost()
+
+
+def staging_name(run_id: int) -> str:
+    """The staging table of import run `run_id`."""
+    return f"import_stage_{run_id}"
+
+
+def fail_lost_imports() -> int:
+    """Fail the imports whose process was lost (running, no heartbeat for WORKER_LOST_AFTER_SECONDS) and drop
+    every staging table no running import owns. The periodic sweep calls this, and each import before it starts.
+    Returns how many imports it failed."""
+    lost_before = liveness.lost_before()
+    running = ImportRun.objects.filter(status=ImportRun.Status.RUNNING)
+    failed = 0
+    for pk, heartbeat_at, started_at, created_at, worker in running.values_list(
+        "pk", "heartbeat_at", "started_at", "created_at", "worker"
+    ):
+        if (heartbeat_at or started_at or created_at) < lost_before:
+            failed += (
+                running.filter(pk=pk)
+                .exclude(heartbeat_at__gte=lost_before)
+                .update(
+                    status=ImportRun.Status.FAILED,
+                    finished_at=timezone.now(),
+                    error=f"Worker lost: {worker or 'its worker'} gave no sign of life for over "
+                    f"{settings.WORKER_LOST_AFTER_SECONDS} s; nothing was imported.",
+                )
+            )
+    alive = {staging_name(pk) for pk in running.values_list("pk", flat=True)}
+    for name in connection.introspection.table_names():
+        if name.startswith("import_stage_") and name[len("import_stage_") :].isdigit() and name not in alive:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+    return failed
 
 
 def _load(

@@ -50,6 +50,13 @@ class ImportRun(models.Model):
     summary = models.CharField(
         max_length=500, blank=True, help_text="The outcome in one line: rows imported, rejected and why."
     )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the process importing it (crm/liveness.py)."
+    )
+    worker = models.CharField(max_length=255, blank=True, help_text="The process importing it, as host:pid.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker started it (an import whose worker was lost is resumed once)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -52,7 +52,7 @@ def test_a_redelivered_task_does_not_import_twice(dana_client):
     _upload(dana_client)
     run = ImportRun.objects.get()
     import_uploaded_file(run.pk)
-    assert import_uploaded_file(run.pk) == f"import {run.pk} is not queued; skipped"
+    assert import_uploaded_file(run.pk) == f"import {run.pk} had already ended: succeeded"
 
 
 def test_progress_is_served_as_json_while_it_runs(dana_client):

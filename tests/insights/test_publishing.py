@@ -90,7 +90,7 @@ def test_a_run_lost_with_its_worker_does_not_block_the_next_one():
     ModelRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(days=1), status="running")
     fresh = runs.request_run("segments")
     lost.refresh_from_db()
-    assert lost.status == "failed" and "worker was lost" in lost.error
+    assert lost.status == "failed" and "Worker lost" in lost.error
     assert fresh.status == "queued"
 
 

@@ -5,10 +5,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from insights.families import base
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line of text."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if text.endswith((".", ")")) else f"{text}."
+
+
+def possible_dates() -> str:
+    """Which as-of dates the data allows, in words: a family learns from the orders up to the date and is tested on
+    those after it, so the date must fall between the first and the last order, leaving the family's window."""
+    from django.db.models import Max, Min
+
+    from customers.models import Order
+
+    span = Order.objects.aggregate(first=Min("placed_at"), last=Max("placed_at"))
+    if span["first"] is None:
+        return "There are no orders in the database yet: import some first."
+    first, last = (timezone.localdate(span[key]) for key in ("first", "last"))
+    return (
+        f"The orders run from {first:%Y-%m-%d} to {last:%Y-%m-%d}: choose an as-of date between them that leaves "
+        "the family's test window after it (--as-of)."
+    )
 
 
 class Command(BaseCommand):
@@ -31,9 +56,11 @@ class Command(BaseCommand):
         results = {}
         for name in families:
             try:
-                evaluation = base.get(name)(given).evaluate(everything, options["as_of"])
-            except ValueError as exc:
-                raise CommandError(f"{name}: {exc}") from None
+                with warnings.catch_warnings():  # numpy's warnings on empty windows: the error below says it once
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    evaluation = base.get(name)(given).evaluate(everything, options["as_of"])
+            except Exception as exc:  # noqa: BLE001 - any failure is one line (--traceback shows the cause)
+                raise CommandError(f"{name} as of {options['as_of']}: {one_line(exc)} {possible_dates()}") from exc
             results[name] = {
                 **evaluation.as_result(),
                 "deciding_metric": evaluation.metric,

@@ -7,9 +7,12 @@ import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from crm import outbox
 from insights import runs, tasks
 from insights.families import base
+from insights.management.commands.evaluate import one_line, possible_dates
 from insights.models import ModelRun
 
 
@@ -46,34 +49,40 @@ class Command(BaseCommand):
         if options["in_process"]:
             parameters["in_process"] = True
         recorded, refused = [], 0
-        for family in families:
-            try:
-                run = runs.request_run(
-                    family, trigger=ModelRun.Trigger.CLI, as_of=options["as_of"], parameters=parameters
-                )
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
-            except runs.AlreadyRunning as exc:
-                self.stderr.write(str(exc))
-                refused += 1
-                continue
-            recorded.append(run)
+        with transaction.atomic():  # the runs and their task are recorded together (crm/outbox.py)
+            for family in families:
+                try:
+                    run = runs.request_run(
+                        family, trigger=ModelRun.Trigger.CLI, as_of=options["as_of"], parameters=parameters
+                    )
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from None
+                except runs.AlreadyRunning as exc:
+                    self.stderr.write(str(exc))
+                    refused += 1
+                    continue
+                recorded.append(run)
+            if not options["in_process"]:
+                tasks.queue_runs([run.pk for run in recorded])
         if options["in_process"]:
             for run in recorded:
                 self.stdout.write(f"Training {run} here...")
             for run in runs.execute_together([r.pk for r in recorded], spread=False):
                 self._report(run)
         else:
-            tasks.queue_runs([run.pk for run in recorded])
+            waiting = " (waiting for the broker, which does not answer)" if outbox.waiting()["count"] else ""
             for run in recorded:
-                self.stdout.write(f"Queued {run}.")
+                self.stdout.write(f"Queued {run}{waiting}.")
             if options["wait"]:
                 self._follow([r.pk for r in recorded], options["timeout"])
-        failed = ModelRun.objects.filter(pk__in=[r.pk for r in recorded], status=ModelRun.Status.FAILED).count()
+        ended = ModelRun.objects.filter(pk__in=[r.pk for r in recorded])
+        failed = [f"{run}: {one_line(run.error)}" for run in ended if run.status == ModelRun.Status.FAILED]
         if failed:
-            raise CommandError(f"{failed} run(s) failed; see the error above or in admin.")
+            raise CommandError(f"{len(failed)} run(s) failed. {' '.join(failed)} {possible_dates()}")
         if refused:
             raise CommandError(f"{refused} run(s) not started: a run of that family is already in flight.")
+        if options["in_process"] and any(run.status in ModelRun.IN_FLIGHT for run in ended):
+            raise CommandError("A run was not trained here: another process had taken it.")
 
     def _follow(self, ids: list[int], timeout: int) -> None:
         deadline, shown = time.monotonic() + timeout, {}
