@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from customers.models import Customer
+from insights.families import base
 from insights.models import ModelRun
 
 if TYPE_CHECKING:  # pandas is imported by the workers that write frames, not by every web process
@@ -134,6 +136,7 @@ def publish(run: ModelRun, note: str | None = None) -> None:
         ModelRun.objects.filter(family=run.family, is_active=True).exclude(pk=run.pk).update(
             is_active=False, status=ModelRun.Status.SUPERSEDED
         )
+        _leave_out_withdrawn(run)
         changes = {"is_active": True, "status": ModelRun.Status.SUCCEEDED, "activated_at": timezone.now()}
         if note is not None:
             changes["publish_note"] = note
@@ -143,6 +146,17 @@ def publish(run: ModelRun, note: str | None = None) -> None:
         cache.delete_many(stale)
         transaction.on_commit(lambda: cache.delete_many(stale))
     run.refresh_from_db()
+
+
+def _leave_out_withdrawn(run: ModelRun) -> int:
+    """Delete the run's rows of customers who do not consent to profiling, before it becomes active: whoever
+    withdrew while it was computed, or whose consent an import changed with SQL. Withdrawal itself removes a
+    customer from every kept run (insights/rescoring.py); this keeps an older run, re-activated, from showing them."""
+    if run.family not in base.names() or not base.get(run.family).per_customer:
+        return 0
+    withdrawn = Customer.objects.filter(profiling_consent=False).values("pk")
+    removed, _ = base.get(run.family).result_model.objects.filter(run=run, customer_id__in=withdrawn).delete()
+    return removed
 
 
 def activate(run: ModelRun) -> None:

@@ -1,7 +1,9 @@
 """Between retrains: when a customer orders or is contacted, their scores are computed again with the active runs'
 saved models (the families that say `rescored`: value and churn), after the change commits. Only that customer's
-rows of the active runs change. A customer who withdraws profiling consent leaves every family's active run at
-once, in the same transaction as the change (`forget_customer`)."""
+rows of the active runs change. A customer who withdraws profiling consent (or is erased) leaves every kept run of
+every family at once, active or not, in the same transaction as the change (`forget_customer`), so rolling back to
+an older run cannot bring them back; `publishing.publish` also leaves out anyone without consent from the run it
+activates (a run in flight during the withdrawal, or consent changed by an import)."""
 
 from __future__ import annotations
 
@@ -56,13 +58,17 @@ def rescore_customer(customer_id: int) -> dict[str, str]:
 
 
 def forget_customer(customer_id: int) -> dict[str, str]:
-    """An opted-out (or erased) customer's rows leave every per-customer family's active run: segment, value, risk
-    and recommendations alike. Older runs keep theirs until they are pruned; pages read only the active runs."""
+    """An opted-out (or erased) customer's rows leave every kept run of every per-customer family, active, older or
+    in flight: segment, value, risk and recommendations alike. Returns "removed" for each family that has kept
+    runs. Each delete names the runs, so it is served by the (run, customer) indexes the result tables lead with."""
     outcome = {}
     with transaction.atomic():
-        for name, run_id in active_runs(base.names()).items():
+        for name in base.names():
             family = base.get(name)
-            if run_id and family.per_customer:
-                family.result_model.objects.filter(run_id=run_id, customer_id=customer_id).delete()
+            if not family.per_customer:
+                continue
+            kept = list(ModelRun.objects.filter(family=name, pruned_at__isnull=True).values_list("pk", flat=True))
+            if kept:
+                family.result_model.objects.filter(run_id__in=kept, customer_id=customer_id).delete()
                 outcome[name] = "removed"
     return outcome

@@ -101,3 +101,59 @@ def test_models_are_saved_with_their_run(trained):
         run.refresh_from_db()
         assert run.artifact.name.startswith(f"{run.family}/run-{run.pk}-{run.artifact_sha256[:12]}")
         assert len(run.artifact_sha256) == 64
+
+
+def _segments_run(as_of, customers, segment: str):
+    from insights.models import CustomerSegment, ModelRun
+
+    run = ModelRun.objects.create(family="segments", as_of=as_of, status="running")
+    for customer in customers:
+        CustomerSegment.objects.create(
+            run=run, customer=customer, cluster=0, segment=segment, rfm_r=1, rfm_f=1, rfm_m=1, rfm_segment="Lost"
+        )
+    publishing.publish(run)
+    return run
+
+
+def _segment_counts(run) -> int:
+    from insights.models import CustomerSegment
+
+    return CustomerSegment.objects.filter(run=run).count()
+
+
+def test_withdrawn_consent_leaves_older_runs_too_and_reactivating_one_does_not_bring_the_customer_back(db):
+    from customers.signals import profiling_consent_changed
+    from tests.factories import CustomerFactory
+
+    customers = CustomerFactory.create_batch(3)
+    older = _segments_run(END - dt.timedelta(days=30), customers, "Loyal")
+    newer = _segments_run(END, customers, "Lapsing")
+    withdrawn = customers[0]
+    Customer.objects.filter(pk=withdrawn.pk).update(profiling_consent=False)
+    profiling_consent_changed.send(sender=Customer, customer_id=withdrawn.pk, profiling_consent=False)
+    assert (_segment_counts(older), _segment_counts(newer)) == (2, 2)
+    older.refresh_from_db()
+    publishing.activate(older)
+    assert publishing.active_run_id("segments") == older.pk
+    assert _segment_counts(older) == 2
+
+
+def test_a_run_activated_after_a_withdrawal_made_without_the_signal_leaves_the_customer_out(db):
+    """Consent changed by an import (SQL, no signal), or withdrawn while a run was being computed: the run that
+    becomes active leaves out everyone who does not consent."""
+    from tests.factories import CustomerFactory
+
+    customers = CustomerFactory.create_batch(3)
+    older = _segments_run(END - dt.timedelta(days=30), customers, "Loyal")
+    _segments_run(END, customers, "Lapsing")
+    Customer.objects.filter(pk=customers[1].pk).update(profiling_consent=False)
+    older.refresh_from_db()
+    publishing.activate(older)
+    assert _segment_counts(older) == 2
+    assert not older_rows_of(customers[1], older)
+
+
+def older_rows_of(customer, run) -> bool:
+    from insights.models import CustomerSegment
+
+    return CustomerSegment.objects.filter(run=run, customer=customer).exists()
