@@ -39,6 +39,12 @@ class InsightsConfig(AppConfig):
         post_save.connect(signals.order_saved, sender=Order, dispatch_uid="insights-rescore-order")
         post_save.connect(signals.interaction_saved, sender=Interaction, dispatch_uid="insights-rescore-interaction")
 
+        from customers.privacy import register_export_section
+        from insights.privacy import model_results
+
+        # A customer's data export holds every score, segment and recommendation of every kept run.
+        register_export_section("model_results", model_results)
+
         from customers.signals import profiling_consent_changed
 
         # Withdrawn consent removes the customer's scores in the same transaction; consent given again scores them.
