@@ -69,7 +69,12 @@ def customer_data(customer: Customer) -> dict[str, Any]:
         .prefetch_related("items__product")
         .order_by("placed_at", "pk")
     )
-    interactions = Interaction.objects.filter(customer=customer).select_related("user").order_by("occurred_at", "pk")
+    interactions = (
+        Interaction.objects.filter(customer=customer)
+        .select_related("user")
+        .prefetch_related("labels__topic")
+        .order_by("occurred_at", "pk")
+    )
     data = {
         "format": EXPORT_FORMAT,
         "exported_at": timezone.now(),
@@ -113,6 +118,15 @@ def customer_data(customer: Customer) -> dict[str, Any]:
                 "body": interaction.body,
                 "occurred_at": interaction.occurred_at,
                 "logged_by": interaction.user.get_username() if interaction.user_id else None,
+                "labels": [  # staff corrections of its sentiment and topic
+                    {
+                        "sentiment": label.sentiment,
+                        "topic": str(label.topic) if label.topic_id else None,
+                        "source": label.source,
+                        "created_at": label.created_at,
+                    }
+                    for label in interaction.labels.all()
+                ],
             }
             for interaction in interactions
         ],

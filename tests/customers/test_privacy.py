@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from customers.models import Customer, ExportRecord, ImportRun, Interaction, Order
+from customers.models import Customer, ExportRecord, ImportRun, Interaction, InteractionLabel, Order
 from insights import publishing
 from insights.models import ChurnScore, CustomerSegment, ModelRun
 from recommendations.models import Recommendation
@@ -58,9 +58,10 @@ def grace(alice):
     lamp = ProductFactory(sku="LAMP-1", name="Desk lamp")
     OrderItemFactory(order=order, line_number=1, product=lamp)
     OrderItemFactory(order=order, line_number=2)
-    InteractionFactory(
+    note = InteractionFactory(
         customer=customer, user=alice, kind="note", subject="Allergies", body="Grace is allergic to brass."
     )
+    InteractionLabel.objects.create(interaction=note, sentiment="negative", user=alice)
     older = _run("segments", AS_OF - dt.timedelta(days=30))
     _segment(older, customer, "New and curious")
     active = _run("segments")
@@ -86,6 +87,7 @@ def test_the_export_holds_everything_kept_about_the_customer(charlie, charlie_cl
     assert order["number"] == "INV-1001" and [line["line"] for line in order["lines"]] == [1, 2]
     assert order["lines"][0]["sku"] == "LAMP-1"
     assert data["interactions"][0]["body"] == "Grace is allergic to brass."
+    assert [label["sentiment"] for label in data["interactions"][0]["labels"]] == ["negative"]
     results = data["model_results"]
     segments = [(row["segment"], row["run"]["is_active"]) for row in results["segments"]]
     assert segments == [("New and curious", False), ("Loyal regulars", True)]
