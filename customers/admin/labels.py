@@ -17,6 +17,11 @@ class TopicAdmin(admin.ModelAdmin):
         # Labels and model results refer to the slug: renaming is by name, retiring by is_active.
         return ["slug"] if obj is not None else []
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # Only the add page fills the slug in from the name: on the change page it is read-only, and admin's
+        # prepopulated script would look for a form field that is not there (KeyError, a 500).
+        return self.prepopulated_fields if obj is None else {}
+
 
 @admin.register(InteractionLabel)
 class InteractionLabelAdmin(admin.ModelAdmin):
