@@ -186,7 +186,8 @@ def erase_customer(customer: Customer, user) -> dict[str, int]:
             updated_at=timezone.now(),
         )
         customer.refresh_from_db()
-        customer.tags.clear()
+        # remove(), not clear(): auditlog records a clear as the removal of every tag there is.
+        customer.tags.remove(*customer.tags.all())
         interaction_ids = list(Interaction.objects.filter(customer=customer).values_list("pk", flat=True))
         texts = Interaction.objects.filter(pk__in=interaction_ids).update(subject="", body="")
         profiling_consent_changed.send(sender=Customer, customer_id=customer.pk, profiling_consent=False)
