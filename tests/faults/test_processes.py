@@ -625,7 +625,12 @@ def _wait_for(condition: Callable[[], Any], timeout: float, what: str, log: Path
             return value
         time.sleep(0.2)
     output = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    raise AssertionError(f"Timed out waiting for {what}\n{output}")
+    state = list(ModelRun.objects.values_list("pk", "status", "stage", "error"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid, state, wait_event_type, left(query, 100) FROM pg_stat_activity "
+                       "WHERE datname = current_database()")  # fmt: skip
+        activity = cursor.fetchall()
+    raise AssertionError(f"Timed out waiting for {what}\nruns: {state}\nactivity: {activity}\n{output}")
 
 
 class _TableLock:
@@ -641,6 +646,7 @@ class _TableLock:
         self.table = table
 
     def waiting_backend(self) -> int | None:
+        self.conn.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction sees its first reading
         row = self.conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
             "AND query ILIKE %s",
