@@ -15,7 +15,7 @@ from insights.publishing import active_run
 from recommendations.models import AssociationRule
 
 PAGE_SIZE = 50
-RULE_SIZES = ("", "2", "3")
+RULE_SIZES = ("", "2", "3", "4")  # 4: four products or more
 RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-lift"), "count": ("-count", "-lift")}
 
 
@@ -33,7 +33,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     size = request.GET.get("size", "")
     if size not in RULE_SIZES:
-        messages.warning(request, f"Rule size “{size}” is not known (2 or 3): rules of every size are shown.")
+        messages.warning(request, f"Rule size “{size}” is not known (2, 3 or 4): rules of every size are shown.")
         size = ""
     rules = AssociationRule.objects.none()
     if run is not None:
