@@ -112,11 +112,19 @@ def model_quality() -> list[dict]:
 
 
 def churn_card(runs: dict) -> dict:
-    """The calibration bins of the active churn run's model card, reading only that key of the card."""
+    """The calibration bins of the active churn run's model card, its calibration error (ECE) and how its
+    probabilities were shifted for the season, reading only those keys (one query)."""
     if not runs.get("churn"):
         return {}
-    bins = ModelRun.objects.filter(pk=runs["churn"]).values_list("model_card__calibration", flat=True).first()
-    return {"calibration": bins}
+    found = (
+        ModelRun.objects.filter(pk=runs["churn"])
+        .values_list("model_card__calibration", "metrics__ece", "model_card__seasonal_shift_applied__reason")
+        .first()
+    )
+    if found is None:
+        return {}
+    bins, ece, season = found
+    return {"calibration": bins, "ece": ece, "season": season}
 
 
 def migration(user, runs: dict) -> dict | None:

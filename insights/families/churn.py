@@ -56,7 +56,16 @@ class ChurnFamily(PurchasesFamily):
             problem=churn.within_chance(result),
             details={
                 k: result.get(k)
-                for k in ("chosen", "candidates", "skipped_candidates", "groups", "warnings", "counts", "threshold")
+                for k in (
+                    "chosen",
+                    "candidates",
+                    "skipped_candidates",
+                    "groups",
+                    "warnings",
+                    "counts",
+                    "threshold",
+                    "seasonal_shift",
+                )
             },
         )
 
@@ -94,6 +103,8 @@ class ChurnFamily(PurchasesFamily):
             **evaluation.details,
             "horizon_days": self._horizon(data),
             "scorer": fitted.chosen,
+            # How the published probabilities were shifted for the season (insights/models_ml/churn.py).
+            "seasonal_shift_applied": getattr(fitted, "season", {}),
             # Predicted against observed churn on the backtest's held-out customers: the dashboards' calibration plot.
             "calibration": self.result.get("calibration", []),
             "bands": {name: floor for floor, name in BANDS},

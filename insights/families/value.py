@@ -59,16 +59,39 @@ class ValueFamily(PurchasesFamily):
         return self._evaluation(clv_backtest.backtest(data.purchases, cutoff, end), cutoff, end)
 
     def fit(self, data, winner: str):
+        import pandas as pd
+
         from insights.models_ml import clv, clv_backtest
         from insights.models_ml.features import rfm_for_value
 
         rfm = rfm_for_value(data.purchases, data.until)
-        return clv.ValueModel.fit(rfm) if winner == MODEL else clv_backtest.PastRate.fit(rfm)
+        if winner != MODEL:
+            return clv_backtest.PastRate.fit(rfm)
+        model = clv.ValueModel.fit(rfm)
+        # The season of the 90 days ahead, from the year before (the backtest applied the same kind of factor).
+        self.season = clv_backtest.seasonal_index(data.purchases, data.until, data.until + pd.Timedelta(days=90))
+        model.season_90d = float(self.season["factor"])
+        return model
 
     def card(self, fitted, evaluation: Evaluation, data) -> dict:
         from dataclasses import asdict
 
-        card = {"holdout_days": self.params["holdout_days"], "backtest": evaluation.details}
+        card = {
+            "holdout_days": self.params["holdout_days"],
+            "backtest": evaluation.details,
+            # How seasonality is estimated from the history the shop has, in the card's own words.
+            "seasonality": {
+                "method": "the same model fitted a year earlier, and how far it missed the same calendar window then "
+                "(actual / predicted repeat purchase days); applied when it differs from 1 by more than three "
+                "standard errors, otherwise none. The backtest applies it to its holdout, the published model to "
+                "the 90 days after its date; 12-month figures span every season and are not adjusted.",
+                "backtest": {
+                    "factor": evaluation.details.get("seasonal_factor"),
+                    "reason": evaluation.details.get("seasonal_reason"),
+                },
+                "next_90_days": getattr(self, "season", None),
+            },
+        }
         if hasattr(fitted, "purchases"):
             card["purchase_model"] = {
                 "params": fitted.purchases.fit.params,

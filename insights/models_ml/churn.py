@@ -13,8 +13,14 @@ Both label windows end by T, so they are fully observed. Each candidate's valida
 uncalibrated scores, with f1/precision/recall at the threshold best on that same validation data: they compare
 candidates with one another, nothing more. The chosen candidate is then refitted on the latest
 fully labelled snapshot (T2) with cross-fitted Platt calibration (see churn_models.py), the F1 threshold is
-chosen on its out-of-fold probabilities, and it scores the customers at T. The recency-only baseline is fitted
-on the same T2 snapshot.
+chosen on its out-of-fold probabilities, and it scores the customers at T.
+
+Seasonal shift of the calibration (`seasonal_shift`): the churn rate moves between quarters (a shop's customers come
+back more before Christmas), so probabilities calibrated on the window [T2, T) are off for the window [T, T + h).
+When the data reaches a year and a horizon back, the same two windows a year earlier tell how far the rate moved
+then; that move, on the log-odds scale, is added to the calibration's intercept when it is clear of noise (more
+than SEASON_NOISE standard errors). Without that history nothing is shifted, and the card says why.
+The recency-only baseline is fitted on the same T2 snapshot.
 
 Evaluation (`backtest`, as of T with the data running past T + horizon): `fit` as of T, then score the
 snapshot at T against what happened in [T, T + horizon), beside the baseline, per group, with warnings.
@@ -49,6 +55,8 @@ HORIZON_PERCENTILE = 90  # of gaps between purchase days: most returning custome
 MIN_CLASS = 10  # customers of each class needed in each labelled snapshot before a model is worth fitting
 BASELINE_NAME = "recency only"
 CHANCE_MARGIN = 3  # standard errors above 0.5 that a publishable ROC-AUC must clear
+SEASON_NOISE = 2  # standard errors a year-earlier move of the churn rate must exceed before it is applied
+YEAR_DAYS = 365
 
 
 def _moment(value, like: pd.Series) -> pd.Timestamp:
@@ -118,6 +126,46 @@ def without_opted_out(
     return keep(purchases), keep(returns), keep(interactions)
 
 
+def _logit(rate: float) -> float:
+    return float(np.log(rate / (1 - rate)))
+
+
+def seasonal_shift(purchases: pd.DataFrame, as_of, horizon_days: int) -> dict:
+    """How far the churn rate moved a year earlier from the calibration window to the scored one, on the log-odds
+    scale: logit(rate at as_of - 1 year) - logit(rate at as_of - 1 year - horizon), each the churn rate of the
+    customers known at that moment over the following `horizon_days` (both windows end before `as_of`).
+
+    Returns {"shift": applied (0.0 unless clear of noise), "estimate", "standard_error", "rates": [earlier, later],
+    "reason"}. Nothing is estimated when the data does not reach the earlier moment with customers of both classes
+    (fewer than MIN_CLASS of either), nor for a horizon of a year or more."""
+    as_of = _moment(as_of, purchases["placed_at"])
+    none = {"shift": 0.0, "estimate": None, "standard_error": None, "rates": None}
+    if horizon_days >= YEAR_DAYS:
+        return {**none, "reason": "not estimable: the horizon is a year or longer"}
+    later = as_of - pd.Timedelta(days=YEAR_DAYS)
+    earlier = later - pd.Timedelta(days=horizon_days)
+    before = _before(purchases, "placed_at", as_of)
+    counts = []
+    for moment in (earlier, later):
+        y = labels(before, moment, horizon_days).to_numpy()
+        if min(int(y.sum()), len(y) - int(y.sum())) < MIN_CLASS:
+            first = before["placed_at"].min()
+            start = "no purchases" if pd.isna(first) else f"the data starts {first:%Y-%m-%d}"
+            return {
+                **none,
+                "reason": f"not estimable: a year earlier ({moment:%Y-%m-%d}) has too few customers; {start}",
+            }
+        counts.append((len(y), float(y.mean())))
+    (n1, p1), (n2, p2) = counts
+    estimate = _logit(p2) - _logit(p1)
+    error = float(np.sqrt(1 / (n1 * p1 * (1 - p1)) + 1 / (n2 * p2 * (1 - p2))))
+    window = f"churn {p1:.1%} from {earlier:%Y-%m-%d} and {p2:.1%} from {later:%Y-%m-%d}"
+    found = {"estimate": estimate, "standard_error": error, "rates": [p1, p2]}
+    if abs(estimate) <= SEASON_NOISE * error:
+        return {**found, "shift": 0.0, "reason": f"not applied: {window}, a move within noise"}
+    return {**found, "shift": estimate, "reason": f"applied: {window}, the same windows a year earlier"}
+
+
 def _labelled(purchases, at, horizon_days, returns, interactions) -> tuple[pd.DataFrame, np.ndarray]:
     """Features at `at` (from events before it) and labels from [at, at + horizon)."""
     features = snapshot(
@@ -158,6 +206,7 @@ class ChurnModel:
     skipped: dict[str, str] = field(default_factory=dict)  # candidates not tried, with the reason
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    season: dict = field(default_factory=dict)  # `seasonal_shift`'s answer, applied to the calibrator
 
     def proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Calibrated churn probabilities for rows already passed through `churn_models.design`."""
@@ -217,6 +266,7 @@ def fit(
     interactions: pd.DataFrame | None = None,
     candidates: Iterable[str] = models.CANDIDATES,
     seed: int = 0,
+    seasonal: bool = True,
 ) -> ChurnModel:
     """Choose, calibrate and fit a churn model as of `as_of` from events strictly before it (see the module doc).
 
@@ -256,6 +306,9 @@ def fit(
 
     started = time.perf_counter()
     estimator, calibrator, out_of_fold = models.calibrated_fit(chosen, x_valid, y_valid, seed)
+    season = seasonal_shift(purchases, as_of, horizon) if seasonal else {"shift": 0.0, "reason": "switched off"}
+    # A shift of the log-odds is a shift of Platt's intercept: the ranking (ROC-AUC) is unchanged.
+    calibrator = models.Platt(calibrator.slope, calibrator.intercept + season["shift"])
     baseline = models.RecencyBaseline.fit(valid_features, y_valid)
     timings["calibrated_refit"] = time.perf_counter() - started
     medians = valid_features[FEATURE_COLUMNS].median()
@@ -264,6 +317,7 @@ def fit(
         estimator=estimator,
         calibrator=calibrator,
         threshold=best_threshold(y_valid, out_of_fold),
+        season=season,
         baseline=baseline,
         baseline_threshold=best_threshold(y_valid, baseline.predict_proba(valid_features)),
         reference={column: float(value) for column, value in medians.items()},
@@ -299,6 +353,7 @@ def backtest(
     groups: pd.Series | Mapping[str, pd.Series] | None = None,
     candidates: Iterable[str] = models.CANDIDATES,
     seed: int = 0,
+    seasonal: bool = True,
 ) -> dict:
     """Fit as of `as_of` on earlier events only, then predict who makes no purchase in [as_of, as_of + horizon).
 
@@ -309,7 +364,7 @@ def backtest(
     """
     as_of = _moment(as_of, purchases["placed_at"])
     horizon = int(horizon or default_horizon(purchases, as_of))
-    model = fit(purchases, as_of, horizon, returns, interactions, candidates, seed)
+    model = fit(purchases, as_of, horizon, returns, interactions, candidates, seed, seasonal)
     started = time.perf_counter()
     features, y = _labelled(purchases, as_of, horizon, returns, interactions)
     proba = model.predict_proba(features).to_numpy()
@@ -339,6 +394,7 @@ def backtest(
         "horizon_days": horizon,
         "threshold": model.threshold,
         "calibration": calibration_bins(y, proba),
+        "seasonal_shift": model.season,
         "counts": {**model.counts, "test": len(y), "test_churned": int(y.sum())},
         "timings": {**model.timings, "holdout": time.perf_counter() - started},
     }

@@ -189,6 +189,10 @@ class ValueModel:
 
     purchases: BgNbd
     spend: GammaGamma
+    # The seasonal factor of the 90 days after the fit's date (clv_backtest.seasonal_index: how far the same model
+    # missed the same 90 days a year earlier), applied to expected_purchases_90d only: a year's figures span every
+    # season. 1.0 when the history does not reach back a year and a quarter, or the miss is within noise.
+    season_90d: float = 1.0
 
     @classmethod
     def fit(cls, rfm: pd.DataFrame) -> ValueModel:
@@ -196,5 +200,8 @@ class ValueModel:
         return cls(fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"]), fit_spend_model(rfm["x"], rfm["monetary_value"]))
 
     def customer_value(self, rfm: pd.DataFrame, months: int = 12) -> pd.DataFrame:
-        """`customer_value` with these models."""
-        return customer_value(rfm, self.purchases, self.spend, months)
+        """`customer_value` with these models, the 90-day purchases times the seasonal factor."""
+        values = customer_value(rfm, self.purchases, self.spend, months)
+        # Models saved before the factor existed unpickle without it: no seasonal adjustment.
+        values["expected_purchases_90d"] *= getattr(self, "season_90d", 1.0)
+        return values

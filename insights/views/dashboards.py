@@ -39,8 +39,10 @@ def page_context(user) -> dict:
         "migration": figures.migration(user, runs),
         "quality": figures.model_quality(),
         "verdicts": [note for note in active_verdicts(["segments", "value", "churn"]).values() if note],
-        "calibration": trends.churn_calibration(figures.churn_card(runs)),
     }
+    churn_card = figures.churn_card(runs)
+    page["calibration"] = trends.churn_calibration(churn_card)
+    page["calibration_ece"], page["calibration_season"] = churn_card.get("ece"), churn_card.get("season")
     page["charts"] = charts.charts(page)
     page["quality_charts"] = [(key, chart) for key, chart in page["charts"].items() if key.startswith("quality_")]
     return page

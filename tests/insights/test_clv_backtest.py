@@ -130,3 +130,17 @@ def test_the_past_rate_baseline_scores_with_the_customers_own_rate():
     assert scores.loc[2, "expected_purchases_365d"] == 0.0 and scores.loc[2, "clv"] == 0.0
     assert scores.loc[2, "p_alive"] == pytest.approx(np.exp(-0.01 * 100))
     assert scores.loc[2, "expected_value"] == 50.0
+
+
+def test_the_published_model_carries_the_season_into_its_90_day_purchases_only(purchases):
+    from insights.models_ml.clv import ValueModel
+    from insights.models_ml.features import rfm_for_value
+
+    rfm = rfm_for_value(purchases, CUTOFF)
+    model = ValueModel.fit(rfm)
+    plain = model.customer_value(rfm)
+    model.season_90d = 1.5
+    busy = model.customer_value(rfm)
+    assert np.allclose(busy["expected_purchases_90d"], 1.5 * plain["expected_purchases_90d"])
+    assert np.allclose(busy["expected_purchases_365d"], plain["expected_purchases_365d"])
+    assert np.allclose(busy["clv"], plain["clv"])

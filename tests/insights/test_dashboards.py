@@ -259,6 +259,16 @@ def test_the_calibration_plot_reads_the_churn_runs_bins(charlie_client, book):
     assert "Churn risk: predicted against observed" in page.content.decode()
 
 
+def test_the_calibration_card_gives_the_error_and_the_seasons_shift_beside_the_bins(charlie_client, book):
+    bins = calibration_bins([0, 1, 1, 0], [0.05, 0.15, 0.12, 0.95])
+    card = {"calibration": bins, "seasonal_shift_applied": {"reason": "not estimable: a year earlier has too few"}}
+    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card=card, metrics={"ece": 0.0849})
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "8 points away from what happened (calibration error, ECE 0.085)" in html
+    assert "Season: not estimable: a year earlier has too few." in html
+    assert '<td class="num">2</td>' in html  # the customers of each bin
+
+
 def test_each_section_says_what_to_do_without_data(charlie_client):
     html = charlie_client.get(reverse("insights:dashboards")).content.decode()
     assert "No model has run yet" in html
