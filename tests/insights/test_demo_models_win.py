@@ -1,0 +1,39 @@
+"""The demo data tells the truth: on the quick start's demo shop (seed_demo, 2,000 customers) each family's model
+beats its baseline in the backtest, by a margin the pages show. Slow: it seeds the demo and trains every family.
+
+Measured with --seed 42 up to 2026-12-01 (retrain --family all --as-of 2026-11-30 --in-process): segments
+silhouette 0.433 vs 0.076; value RMSE 0.806 vs 0.985 (holdout error +8.7 %); churn ROC-AUC 0.912 vs 0.879; demand
+WAPE of totals 0.524 vs 0.650 (interval coverage 0.881); recommendations precision@10 0.099 vs 0.048; rules hit
+rate@10 0.46 vs 0.137. Sentiment is not in this list: on its built-in seed the lexicon baseline won (macro-F1 0.724
+vs 0.623), a finding for that family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from insights import runs
+from insights.models import ModelRun
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+END = dt.date(2026, 12, 1)
+# The margin each family's model must win by on its deciding metric (a share of the baseline's score).
+MARGIN = {"segments": 0.5, "value": 0.1, "churn": 0.02, "recommendations": 0.3, "rules": 0.5, "demand": 0.1}
+
+
+def test_every_familys_model_beats_its_baseline_on_the_demo_data():
+    call_command("seed_demo", customers=2000, seed=42, end=END.isoformat(), no_logins=True, verbosity=0)
+    as_of = END - dt.timedelta(days=1)
+    for family, margin in MARGIN.items():
+        run = runs.execute_run(
+            runs.request_run(family, trigger=ModelRun.Trigger.CLI, as_of=as_of, parameters={"in_process": True}).pk
+        )
+        assert run.status == ModelRun.Status.SUCCEEDED, (family, run.error)
+        model, base = run.metrics[run.deciding_metric], run.baseline["metrics"][run.deciding_metric]
+        higher = family in ("segments", "churn", "recommendations", "rules")
+        better = model - base if higher else base - model
+        assert run.winner == "model" and better > margin * abs(base), (family, model, base, run.publish_note)
