@@ -20,13 +20,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LODESTAR_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# The quick start's processes (crm/management/commands/quickstart.py): DEBUG off, so users meet the styled error
+# pages as in production, but served over plain HTTP on this machine, with the static files read straight from
+# static/ (no collectstatic step) and the secret key that quickstart generated once into var/secret_key.
+QUICKSTART = env_bool("LODESTAR_QUICKSTART", False)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
 if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set to a secret value when DEBUG is off.")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG or QUICKSTART else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -156,6 +160,7 @@ DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "GBP")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = QUICKSTART  # the quick start serves static/ as it is; production from collectstatic's copy
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 # Fitted models live apart from uploads, where no user can write: workers load them only after checking the
@@ -166,7 +171,7 @@ STORAGES = {
     "models": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MODEL_STORAGE_DIR}},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEBUG or QUICKSTART
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
@@ -239,10 +244,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 # A container health check or a load balancer probes the server itself, over plain HTTP (SECURE_SSL_REDIRECT).
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    # The quick start answers on http://127.0.0.1 only: no TLS to redirect to or to pin with HSTS.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not QUICKSTART)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not QUICKSTART)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not QUICKSTART)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if QUICKSTART else 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_TLS_PROXY", False):

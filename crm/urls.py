@@ -1,4 +1,4 @@
-"""URL map: sign-in/out, the home page, the apps' pages, the admin and the health check."""
+"""URL map: sign-in/out, the home page, the apps' pages, the admin, the health check and /favicon.ico."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -9,6 +9,7 @@ from customers.views.home import home
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -4,12 +4,12 @@ the active run only, in a fixed number of queries, and says what to do when no r
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from crm.access import requires
 from customers.models import Product
 from insights.publishing import active_run
 from recommendations.models import AssociationRule
@@ -19,8 +19,11 @@ RULE_SIZES = ("", "2", "3", "4")  # 4: four products or more
 RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-lift"), "count": ("-count", "-lift")}
 
 
-@login_required
-@permission_required("recommendations.view_associationrule", raise_exception=True)
+@requires(
+    "recommendations.view_associationrule",
+    "Bought together lists which products sell together across every customer's orders; it is for managers. "
+    "Each customer's profile shows what goes with their own last order.",
+)
 def rule_list(request: HttpRequest) -> HttpResponse:
     """The active rules run's rules, strongest first; `q` finds a product on either side, `size` 2 or 3 keeps
     rules of one or two products on the left, 4 those of three or more; `sort` is lift, confidence or count. The

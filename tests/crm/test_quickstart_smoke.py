@@ -84,6 +84,15 @@ def test_quickstart_starts_from_nothing_serves_the_sign_in_page_and_stops_on_sig
     quickstart, log = _start_quickstart(fresh, port, tmp_path)
     try:
         assert _get_when_up(f"http://127.0.0.1:{port}/login/", quickstart, log) == 200
+        # DEBUG is off in the web server: the styled 404, not Django's debug page with the URL map ...
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=10)
+        page = missing.value.read().decode()
+        assert missing.value.code == 404 and "We could not find that page" in page and "URLconf" not in page
+        # ... and the static files are still served, by WhiteNoise.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/lodestar.css", timeout=10) as css:
+            assert css.status == 200
+        assert (var / "secret_key").exists()
         # quickstart announces itself once its own poll sees the port open, which may be a moment after ours.
         _wait_for_line(log, "Lodestar CRM is running at", quickstart)
         family = _descendants(quickstart.pid)

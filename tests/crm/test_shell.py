@@ -170,3 +170,32 @@ def test_the_500_page_renders_without_a_request_context_or_the_database(django_a
         response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+def test_a_rep_opening_a_managers_page_gets_the_styled_403_with_why_and_a_way_back(alice_client):
+    response = alice_client.get(reverse("recommendations:rules"))
+    assert response.status_code == 403
+    assertTemplateUsed(response, "403.html")
+    assertTemplateUsed(response, "base.html")  # the navigation is there
+    assertContains(response, "This page is not available to you", status_code=403)
+    assertContains(response, "Bought together lists which products sell together", status_code=403)
+    assertContains(response, f'href="{reverse("home")}"', status_code=403)
+    assertContains(response, f'href="{reverse("customers:list")}"', status_code=403)
+
+
+def test_a_rep_exporting_gets_the_styled_403_saying_who_may(alice_client):
+    response = alice_client.get(reverse("customers:export"))
+    assertContains(response, "for managers and administrators", status_code=403)
+
+
+def test_favicon_ico_is_answered_by_the_static_icon(alice_client, anonymous_client):
+    response = anonymous_client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.ico")
+    assert finders.find("img/favicon.ico")
+    assertContains(alice_client.get(reverse("home")), 'rel="icon"')
+
+
+def test_the_500_page_has_no_inline_style(alice_client):
+    response = server_error(RequestFactory().get("/"))
+    assert b"<style" not in response.content and b"style=" not in response.content  # the strict CSP allows none

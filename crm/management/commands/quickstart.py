@@ -2,13 +2,16 @@
 
 Migrates, makes demo data if the database has no customers, then runs the web server, a Celery worker and the
 Celery beat scheduler as child processes and watches them: Ctrl-C (or SIGTERM) stops all three, and if one of them
-dies the others are stopped and the command exits non-zero. `make run` calls this with DEBUG=1.
+dies the others are stopped and the command exits non-zero. `make run` calls this with DEBUG=1; the three children
+run with DEBUG off (`child_environment`), so a user meets the styled 403 and 404 pages as in production, never
+Django's debug pages with the URL map, and with a secret key generated once into var/secret_key.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -63,6 +66,33 @@ def prepare_local_folders() -> list[Path]:
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     return folders
+
+
+def secret_key(var_dir: Path) -> str:
+    """The quick start's SECRET_KEY: generated on the first run into var/secret_key (readable by this user only,
+    never committed: var/ is ignored) and read back on later runs, so sessions survive a restart."""
+    path = Path(var_dir) / "secret_key"
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
+def child_environment(environ: dict[str, str], var_dir: Path) -> dict[str, str]:
+    """The environment of the web server, worker and beat: this one, with DEBUG off and the quick start's settings
+    (crm/settings.py QUICKSTART: plain HTTP on 127.0.0.1, static files served by WhiteNoise from static/)."""
+    env = {**environ, "PYTHONUNBUFFERED": "1", "DEBUG": "0", "LODESTAR_QUICKSTART": "1"}
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = secret_key(var_dir)
+    return env
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -165,7 +195,7 @@ class Command(BaseCommand):
                 False,
             ),
         ]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = child_environment(dict(os.environ), settings.VAR_DIR)
         children = []
         for name, argv, group in commands:
             popen = subprocess.Popen(
