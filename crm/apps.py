@@ -9,7 +9,13 @@ class CrmConfig(AppConfig):
     verbose_name = "Lodestar"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from crm.roles import sync_roles_after_migrate
+        from crm.search import register_sqlite_fold
+
+        # A new SQLite connection gets the search's fold function (crm/search.py).
+        connection_created.connect(register_sqlite_fold, dispatch_uid="crm.search.fold")
 
         # After every migrate (and every flush of a test database), the roles are what crm/roles.py declares.
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="crm.roles.sync")

@@ -23,7 +23,8 @@ def every(app_label: str, *models: str) -> set[str]:
     return {f"{app_label}.{action}_{model}" for model in models for action in ACTIONS}
 
 
-# A rep works on the customers they own: reads their orders and the catalogue, keeps their records and tags.
+# A rep works on the customers they own: reads their orders and the catalogue, keeps their records and puts the
+# existing tags on them (managers and admins decide which tags exist, so the list's tag filter stays meaningful).
 _SALES_REP = {
     "customers.view_customer",
     "customers.add_customer",
@@ -35,17 +36,18 @@ _SALES_REP = {
     "customers.view_orderitem",
     "customers.view_product",
     "customers.view_tag",
-    "customers.add_tag",
     "customers.view_topic",
     "customers.view_interactionlabel",
     "customers.add_interactionlabel",
 }
 
-# A manager also sees every customer, exports, tidies interactions and tags, and reads what the models publish.
+# A manager also sees every customer, exports, tidies interactions, creates and renames tags, and reads what the
+# models publish.
 _MANAGER = _SALES_REP | {
     "customers.view_all_customers",
     "customers.export_customers",
     "customers.delete_interaction",
+    "customers.add_tag",
     "customers.change_tag",
     "insights.view_modelrun",
     "insights.view_customersegment",

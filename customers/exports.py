@@ -2,15 +2,20 @@
 
 Rows are read from the database in chunks and written out as they come, so 100k customers cost the same
 memory as 100. Text that a spreadsheet would run as a formula is neutralised (OWASP "CSV injection").
+Values are written one way whatever the column: yes/no for booleans, ISO 8601 for dates and times (in the
+current time zone, to the second), amounts with two decimals; the customer export carries the columns the list
+shows (segment, churn risk, value: registered through customers/list_extensions.py).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
 from django.utils import timezone
 
 from customers.models import ExportRecord
@@ -77,11 +82,45 @@ CUSTOMER_COLUMNS = [
 ]
 
 
-def customer_rows(customers: QuerySet) -> tuple[list[str], Iterator[tuple]]:
-    """Header and rows of a customer export; `customers` is already restricted and filtered."""
+BOM = "\ufeff"  # the byte-order mark that makes spreadsheet programs read a CSV file as UTF-8
+CENT = Decimal("0.01")
+
+
+def plain(value: Any) -> Any:
+    """A value as the export writes it: yes/no, ISO 8601 (local time, seconds), blank for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return (
+            timezone.localtime(value).isoformat(timespec="seconds") if timezone.is_aware(value) else value.isoformat()
+        )
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def money(value: Any) -> str:
+    """An amount with two decimals, rounded half up; blank for none."""
+    if value is None:
+        return ""
+    return str(Decimal(value).quantize(CENT, ROUND_HALF_UP))
+
+
+def customer_rows(
+    customers: QuerySet, extra: list[tuple[str, Callable[[dict], Any]]] = (), annotations: list[str] = ()
+) -> tuple[list[str], Iterator[tuple]]:
+    """Header and rows of a customer export; `customers` is already restricted and filtered. `extra` adds the
+    columns other apps register (header, value of one row), which read `annotations` from the row."""
     fields = [field for _, field in CUSTOMER_COLUMNS]
-    rows = customers.values_list(*fields).iterator(chunk_size=CHUNK_ROWS)
-    return [name for name, _ in CUSTOMER_COLUMNS], rows
+    reads = list(dict.fromkeys([*fields, "profiling_consent", *annotations]))
+    records = customers.values(*reads).iterator(chunk_size=CHUNK_ROWS)
+    header = [name for name, _ in CUSTOMER_COLUMNS] + [name for name, _ in extra]
+    rows = (
+        tuple(plain(row[field]) for field in fields) + tuple(plain(get(row)) for _, get in extra) for row in records
+    )
+    return header, rows
 
 
 ORDER_COLUMNS = [
@@ -98,10 +137,13 @@ ORDER_COLUMNS = [
 
 
 def order_rows(orders: QuerySet) -> tuple[list[str], Iterator[tuple]]:
-    """Header and rows of an order export, with line counts and totals summed by the database."""
-    rows = (
+    """Header and rows of an order export, with line counts and totals summed by the database (two decimals)."""
+    line_total = F("items__quantity") * F("items__unit_price")
+    records = (
         orders.order_by("placed_at", "pk")
-        .annotate(lines=Count("items"), total=Sum(F("items__quantity") * F("items__unit_price")))
+        .annotate(
+            lines=Count("items"), total=Sum(line_total, output_field=DecimalField(max_digits=20, decimal_places=4))
+        )
         .values_list(
             "external_number",
             "placed_at",
@@ -115,4 +157,5 @@ def order_rows(orders: QuerySet) -> tuple[list[str], Iterator[tuple]]:
         )
         .iterator(chunk_size=CHUNK_ROWS)
     )
+    rows = (tuple(plain(value) for value in row[:-1]) + (money(row[-1] or 0),) for row in records)
     return ORDER_COLUMNS, rows

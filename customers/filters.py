@@ -14,9 +14,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from crm.dates import validate_in_range
+from crm.search import Fold, fold
 from customers import list_extensions
 from customers.models import Customer, Order, Tag, visibility_scope
 
@@ -34,6 +35,7 @@ SORT_CHOICES = [
     ("-created", "Newest first"),
     ("created", "Oldest first"),
 ]
+QUOTE_MARKS = "'\"‘’“”"
 # Query parameters that filter (as opposed to sorting or paging); a saved filter keeps these and `sort`.
 BASE_FILTER_NAMES = ("q", "country", "owner", "tags", "last_order_from", "last_order_to")
 
@@ -106,16 +108,28 @@ class SortFilter(django_filters.ChoiceFilter):
         return qs.order_by(*(prefix + field for field in fields), prefix + "pk")
 
 
+def date_input_formats() -> list[str]:
+    """What a date filter accepts: the app's own way of writing a date ("7 Dec 2026", DATE_FORMAT "j M Y"), the
+    language's short forms (07/12/2026) and ISO 8601 (2026-12-07, what saved filters and links may hold)."""
+    return ["%d %b %Y", "%d %B %Y", *formats.get_format("DATE_INPUT_FORMATS"), "%Y-%m-%d"]
+
+
 class CustomerFilterForm(forms.Form):
-    """The filter form: a last-order range whose end is before its start is an error on the end date (the
-    start still applies), rather than a silently empty list."""
+    """The filter form: a last-order range whose end is before its start is refused as a whole (neither date
+    applies) with an error on the end date, rather than half-applied or a silently empty list."""
 
     def clean(self):
         """Check the last-order range."""
         cleaned = super().clean()
         start, end = cleaned.get("last_order_from"), cleaned.get("last_order_to")
         if start and end and start > end:
-            self.add_error("last_order_to", "The end of the last-order range is before its start.")
+            when = formats.date_format
+            self.add_error(
+                "last_order_to",
+                f"The last-order range ends ({when(end)}) before it starts ({when(start)}), so it was not applied: "
+                "swap the two dates.",
+            )
+            cleaned.pop("last_order_from", None)
         return cleaned
 
 
@@ -130,10 +144,16 @@ class CustomerFilterSet(django_filters.FilterSet):
     )
     tags = django_filters.MultipleChoiceFilter(method="with_tags", label="Tags", choices=[])
     last_order_from = django_filters.DateFilter(
-        method="last_order_on_or_after", label="Last order from", validators=[validate_in_range]
+        method="last_order_on_or_after",
+        label="Last order from",
+        input_formats=date_input_formats(),
+        validators=[validate_in_range],
     )
     last_order_to = django_filters.DateFilter(
-        method="last_order_on_or_before", label="Last order to", validators=[validate_in_range]
+        method="last_order_on_or_before",
+        label="Last order to",
+        input_formats=date_input_formats(),
+        validators=[validate_in_range],
     )
     sort = SortFilter(label="Sort by")
 
@@ -157,21 +177,37 @@ class CustomerFilterSet(django_filters.FilterSet):
             self.extension_names.append(name)
         self.filters["sort"] = sort
 
+    def unsorted(self) -> QuerySet:
+        """The customers the filters match, whatever the sort: a sort by a score (registered by another app)
+        leaves out those without one, and this counts them back in."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name != "sort":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def refused(self) -> str:
+        """Why the filters were not applied as asked (a reversed last-order range), or "" when they were."""
+        return " ".join(self.form.errors.get("last_order_to", [])) if self.is_bound else ""
+
     @property
     def filter_names(self) -> list[str]:
         """The query parameters that filter the list (not sort or page it), this app's and registered ones."""
         return [*BASE_FILTER_NAMES, *self.extension_names]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Match `value` inside the name, email or company, or exactly against the external id."""
-        value = value.strip()
-        if not value:
+        """Match `value` inside the name, email or company, ignoring case, accents and quote marks
+        (crm/search.py), or as the start of the customer id ("C10" finds C1001)."""
+        folded = fold(value).strip()
+        if not folded:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(email__icontains=value)
-            | Q(company__icontains=value)
-            | Q(external_id__iexact=value)
+        bare = value.strip().strip(QUOTE_MARKS)
+        return queryset.alias(search_name=Fold("name"), search_company=Fold("company")).filter(
+            Q(search_name__contains=folded)
+            | Q(search_company__contains=folded)
+            | Q(email__icontains=bare)
+            | Q(external_id__istartswith=bare)
         )
 
     def with_tags(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:

@@ -12,8 +12,9 @@ from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from crm import roles
 from crm.dates import validate_in_range
-from customers.filters import saved_query
+from customers.filters import date_input_formats, saved_query
 from customers.importing.source import ENCODINGS
 from customers.models import Customer, ImportRun, Interaction, Order, SavedFilter
 
@@ -69,14 +70,11 @@ class TagForm(forms.Form):
 
 
 def owner_candidates():
-    """Active users who may work on customers (anyone with the change permission, superusers included);
-    distinct, as a user may hold the permission through two groups. Permissions are held through the model backend
-    (the other one, django-axes', only refuses locked-out sign-ins)."""
+    """Who may own customers: the active sales reps (a manager or an admin sees every customer already, so owning
+    one would put it in nobody's book)."""
     return (
         get_user_model()
-        .objects.with_perm(
-            "customers.change_customer", is_active=True, backend="django.contrib.auth.backends.ModelBackend"
-        )
+        .objects.filter(is_active=True, groups__name=roles.SALES_REP)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -138,8 +136,8 @@ class InteractionForm(forms.ModelForm):
 class OrderExportForm(forms.Form):
     """Which orders to export: a date range and a status, all optional."""
 
-    placed_from = forms.DateField(required=False, validators=[validate_in_range])
-    placed_to = forms.DateField(required=False, validators=[validate_in_range])
+    placed_from = forms.DateField(required=False, input_formats=date_input_formats(), validators=[validate_in_range])
+    placed_to = forms.DateField(required=False, input_formats=date_input_formats(), validators=[validate_in_range])
     status = forms.ChoiceField(choices=[("", "any"), *Order.Status.choices], required=False)
 
     def clean(self):

@@ -15,7 +15,9 @@ Each hook gets the request (None outside one, e.g. in a test) and is called once
   a callable `method` doing the filtering) or None to leave the filter out, e.g. while no model has run;
 - a column's `annotations` returns the expressions (a Subquery on an indexed table) the list adds to its
   queryset, or None to leave the column out; `cell` turns one listed customer into the cell's text
-  (escaped unless it is already safe HTML, e.g. from `format_html`);
+  (escaped unless it is already safe HTML, e.g. from `format_html`); `export` gives the same figures to the CSV
+  export as plain values, (header, function of one exported row, a dict of the customer's fields and the
+  column's annotations) pairs;
 - a sort's `apply` orders the filtered queryset (it must be index-friendly: the list may hold 100k customers),
   or the sort is not offered when `available` returns False.
 
@@ -38,6 +40,7 @@ from django.utils.safestring import mark_safe
 FilterBuilder = Callable[["HttpRequest | None"], "django_filters.Filter | None"]
 AnnotationsFunction = Callable[["HttpRequest | None"], "dict[str, Any] | None"]
 CellFunction = Callable[[Any], Any]
+ExportColumns = tuple[tuple[str, Callable[[dict], Any]], ...]
 SortFunction = Callable[[QuerySet, "HttpRequest | None"], QuerySet]
 
 
@@ -61,6 +64,7 @@ class ListColumn:
     order: int = 100
     css_class: str = ""
     sort_key: str = ""
+    export: ExportColumns = ()
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,13 @@ def register_list_column(
     order: int = 100,
     css_class: str = "",
     sort_key: str = "",
+    export: ExportColumns = (),
 ) -> ListColumn:
     """Add a column to the customer list. Annotation names should start with the app's label, so that two
-    apps cannot clash. With `sort_key` (a registered sort), the heading links to that order when offered."""
+    apps cannot clash. With `sort_key` (a registered sort), the heading links to that order when offered. With
+    `export`, the CSV export carries the column too."""
     _check_name(_columns, name, "column")
-    extension = ListColumn(name, heading, annotations, cell, order, css_class, sort_key)
+    extension = ListColumn(name, heading, annotations, cell, order, css_class, sort_key, export)
     _columns[name] = extension
     return extension
 
@@ -188,6 +194,19 @@ def annotate_columns(queryset: QuerySet, request: HttpRequest | None) -> tuple[Q
         queryset = queryset.annotate(**annotations)
         shown.append(column)
     return queryset, shown
+
+
+def annotation_names(columns: list[ListColumn], request: HttpRequest | None) -> list[str]:
+    """The names of the annotations the shown `columns` added (what an export reads besides the model's fields)."""
+    names = []
+    for column in columns:
+        names += list(column.annotations(request) or {})
+    return names
+
+
+def export_columns(columns: list[ListColumn]) -> list[tuple[str, Callable[[dict], Any]]]:
+    """The (header, value function) pairs the shown `columns` add to the CSV export, in display order."""
+    return [pair for column in columns for pair in column.export]
 
 
 def render_cells(customers: list, columns: list[ListColumn]) -> None:

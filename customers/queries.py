@@ -16,6 +16,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -86,9 +87,11 @@ def with_totals(orders: QuerySet) -> QuerySet:
 
 
 def recent_orders(customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Order]:
-    """The customer's latest orders, newest first, each with its total and number of lines from SQL."""
+    """The customer's latest orders, newest first, each with its total and number of lines from SQL, and its
+    lines with their products (one more query for all of them), which the profile opens on demand."""
+    lines = Prefetch("items", queryset=OrderItem.objects.select_related("product").order_by("pk"))
     orders = with_totals(Order.objects.filter(customer=customer)).order_by("-placed_at", "-pk")
-    return list(orders[:limit])
+    return list(orders.prefetch_related(lines)[:limit])
 
 
 def recent_interactions(customer: Customer, limit: int = TIMELINE_LIMIT) -> list[Interaction]:

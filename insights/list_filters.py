@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from crm.templatetags.lodestar import percent
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs
 
@@ -172,9 +173,7 @@ def churn_cell(customer) -> str:
     band, probability = customer.insights_churn_band, customer.insights_churn_probability
     if not customer.profiling_consent or band is None or probability is None:
         return NO_FIGURE
-    return format_html(
-        '<span class="badge badge-{}">{}</span> {}&nbsp;%', band, band.capitalize(), round(probability * 100)
-    )
+    return format_html('<span class="badge badge-{}">{}</span> {}', band, band.capitalize(), percent(probability))
 
 
 def value_cell(customer) -> str:
@@ -182,6 +181,28 @@ def value_cell(customer) -> str:
     if not customer.profiling_consent or customer.insights_clv_12m is None:
         return NO_FIGURE
     return f"{customer.insights_clv_12m:,.0f}"
+
+
+def _scored_value(annotation: str, transform=lambda value: value):
+    """An export column's value: the annotation of a customer who consents to profiling, else blank."""
+
+    def value(row: dict):
+        figure = row.get(annotation)
+        return transform(figure) if row.get("profiling_consent") and figure is not None else None
+
+    return value
+
+
+def _two_decimals(figure) -> str:
+    return f"{figure:.2f}"
+
+
+SEGMENT_EXPORT = (("segment", _scored_value("insights_segment")),)
+CHURN_EXPORT = (
+    ("churn_risk", _scored_value("insights_churn_band")),
+    ("churn_probability", _scored_value("insights_churn_probability", lambda p: f"{p:.3f}")),
+)
+VALUE_EXPORT = (("value_12m", _scored_value("insights_clv_12m", _two_decimals)),)
 
 
 def _sort_through(model, field: str):
@@ -220,13 +241,15 @@ def register() -> None:
     ext.register_list_filter("segment", segment_filter, order=10)
     ext.register_list_filter("churn", churn_filter, order=20)
     ext.register_list_filter("value", value_filter, order=30)
-    ext.register_list_column("segment", "Segment", segment_annotations, segment_cell, order=10)
+    ext.register_list_column("segment", "Segment", segment_annotations, segment_cell, order=10, export=SEGMENT_EXPORT)
     ext.register_list_column(
-        "churn", "Churn risk", churn_annotations, churn_cell, order=20, css_class="nowrap", sort_key="-risk"
-    )
+        "churn", "Churn risk", churn_annotations, churn_cell, order=20, css_class="nowrap", sort_key="-risk",
+        export=CHURN_EXPORT,
+    )  # fmt: skip
     ext.register_list_column(
-        "value", "12-month value", value_annotations, value_cell, order=30, css_class="num", sort_key="-value"
-    )
+        "value", "12-month value", value_annotations, value_cell, order=30, css_class="num", sort_key="-value",
+        export=VALUE_EXPORT,
+    )  # fmt: skip
     risk, risk_available = _sort_through(ChurnScore, "probability")
     value, value_available = _sort_through(CustomerValue, "clv_12m")
     ext.register_list_sort("-risk", "Churn risk, highest first (scored customers)", risk, risk_available, order=20)

@@ -1,23 +1,30 @@
-"""CSV exports of the customer list (with the list's filters) and of orders: streamed, restricted to what
-the user may see, neutralised against spreadsheet formulas, and recorded."""
+"""CSV exports of the customer list (with the list's filters and columns) and of orders: streamed, restricted to
+what the user may see, neutralised against spreadsheet formulas, and recorded. `?bom=1` starts the file with a
+UTF-8 byte-order mark, so that spreadsheet programs read accented names right."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 
-from customers import exports
+from crm.access import requires
+from customers import exports, list_extensions
 from customers.filters import CustomerFilterSet
 from customers.forms import OrderExportForm
 from customers.models import ExportRecord, Order
 from customers.queries import customer_list_queryset
 
+EXPORT_REFUSED = "Exporting customers and orders is for managers and administrators."
 
-def _csv_response(name: str, header: list[str], rows, record: ExportRecord) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.stream_csv(header, rows, record), content_type="text/csv; charset=utf-8")
+
+def _csv_response(request: HttpRequest, name: str, header: list[str], rows, record: ExportRecord):
+    content = exports.stream_csv(header, rows, record)
+    if request.GET.get("bom") == "1":
+        content = itertools.chain([exports.BOM], content)
+    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
@@ -31,27 +38,29 @@ def _bad_request(what: str, form) -> HttpResponseBadRequest:
 
 
 def _filters_of(request: HttpRequest) -> dict[str, str]:
-    return {key: value for key, value in request.GET.items() if key != "page" and value}
+    return {key: value for key, value in request.GET.items() if key not in ("page", "bom") and value}
 
 
-@login_required
-@permission_required("customers.export_customers", raise_exception=True)
+@requires("customers.export_customers", EXPORT_REFUSED)
 def export_customers(request: HttpRequest) -> StreamingHttpResponse:
-    """The customer list as CSV, with the same search, filters and sort as the list page."""
-    filterset = CustomerFilterSet(request.GET, queryset=customer_list_queryset(request.user), request=request)
+    """The customer list as CSV, with the same search, filters, sort and columns as the list page."""
+    queryset, columns = list_extensions.annotate_columns(customer_list_queryset(request.user), request)
+    filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
-        # The list leaves an unreadable filter out and says so; a file cannot say so, so it is not made.
+        # The list leaves an unreadable filter out (and refuses a reversed date range) and says so; a file cannot
+        # say so, so it is not made.
         return _bad_request("customers", filterset.form)
     customers = filterset.qs.select_related(None)
     record = ExportRecord.objects.create(
         kind=ExportRecord.Kind.CUSTOMERS, user=request.user, filters=_filters_of(request)
     )
-    header, rows = exports.customer_rows(customers)
-    return _csv_response("customers", header, rows, record)
+    header, rows = exports.customer_rows(
+        customers, list_extensions.export_columns(columns), list_extensions.annotation_names(columns, request)
+    )
+    return _csv_response(request, "customers", header, rows, record)
 
 
-@login_required
-@permission_required("customers.export_customers", raise_exception=True)
+@requires("customers.export_customers", EXPORT_REFUSED)
 def export_orders(request: HttpRequest):
     """Orders the user may see as CSV, optionally from/to a date (inclusive) and of one status."""
     form = OrderExportForm(request.GET)
@@ -67,4 +76,4 @@ def export_orders(request: HttpRequest):
         orders = orders.filter(status=status)
     record = ExportRecord.objects.create(kind=ExportRecord.Kind.ORDERS, user=request.user, filters=_filters_of(request))
     header, rows = exports.order_rows(orders)
-    return _csv_response("orders", header, rows, record)
+    return _csv_response(request, "orders", header, rows, record)

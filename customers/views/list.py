@@ -14,7 +14,7 @@ from django.shortcuts import render
 from crm.reversing import path_for
 from customers import list_extensions
 from customers.filters import CustomerFilterSet, saved_query, visible_countries
-from customers.forms import SavedFilterForm
+from customers.forms import OrderExportForm, SavedFilterForm
 from customers.models import Customer, SavedFilter, sees_all_customers
 from customers.queries import customer_list_queryset
 
@@ -36,6 +36,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     cleaned = filterset.form.cleaned_data
     form = filterset.form
     query = saved_query(request.GET)
+    sort = filterset.filters["sort"].extensions.get(cleaned.get("sort") or "")
     context = {
         "filter": filterset,
         "page_obj": page,
@@ -45,6 +46,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "owners": form.fields["owner"].queryset,
         "tag_choices": form.fields["tags"].choices,
         "current_tags": [str(tag) for tag in cleaned.get("tags") or []],
+        "refused": filterset.refused,
+        "left_out": left_out(filterset, page.paginator.count) if sort is not None else None,
+        "sort_label": sort.label if sort is not None else "",
         "extension_fields": [form[name] for name in filterset.extension_names],
         "sort_choices": [choice for choice in form.fields["sort"].choices if choice[0]],  # no blank option
         "current_sort": cleaned.get("sort") or "",
@@ -54,8 +58,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "saved_filters": list(SavedFilter.objects.filter(user=request.user).order_by("name")),
         "saved_filter_form": SavedFilterForm(initial={"query": query}),
         "query": query,
+        "order_statuses": OrderExportForm.base_fields["status"].choices,
     }
     return render(request, "customers/customer_list.html", context)
+
+
+def left_out(filterset: CustomerFilterSet, listed: int) -> int:
+    """How many customers the same filters match that a sort by a score leaves out, for want of a score (no
+    row in the active run, or no profiling consent): one more count."""
+    return max(0, filterset.unsorted().count() - listed)
 
 
 def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:

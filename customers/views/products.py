@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from crm.search import Fold, fold
+from customers.filters import QUOTE_MARKS
 from customers.models import Product
 from customers.panels import PRODUCT_PANELS
 from customers.queries import sales_figures
@@ -24,11 +26,14 @@ PAGE_SIZE = 50
 
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    """The catalogue, 50 to a page: search by name or SKU, filter by category, goods only unless asked."""
+    """The catalogue, 50 to a page: search by name (ignoring case, accents and quote marks) or by the start of
+    the SKU, filter by category, goods only unless asked."""
     products = Product.objects.order_by("name", "pk")
     query = request.GET.get("q", "").strip()
-    if query:
-        products = products.filter(Q(name__icontains=query) | Q(sku__iexact=query))
+    if fold(query).strip():
+        products = products.alias(search_name=Fold("name")).filter(
+            Q(search_name__contains=fold(query).strip()) | Q(sku__istartswith=query.strip(QUOTE_MARKS))
+        )
     category = request.GET.get("category", "").strip()
     if category:
         products = products.filter(category=category)
@@ -41,6 +46,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "category": category,
         "categories": list(categories),
         "show_all": request.GET.get("all") == "1",
+        "currency": settings.DEFAULT_CURRENCY,
     }
     return render(request, "customers/product_list.html", context)
 

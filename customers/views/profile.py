@@ -1,8 +1,10 @@
-"""A customer's profile and the changes made from it: tags (add, create by name, remove), owner and consent.
+"""A customer's profile and the changes made from it: tags (put on an existing one, or create one by name for those
+who may create tags; remove), owner (a sales rep) and consent.
 
 The profile shows key figures, contact details, owner, tags, consent, the latest orders and interactions, and the
 panels other apps register (customers/panels.py). Each change is a small POST form that redirects back to the
-profile (post/redirect/get), with a message saying what changed or why nothing did. Every view starts from
+profile at the part of the page the form was in (post/redirect/get to an anchor), with a message saying what
+changed or why nothing did. Every view starts from
 `Customer.objects.visible_to(request.user)`, so another rep's customer answers 404, and writes only the fields
 its form owns, so two people editing different parts of one customer never undo each other's change.
 """
@@ -15,8 +17,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,8 +33,27 @@ from customers.signals import profiling_consent_changed
 
 
 def may_edit_tags(user) -> bool:
-    """Tags: anyone who may change customers (every role), on the customers they may see."""
+    """Tags: anyone who may change customers (every role), on the customers they may see; only those who may
+    add tags (managers, admins) create new ones, reps choose among them."""
     return user.has_perm("customers.change_customer")
+
+
+def back_to(customer: Customer, part: str) -> HttpResponseRedirect:
+    """Back to the customer's profile, at the part of the page a form was posted from (its anchor)."""
+    return HttpResponseRedirect(profile_at(customer.pk, part))
+
+
+def profile_at(pk: int, part: str) -> str:
+    """The profile's address, scrolled to `part` (an element id: "account", "interactions", ...)."""
+    return f"{reverse('customers:detail', args=[pk])}#{part}"
+
+
+def tags_of(customer: Customer) -> tuple[list[Tag], list[Tag]]:
+    """(the customer's tags, the other tags), in one query: every tag, marked whether the customer has it."""
+    through = Customer.tags.through
+    marked = Tag.objects.annotate(on=Exists(through.objects.filter(customer=customer, tag=OuterRef("pk"))))
+    rows = list(marked.order_by("name"))
+    return [tag for tag in rows if tag.on], [tag for tag in rows if not tag.on]
 
 
 def may_change_owner(user) -> bool:
@@ -53,9 +76,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
     # Who opened which profile, in the audit trail (one INSERT).
     accessed.send(sender=Customer, instance=customer)
+    tags, other_tags = tags_of(customer)
     context = {
         "customer": customer,
-        "tags": list(customer.tags.all()),
+        "tags": tags,
+        "other_tags": other_tags,
+        "may_create_tags": request.user.has_perm("customers.add_tag"),
         "figures": key_figures(customer),
         "orders": recent_orders(customer),
         "interactions": recent_interactions(customer),
@@ -93,19 +119,21 @@ def _touch(customer: Customer) -> None:
 @require_POST
 def add_tag(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a tag on the customer by name: an existing one whatever its case, or a new one for those who may
-    create tags."""
+    create tags (managers, admins)."""
     customer = _visible_customer(request, pk, may_edit_tags(request.user))
     form = TagForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"No tag was added: {_problems(form)}")
-        return redirect("customers:detail", pk=customer.pk)
+        return back_to(customer, "account")
     name = form.cleaned_data["name"]
     tag = Tag.objects.filter(name__iexact=name).first()
     created = False
     if tag is None:
         if not request.user.has_perm("customers.add_tag"):
-            messages.error(request, f"There is no tag “{name}”, and you may not create tags.")
-            return redirect("customers:detail", pk=customer.pk)
+            messages.error(
+                request, f"There is no tag “{name}”. Choose one of the existing tags; a manager can create new ones."
+            )
+            return back_to(customer, "account")
         tag, created = find_or_create_tag(name)
     if customer.tags.filter(pk=tag.pk).exists():
         messages.info(request, f"{customer.name} already has the tag “{tag.name}”.")
@@ -114,7 +142,7 @@ def add_tag(request: HttpRequest, pk: int) -> HttpResponse:
         _touch(customer)
         made = " (a new tag)" if created else ""
         messages.success(request, f"Tagged {customer.name} “{tag.name}”{made}.")
-    return redirect("customers:detail", pk=customer.pk)
+    return back_to(customer, "account")
 
 
 @login_required
@@ -129,7 +157,7 @@ def remove_tag(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
         messages.success(request, f"Removed the tag “{tag.name}” from {customer.name}.")
     else:
         messages.info(request, f"{customer.name} did not have the tag “{tag.name}”.")
-    return redirect("customers:detail", pk=customer.pk)
+    return back_to(customer, "account")
 
 
 @login_required
@@ -145,7 +173,7 @@ def change_owner(request: HttpRequest, pk: int) -> HttpResponse:
             customer.save(update_fields=["owner", "updated_at"])  # saved, not updated: the audit trail records it
             who = (owner.get_full_name() or owner.get_username()) if owner else "nobody (unassigned)"
             messages.success(request, f"{customer.name} is now owned by {who}.")
-            return redirect("customers:detail", pk=customer.pk)
+            return back_to(customer, "account")
     else:
         form = OwnerForm(initial={"owner": customer.owner_id})
     return render(request, "customers/customer_owner.html", {"customer": customer, "form": form})
@@ -162,10 +190,10 @@ def change_consent(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST, instance=customer)
     if not form.is_valid():  # two checkboxes rarely fail, but say so rather than save half of it
         messages.error(request, f"Consent was not changed: {_problems(form)}")
-        return redirect("customers:detail", pk=customer.pk)
+        return back_to(customer, "account")
     if not form.has_changed():
         messages.info(request, "Consent was already recorded like that.")
-        return redirect("customers:detail", pk=customer.pk)
+        return back_to(customer, "account")
     with transaction.atomic():
         form.save(commit=False).save(update_fields=["marketing_consent", "profiling_consent", "updated_at"])
         if customer.profiling_consent != before:
@@ -173,4 +201,4 @@ def change_consent(request: HttpRequest, pk: int) -> HttpResponse:
                 sender=Customer, customer_id=customer.pk, profiling_consent=customer.profiling_consent
             )
     messages.success(request, f"Consent recorded for {customer.name}.")
-    return redirect("customers:detail", pk=customer.pk)
+    return back_to(customer, "account")

@@ -1,4 +1,4 @@
-"""Product demand: units per product per week for the next weeks (8 by default, `horizon` 4 to 12), from a pooled
+"""Product demand: units per product per week for the next weeks (12 by default, `horizon` 4 to 12), from a pooled
 gradient-boosting model on lags, seasonality and price, with an interval (recommendations/models_ml/demand.py).
 
 A run backtests first, from several origins (rolling origin: `origins`, 3 by default, half a horizon apart, the
@@ -16,7 +16,7 @@ from __future__ import annotations
 from insights.families.base import MODEL, Evaluation, Family, Parameter, window_words
 from recommendations.models import ProductForecast
 
-HORIZON = 8
+HORIZON = 12  # "what will sell" offers 4, 8 and 12 weeks
 ORIGINS = 3
 MIN_ACTIVE_WEEKS = 26
 LINE_COLUMNS = ["product", "placed_at", "quantity", "unit_price"]

@@ -5,11 +5,11 @@ says what to do when no run exists yet."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from crm.access import requires
 from insights.publishing import active_run
 from recommendations.models import ProductForecast
 from recommendations.queries import forecast_totals, run_moment, units_sold_before
@@ -18,8 +18,11 @@ PAGE_SIZE = 50
 WEEK_CHOICES = (4, 8, 12)
 
 
-@login_required
-@permission_required("recommendations.view_productforecast", raise_exception=True)
+@requires(
+    "recommendations.view_productforecast",
+    "What will sell is the demand forecast for buying stock; it is for managers. "
+    "Each product's page shows its own sales.",
+)
 def what_will_sell(request: HttpRequest) -> HttpResponse:
     """Products by forecast units over the next `weeks` (4, 8 or 12, at most the run's horizon), with the summed
     interval and what sold in the same number of weeks before, so a rise or a fall shows."""
@@ -29,7 +32,8 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
     if asked not in {str(w) for w in WEEK_CHOICES}:
         messages.warning(request, f"“{asked}” weeks is not offered (4, 8 or 12): showing 4 weeks.")
         asked = "4"
-    weeks = min(int(asked), horizon)
+    wanted = int(asked)
+    weeks = min(wanted, horizon)
     totals = ProductForecast.objects.none()
     if run is not None:
         totals = forecast_totals(run.pk, weeks)
@@ -45,6 +49,7 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "weeks": weeks,
         "week_choices": [w for w in WEEK_CHOICES if w <= horizon],
+        "beyond_horizon": wanted if wanted > horizon else None,
         "quality": run.model_card.get("backtest", {}) if run else {},
         "metrics": run.metrics if run else {},
         "baseline": run.baseline if run else {},

@@ -133,3 +133,29 @@ def test_the_list_offers_the_export_with_its_filters_only_to_those_allowed(charl
     page = charlie_client.get(reverse("customers:list"), {"country": "Spain"}).content.decode()
     assert f'href="{reverse("customers:export")}?country=Spain"' in page
     assert reverse("customers:export") not in alice_client.get(reverse("customers:list")).content.decode()
+
+
+def test_the_bom_option_starts_the_file_with_a_utf8_mark(charlie_client):
+    CustomerFactory(name="Zoë")
+    plain = b"".join(charlie_client.get(reverse("customers:export")).streaming_content)
+    marked = b"".join(charlie_client.get(reverse("customers:export"), {"bom": "1"}).streaming_content)
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert marked.startswith(b"\xef\xbb\xbf") and marked[3:] == plain
+    assert ExportRecord.objects.last().filters == {}  # the option is not a filter
+
+
+def test_the_orders_export_writes_two_decimals_and_iso_dates(charlie_client):
+    import datetime as dt
+
+    order = OrderFactory(external_number="A-9", placed_at=dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC))
+    OrderItemFactory(order=order, quantity=3, unit_price="0.3333")
+    OrderFactory(external_number="A-10")  # no lines
+    rows = {row[0]: row for row in _rows(charlie_client.get(reverse("customers:export_orders")))[1:]}
+    assert rows["A-9"][1] == "2026-03-04T05:06:07+00:00"
+    assert rows["A-9"][8] == "1.00" and rows["A-10"][8] == "0.00"
+
+
+def test_the_customer_list_links_the_orders_export(charlie_client, alice_client):
+    response = charlie_client.get(reverse("customers:list"))
+    assert f'action="{reverse("customers:export_orders")}"'.encode() in response.content
+    assert reverse("customers:export_orders").encode() not in alice_client.get(reverse("customers:list")).content

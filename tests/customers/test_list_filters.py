@@ -71,7 +71,7 @@ def test_an_unknown_tag_is_ignored(alice_client, tagged):
 def test_the_tag_choices_are_offered_on_the_form(alice_client, tagged):
     response = alice_client.get(LIST)
     assert (str(tagged["vip"].pk), "VIP") in response.context["tag_choices"]
-    assertContains(response, '<select id="id_tags" name="tags" multiple')
+    assertContains(response, f'<input type="checkbox" name="tags" value="{tagged["vip"].pk}">', html=True)
 
 
 # Last-order range --------------------------------------------------------------------------------------
@@ -111,10 +111,35 @@ def test_the_end_day_is_included(alice_client, ordering):
     assert listed(alice_client.get(LIST, {"last_order_to": _day(5)})) == ["Lapsed", "Recent"]
 
 
-def test_a_range_that_ends_before_it_starts_says_so(alice_client, ordering):
+def test_a_range_that_ends_before_it_starts_is_refused_whole_with_a_message(alice_client, ordering):
     response = alice_client.get(LIST, {"last_order_from": _day(30), "last_order_to": _day(300)})
-    assertContains(response, "The end of the last-order range is before its start.")
-    assert listed(response) == ["Recent"]  # the start still applies
+    assertContains(response, "so it was not applied: swap the two dates")
+    assertContains(response, 'role="alert"')
+    assert listed(response) == ["Lapsed", "Never", "Recent"]  # neither end applies, not half of the range
+
+
+def test_the_export_refuses_a_reversed_range_instead_of_exporting_more(charlie_client, ordering):
+    response = charlie_client.get(EXPORT, {"last_order_from": _day(30), "last_order_to": _day(300)})
+    assert response.status_code == 400
+    assert b"swap the two dates" in response.content
+
+
+def test_dates_are_read_and_shown_in_the_apps_format(alice_client, ordering):
+    day = timezone.localdate(days_ago(30))
+    written = f"{day.day} {day:%b %Y}"  # 7 Dec 2026, as the app writes dates
+    response = alice_client.get(LIST, {"last_order_from": written})
+    assert listed(response) == ["Recent"]
+    assert listed(alice_client.get(LIST, {"last_order_from": day.strftime("%d/%m/%Y")})) == ["Recent"]
+    assertContains(response, f'value="{written}"')
+    assertContains(response, 'type="text" id="id_last_order_from"')
+
+
+def test_the_tags_are_a_searchable_list_of_checkboxes(alice_client, tagged):
+    response = alice_client.get(LIST, {"tags": tagged["vip"].pk})
+    assertContains(response, f'<input type="checkbox" name="tags" value="{tagged["vip"].pk}" checked>', html=True)
+    assertContains(response, "data-picker-find")
+    assertContains(response, "js/picker.js")
+    assertContains(response, "1 chosen")
 
 
 def test_a_date_that_is_not_a_date_is_ignored(alice_client, ordering):

@@ -45,10 +45,36 @@ def test_a_rep_adds_an_existing_tag_whatever_its_case(alice_client, book):
     assertContains(response, "Tagged Ada “Trade fair”.")
 
 
-def test_a_new_tag_is_created_by_name(alice_client, book):
-    response = alice_client.post(url("add_tag", book["alice"]), {"name": "Wholesale"}, follow=True)
+def test_a_manager_creates_a_new_tag_by_name(charlie_client, book):
+    response = charlie_client.post(url("add_tag", book["alice"]), {"name": "Wholesale"}, follow=True)
     assert tag_names(book["alice"]) == ["VIP", "Wholesale"]
     assertContains(response, "(a new tag)")
+
+
+def test_a_rep_chooses_among_existing_tags_and_creates_none(alice_client, book):
+    TagFactory(name="Wholesale")
+    response = alice_client.get(url("detail", book["alice"]))
+    assertContains(response, '<option value="Wholesale">Wholesale</option>', html=True)
+    assertNotContains(response, '<option value="VIP">VIP</option>', html=True)  # she has it already
+    response = alice_client.post(url("add_tag", book["alice"]), {"name": "Brand new"}, follow=True)
+    assertContains(response, "a manager can create new ones")
+    assert not Tag.objects.filter(name="Brand new").exists()
+
+
+def test_a_manager_is_offered_a_free_text_tag_with_the_existing_ones_suggested(charlie_client, book):
+    TagFactory(name="Wholesale")
+    response = charlie_client.get(url("detail", book["alice"]))
+    assertContains(response, 'list="tag-names"')
+    assertContains(response, '<option value="Wholesale">', html=False)
+
+
+def test_a_form_posted_from_the_profile_comes_back_to_its_place(alice_client, book):
+    customer = book["alice"]
+    assert alice_client.post(url("add_tag", customer), {"name": "vip"})["Location"].endswith("#account")
+    response = alice_client.post(
+        url("log_interaction", customer), {"kind": "call", "subject": "Hi", "direction": "outbound"}
+    )
+    assert response["Location"] == url("detail", customer) + "#interactions"
 
 
 def test_adding_a_tag_twice_changes_nothing(alice_client, book):
@@ -72,7 +98,7 @@ def test_someone_without_the_add_tag_permission_may_only_use_existing_tags(alice
     alice_client.post(url("add_tag", book["alice"]), {"name": "existing"})
     response = alice_client.post(url("add_tag", book["alice"]), {"name": "Brand new"}, follow=True)
     assert tag_names(book["alice"]) == ["Existing", "VIP"]
-    assertContains(response, "you may not create tags")
+    assertContains(response, "a manager can create new ones")
     assert not Tag.objects.filter(name="Brand new").exists()
 
 
@@ -101,6 +127,7 @@ def test_the_profile_offers_the_tag_forms(alice_client, book):
 def test_who_may_edit_tags(request, book, persona, whose, status):
     client = request.getfixturevalue(f"{persona}_client")
     customer = book[whose]
+    TagFactory(name="Checked")
     assert client.post(url("add_tag", customer), {"name": "Checked"}).status_code == status
     vip = TagFactory(name=f"Other {persona}")
     customer.tags.add(vip)
@@ -152,6 +179,14 @@ def test_the_owner_page_shows_the_candidates(charlie_client, alice, book):
     response = charlie_client.get(url("change_owner", book["alice"]))
     assertContains(response, f'<option value="{alice.pk}" selected>alice</option>', html=True)
     assertContains(response, '<option value="">Unassigned</option>', html=True)
+
+
+def test_only_sales_reps_are_offered_as_owners(charlie_client, charlie, dana, book):
+    response = charlie_client.get(url("change_owner", book["alice"]))
+    offered = [str(user) for user in response.context["form"].fields["owner"].queryset]
+    assert offered == ["alice", "bob"]
+    response = charlie_client.post(url("change_owner", book["alice"]), {"owner": dana.pk})
+    assertContains(response, "Select a valid choice")
 
 
 def test_an_owner_who_may_not_work_on_customers_is_refused_with_the_form_shown_again(charlie_client, book):

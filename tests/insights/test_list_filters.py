@@ -137,6 +137,34 @@ def test_the_export_honours_the_model_filters(charlie_client, book):
     assert [row["name"] for row in rows] == ["A08", "A10"]
 
 
+def test_the_export_carries_the_columns_on_screen(charlie_client, book):
+    response = charlie_client.get(EXPORT, {"q": "A10"})
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert (row["segment"], row["churn_risk"], row["churn_probability"], row["value_12m"]) == (
+        "Lapsed",
+        "high",
+        "0.950",
+        "1000.00",
+    )
+    assert row["marketing_consent"] in ("yes", "no") and row["profiling_consent"] == "yes"
+    assert dt.datetime.fromisoformat(row["created_at"]).tzinfo is not None  # ISO 8601 with its offset
+
+
+def test_the_export_leaves_model_figures_blank_for_who_opted_out_or_is_unscored(charlie_client, book):
+    CustomerFactory(name="A98 opted out", profiling_consent=False)
+    response = charlie_client.get(EXPORT, {"q": "A9"})
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))}
+    for name in ("A98 opted out", "A99 unscored"):
+        assert (rows[name]["segment"], rows[name]["churn_risk"], rows[name]["value_12m"]) == ("", "", "")
+
+
+def test_sorting_by_risk_says_how_many_unscored_customers_it_leaves_out(alice_client, book):
+    response = alice_client.get(LIST, {"sort": "-risk"})
+    assert "A99 unscored" not in listed(response)
+    assertContains(response, "1 customer matching these filters\n  has no score yet and is left out")
+    assert alice_client.get(LIST).context["left_out"] is None
+
+
 def test_the_export_honours_the_sort_by_risk(charlie_client, book):
     response = charlie_client.get(EXPORT, {"sort": "-risk", "owner": ""})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -152,7 +180,7 @@ def test_the_columns_show_segment_risk_and_value(alice_client, book):
     row = next(c for c in response.context["page_obj"] if c.name == "A10")
     assert [str(html) for _, html in row.extra_cells] == [
         "Lapsed",
-        '<span class="badge badge-high">High</span> 95&nbsp;%',
+        '<span class="badge badge-high">High</span> 95%',
         "1,000",
     ]
     unscored = next(c for c in response.context["page_obj"] if c.name == "A99 unscored")
@@ -203,6 +231,8 @@ def test_the_list_with_model_columns_and_filters_needs_the_same_queries_whatever
     _grow(alice, runs, 3)
     client.get(LIST, query)  # warms the caches: active runs, segment names, value floors
     expected = 8 if persona == "alice" else 9  # the same as without any run: columns add no query
+    if "sort" in query:
+        expected += 1  # how many customers the sort by a score leaves out (kept for the session in production)
     with django_assert_num_queries(expected):
         assert client.get(LIST, query).context["page_obj"]
     _grow(alice, runs, 60)  # more than a page

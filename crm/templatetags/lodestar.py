@@ -1,0 +1,57 @@
+"""How every page writes a share, an amount and a ratio: one style, through Django's own localised `floatformat`
+(the language's decimal and thousands separators), so a figure reads the same on the list, the profile, the
+worklist and the dashboards.
+
+- `percent`: a share from 0 to 1 as a whole percentage, "72%" (`digits` decimals if asked: `percent:1`);
+- `money`: an amount with its currency code and two decimals, "GBP 1,234.50" (no-break space, so it never wraps);
+- `times`: a ratio with one decimal and the multiplication sign, "1.5×".
+
+Load with `{% load lodestar %}`. Python code that builds cells (customer list columns) calls the same functions.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.template.defaultfilters import floatformat
+
+register = template.Library()
+NO_BREAK = "\u00a0"
+
+
+def _number(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def percent(value, digits: int = 0) -> str:
+    """A share (0.72) as "72%"; "" for none."""
+    number = _number(value)
+    if number is None:
+        return ""
+    return f"{floatformat(number * 100, f'{int(digits)}g')}%"
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """An amount as "GBP 1,234.50" (with `currency`), or "1,234.50"; "" for none."""
+    number = _number(value)
+    if number is None:
+        return ""
+    amount = floatformat(number, "2g")
+    return f"{currency}{NO_BREAK}{amount}" if currency else amount
+
+
+@register.filter
+def times(value) -> str:
+    """A ratio (1.46) as "1.5×"; "" for none."""
+    number = _number(value)
+    if number is None:
+        return ""
+    return f"{floatformat(number, '1g')}×"
