@@ -1,16 +1,22 @@
-"""Admin for model runs: "Retrain now", live progress, metrics beside baselines, and re-activating an older run."""
+"""Admin for model runs: "Retrain now", live progress (the run's page and the run list refresh themselves while a
+run is under way), metrics beside baselines, the model card as a page, and re-activating an older run (a button
+on its page, or the list's action)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from crm import outbox
 from insights import publishing, runs, tasks
+from insights.admin_display import LIVE_FIELDS, card_tree, live_fields
 from insights.families import base
 from insights.models import ModelRun
 
@@ -21,7 +27,8 @@ def _number(value) -> str:
 
 @admin.register(ModelRun)
 class ModelRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "family", "status", "is_active", "as_of", "progress_percent", "trigger", "created_at"]
+    # Fits a 1366 px screen beside admin's navigation and the filters (the trigger is one of the filters).
+    list_display = ["id", "family", "status", "is_active", "as_of", "progress_percent", "created_at"]
     list_filter = ["family", "status", "is_active", "trigger"]
     list_select_related = ["created_by"]
     date_hierarchy = "created_at"
@@ -49,9 +56,10 @@ class ModelRunAdmin(admin.ModelAdmin):
         "data_counts",
         "timings",
         "parameters",
-        "model_card",
+        "model_card_page",
         "error",
     ]
+    UNDER_WAY = (ModelRun.Status.QUEUED, ModelRun.Status.RUNNING)
 
     def has_add_permission(self, request):
         return False  # runs are started with "Retrain now", not typed in
@@ -69,6 +77,13 @@ class ModelRunAdmin(admin.ModelAdmin):
             ),
             path(
                 "<int:pk>/progress/", self.admin_site.admin_view(self.progress_view), name="insights_modelrun_progress"
+            ),
+            path("live/", self.admin_site.admin_view(self.live_list_view), name="insights_modelrun_live"),
+            path("<int:pk>/card/", self.admin_site.admin_view(self.card_view), name="insights_modelrun_card"),
+            path(
+                "<int:pk>/activate/",
+                self.admin_site.admin_view(require_POST(self.activate_view)),
+                name="insights_modelrun_activate",
             ),
         ]
         return extra + urls
@@ -118,11 +133,68 @@ class ModelRunAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def progress_view(self, request, pk: int):
-        """The run's progress as JSON, polled by its page while it runs."""
-        run = ModelRun.objects.filter(pk=pk).values("status", "stage", "progress").first()
+        """The run's progress and every field its page shows that changes while it runs, as JSON, polled by the
+        page (static/js/run_live.js) until the run is over."""
+        run = ModelRun.objects.filter(pk=pk).first()
         if run is None or not self.has_view_permission(request):
             return JsonResponse({"error": "not found"}, status=404)
-        return JsonResponse(run)
+        under_way = run.status in self.UNDER_WAY
+        return JsonResponse(
+            {"status": run.status, "stage": run.stage, "progress": run.progress, "under_way": under_way,
+             "fields": live_fields(run)}
+        )  # fmt: skip
+
+    def live_list_view(self, request):
+        """The status and progress of the runs whose ids are given (`?ids=1,2`), polled by the run list while
+        one of them is under way."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "not found"}, status=404)
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][:100]
+        rows = ModelRun.objects.filter(pk__in=ids).only("status", "progress")
+        return JsonResponse(
+            {"runs": {str(run.pk): {"status": run.get_status_display(), "progress": f"{run.progress:.0%}",
+                                    "under_way": run.status in self.UNDER_WAY} for run in rows}}
+        )  # fmt: skip
+
+    def card_view(self, request, pk: int):
+        """The run's model card as a page: what the family recorded about its data, backtest and fit."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(ModelRun, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": run,
+            "title": f"Model card of {run}",
+            "tree": card_tree(run.model_card or {}),
+        }
+        return TemplateResponse(request, "admin/insights/modelrun/model_card.html", context)
+
+    def activate_view(self, request, pk: int):
+        """Roll back (or forward) to this run: the button on its page."""
+        if not self.has_activate_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(ModelRun, pk=pk)
+        try:
+            publishing.activate(run)
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            family = run.get_family_display().lower()
+            self.message_user(request, f"{run} is now the active {family} run.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:insights_modelrun_change", args=[run.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = ModelRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        may_activate = (
+            run is not None
+            and not run.is_active
+            and run.pruned_at is None
+            and run.status in (ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED)
+            and self.has_activate_permission(request)
+        )
+        extra_context = {**(extra_context or {}), "may_activate": may_activate, "live_fields": LIVE_FIELDS}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Re-activate the selected run (roll back to it)", permissions=["activate"])
     def reactivate(self, request, queryset):
@@ -139,6 +211,13 @@ class ModelRunAdmin(admin.ModelAdmin):
 
     def has_activate_permission(self, request) -> bool:
         return request.user.has_perm("insights.add_modelrun")
+
+    @admin.display(description="model card")
+    def model_card_page(self, obj: ModelRun):
+        if not obj.model_card:
+            return "-"
+        url = reverse("admin:insights_modelrun_card", args=[obj.pk])
+        return format_html('<a href="{}">Read the model card</a> ({} sections)', url, len(obj.model_card))
 
     @admin.display(description="progress")
     def progress_percent(self, obj: ModelRun) -> str:

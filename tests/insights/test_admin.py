@@ -65,9 +65,66 @@ def test_the_run_page_shows_metrics_beside_the_baseline_and_live_progress(dana_c
     assert "recency only" in page and "0.74" in page and "0.68" in page
     running = ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running", stage="fitting")
     page = dana_client.get(reverse("admin:insights_modelrun_change", args=[running.pk])).content.decode()
-    assert "import_progress.js" in page
+    assert "run_live.js" in page and "style=" not in page.split('id="content"')[1]
     progress = dana_client.get(reverse("admin:insights_modelrun_progress", args=[running.pk])).json()
-    assert progress == {"status": "running", "stage": "fitting", "progress": 0.0}
+    assert (progress["status"], progress["stage"], progress["progress"], progress["under_way"]) == (
+        "running",
+        "fitting",
+        0.0,
+        True,
+    )
+
+
+def test_the_progress_answer_carries_every_field_the_run_page_refreshes(dana_client):
+    from insights.admin_display import LIVE_FIELDS
+
+    run = ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running", stage="fitting")
+    ModelRun.objects.filter(pk=run.pk).update(progress=0.42, data_counts={"customers": 7})
+    fields = dana_client.get(reverse("admin:insights_modelrun_progress", args=[run.pk])).json()["fields"]
+    assert set(fields) == set(LIVE_FIELDS)
+    assert (fields["status"], fields["progress_percent"]) == ("Running", "42%")
+    assert fields["data_counts"] == '{"customers": 7}'
+    page = dana_client.get(reverse("admin:insights_modelrun_change", args=[run.pk])).content.decode()
+    for name in LIVE_FIELDS:  # each one is on the page where the script writes it
+        assert f"field-{name}" in page
+
+
+def test_the_run_list_polls_while_a_run_is_under_way(dana_client):
+    queued = ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="queued")
+    done = _finished()
+    page = dana_client.get(reverse("admin:insights_modelrun_changelist")).content.decode()
+    assert "run_list_live.js" in page and "style=" not in page.split('id="content"')[1]
+    answer = dana_client.get(reverse("admin:insights_modelrun_live"), {"ids": f"{queued.pk},{done.pk},x"}).json()
+    assert answer["runs"][str(queued.pk)] == {"status": "Queued", "progress": "0%", "under_way": True}
+    assert answer["runs"][str(done.pk)]["under_way"] is False
+
+
+def test_the_model_card_is_a_readable_page(dana_client):
+    run = _finished(model_card={"horizon_days": 90, "features": ["recency", "frequency"], "fit": {"c_value": 0.5}})
+    page = dana_client.get(reverse("admin:insights_modelrun_change", args=[run.pk])).content.decode()
+    card_url = reverse("admin:insights_modelrun_card", args=[run.pk])
+    assert f'href="{card_url}"' in page and "horizon_days" not in page  # a link, not raw JSON
+    card = dana_client.get(card_url).content.decode()
+    assert "<dt>Horizon days</dt>" in card and "recency, frequency" in card and "<dt>C value</dt>" in card
+
+
+def test_rollback_is_a_button_on_an_older_runs_page(dana_client, charlie, charlie_client):
+    old, new = _finished(), _finished()
+    publishing.publish(old)
+    publishing.publish(new)
+    old_page = reverse("admin:insights_modelrun_change", args=[old.pk])
+    activate = reverse("admin:insights_modelrun_activate", args=[old.pk])
+    assert f'action="{activate}"' in dana_client.get(old_page).content.decode()
+    assert (
+        "insights_modelrun_activate"
+        not in dana_client.get(reverse("admin:insights_modelrun_change", args=[new.pk])).content.decode()
+    )  # the active run offers no roll back
+    charlie.is_staff = True
+    charlie.save()
+    assert charlie_client.post(activate).status_code == 403  # a manager reads runs, does not roll back
+    response = dana_client.post(activate, follow=True)
+    assert "is now the active churn risk run" in response.content.decode()
+    assert ModelRun.objects.get(is_active=True).pk == old.pk
 
 
 def test_an_older_run_can_be_reactivated_from_admin(dana_client):
