@@ -252,7 +252,5 @@ def register() -> None:
     )  # fmt: skip
     risk, risk_available = _sort_through(ChurnScore, "probability")
     value, value_available = _sort_through(CustomerValue, "clv_12m")
-    ext.register_list_sort("-risk", "Churn risk, highest first (scored customers)", risk, risk_available, order=20)
-    ext.register_list_sort(
-        "-value", "12-month value, highest first (scored customers)", value, value_available, order=30
-    )
+    ext.register_list_sort("-risk", "Churn risk, highest first", risk, risk_available, order=20)
+    ext.register_list_sort("-value", "12-month value, highest first", value, value_available, order=30)

@@ -31,7 +31,12 @@ def shop(alice, bob):
             family=family,
             as_of=dt.date(2026, 1, 1),
             status="running",
-            model_card={"horizon": 12, "origin": "2025-10-06"},
+            model_card={
+                "horizon": 12,
+                "origin": "2025-10-06",
+                "interval": {"coverage": 0.81, "method": "residuals"},
+                "per_week": [0.2, 0.25, 0.3],
+            },
         )
         publishing.publish(run)
         if family == "rules":
@@ -67,11 +72,12 @@ def _pages(book, teapot, role: str) -> dict[str, str]:
         pages["bought-together"] = reverse("recommendations:rules")
         pages["change-owner"] = reverse("customers:change_owner", args=[juniper.pk])
     if role == "admin":
-        run = ModelRun.objects.filter(family="churn", is_active=False).first() or ModelRun.objects.first()
+        older = ModelRun.objects.get(family="segments", status="superseded")  # offers the roll back
+        demand = ModelRun.objects.get(family="demand")  # has a model card
         pages["admin"] = reverse("admin:index")
         pages["admin-model-runs"] = reverse("admin:insights_modelrun_changelist")
-        pages["admin-model-run"] = reverse("admin:insights_modelrun_change", args=[run.pk])
-        pages["admin-model-card"] = reverse("admin:insights_modelrun_card", args=[run.pk])
+        pages["admin-model-run-older"] = reverse("admin:insights_modelrun_change", args=[older.pk])
+        pages["admin-model-card"] = reverse("admin:insights_modelrun_card", args=[demand.pk])
         pages["admin-import-runs"] = reverse("admin:customers_importrun_changelist")
     return pages
 
