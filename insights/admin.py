@@ -126,12 +126,6 @@ class ModelRunAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:insights_modelrun_change", args=[started[0].pk]))
         return HttpResponseRedirect(changelist)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        queued = ModelRun.objects.filter(pk=object_id, status=ModelRun.Status.QUEUED).exists()
-        if queued and (waiting := outbox.waiting_words()):
-            self.message_user(request, waiting, messages.WARNING)
-        return super().change_view(request, object_id, form_url, extra_context)
-
     def progress_view(self, request, pk: int):
         """The run's progress and every field its page shows that changes while it runs, as JSON, polled by the
         page (static/js/run_live.js) until the run is over."""
@@ -186,6 +180,8 @@ class ModelRunAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = ModelRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if run is not None and run.status == ModelRun.Status.QUEUED and (waiting := outbox.waiting_words()):
+            self.message_user(request, waiting, messages.WARNING)
         may_activate = (
             run is not None
             and not run.is_active
