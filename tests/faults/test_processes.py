@@ -270,14 +270,21 @@ def test_lost_work(row: Row, demo, settings):
 
 
 @pytest.fixture
-def broker_down(settings):
-    """The broker is a port nothing listens on (what a stopped Redis looks like)."""
+def broker_down(settings, monkeypatch):
+    """The broker is a port nothing listens on (what a stopped Redis looks like), for the Celery app itself (its
+    connections are closed, and made again from the environment) and for the outbox."""
+    from celery import current_app
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    monkeypatch.setenv("CELERY_BROKER_URL", f"redis://127.0.0.1:{port}/0")
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
+    current_app.close()
     outbox._refused_at = None
     yield
+    monkeypatch.undo()
+    current_app.close()
     outbox._refused_at = None
 
 
