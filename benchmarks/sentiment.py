@@ -29,6 +29,20 @@ def _per_class(metrics: dict, baseline: dict) -> str:
     return "; ".join(parts)
 
 
+def _restore_demo_labels(ctx: Context) -> None:
+    """The seed group's raw COPY comparison replaces the demo tables without their staff labels: put the demo's
+    labels back (untimed), so the family learns from and is tested on them as after `seed_demo`."""
+    from customers.demo import loader
+    from customers.demo.generator import generate
+    from customers.models import Interaction, InteractionLabel
+
+    if InteractionLabel.objects.filter(source=InteractionLabel.Source.DEMO).exists():
+        return
+    data = generate(ctx.seed, ctx.customers, ctx.end, n_products=ctx.products, n_owners=2)
+    first = Interaction.objects.order_by("pk").values_list("pk", flat=True).first() or 1
+    loader.label_share(data, first - 1)
+
+
 @register("sentiment", order=35)
 def sentiment(ctx: Context) -> Iterator[Row]:
     """Classification speed, retrain time and per-class quality of the sentiment family."""
@@ -40,6 +54,7 @@ def sentiment(ctx: Context) -> Iterator[Row]:
     from insights.models_ml import sentiment as ml
 
     ctx.ensure_seeded()
+    _restore_demo_labels(ctx)
     data = load_data(None)
     labelled = data.labelled()
     train = pd.concat([data.seed[["text", "sentiment", "topic"]], labelled], ignore_index=True)
