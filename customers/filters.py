@@ -1,5 +1,6 @@
-"""Filters for customers, shared by the customer list page, its CSV export and (later) the API, NetBox style:
-one FilterSet, explicit and allow-listed. The queryset it filters must already be restricted by `visible_to`.
+"""Filters of the customers app, one FilterSet per listed model, each shared by its page, its CSV export and the
+API (customers/api/), NetBox style: explicit and allow-listed. The queryset a FilterSet filters must already be
+restricted by `visible_to`.
 
 Other apps add filters and sort orders through customers/list_extensions.py (segment, churn band and value band
 come from insights that way), so this module never imports them."""
@@ -19,7 +20,7 @@ from django.utils import formats, timezone
 from crm.dates import validate_in_range
 from crm.search import Fold, fold
 from customers import list_extensions
-from customers.models import Customer, Order, Tag, visibility_scope
+from customers.models import Customer, ImportRun, Interaction, Order, Product, Tag, visibility_scope
 
 # The only orderings the list accepts: public name -> model fields. Anything else is ignored.
 SORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -229,3 +230,114 @@ class CustomerFilterSet(django_filters.FilterSet):
         orders = Order.objects.filter(customer=OuterRef("pk"))
         after = orders.filter(placed_at__gte=start_of_day(value + dt.timedelta(days=1)))
         return queryset.filter(Exists(orders), ~Exists(after))
+
+
+class DateRangeForm(forms.Form):
+    """A form whose `<prefix>_from` and `<prefix>_to` dates must not cross: the end is the field in error."""
+
+    range_prefix = "placed"
+
+    def clean(self):
+        """Check the range."""
+        cleaned = super().clean()
+        start, end = cleaned.get(f"{self.range_prefix}_from"), cleaned.get(f"{self.range_prefix}_to")
+        if start and end and start > end:
+            self.add_error(f"{self.range_prefix}_to", f"{self.range_prefix}_from is after {self.range_prefix}_to.")
+        return cleaned
+
+
+class OrderFilterForm(DateRangeForm):
+    range_prefix = "placed"
+
+
+class OrderFilterSet(django_filters.FilterSet):
+    """Orders placed from/to a day (inclusive, in the current time zone), of one status, of one customer: the
+    orders export's filters and the API's."""
+
+    placed_from = django_filters.DateFilter(method="placed_on_or_after", label="Placed from")
+    placed_to = django_filters.DateFilter(method="placed_on_or_before", label="Placed to")
+    status = django_filters.ChoiceFilter(choices=Order.Status.choices, label="Status")
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+
+    class Meta:
+        model = Order
+        fields = ["placed_from", "placed_to", "status", "customer"]
+        form = OrderFilterForm
+
+    def placed_on_or_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        """Orders placed on or after the start of `value`."""
+        return queryset.filter(placed_at__gte=start_of_day(value))
+
+    def placed_on_or_before(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        """Orders placed before the day after `value`."""
+        return queryset.filter(placed_at__lt=start_of_day(value + dt.timedelta(days=1)))
+
+
+class InteractionFilterForm(DateRangeForm):
+    range_prefix = "occurred"
+
+
+class InteractionFilterSet(django_filters.FilterSet):
+    """Interactions of one customer, of one kind or direction, from/to a day."""
+
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    kind = django_filters.ChoiceFilter(choices=Interaction.Kind.choices, label="Kind")
+    direction = django_filters.ChoiceFilter(choices=Interaction.Direction.choices, label="Direction")
+    occurred_from = django_filters.DateFilter(method="occurred_on_or_after", label="Occurred from")
+    occurred_to = django_filters.DateFilter(method="occurred_on_or_before", label="Occurred to")
+
+    class Meta:
+        model = Interaction
+        fields = ["customer", "kind", "direction", "occurred_from", "occurred_to"]
+        form = InteractionFilterForm
+
+    def occurred_on_or_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        """Interactions on or after the start of `value`."""
+        return queryset.filter(occurred_at__gte=start_of_day(value))
+
+    def occurred_on_or_before(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        """Interactions before the day after `value`."""
+        return queryset.filter(occurred_at__lt=start_of_day(value + dt.timedelta(days=1)))
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    """The catalogue's search by name or SKU (`q`), category, and goods only unless `all` is true (shipping,
+    fees and adjustments are products of other kinds): `all=1`."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    category = django_filters.CharFilter(field_name="category", label="Category")
+    all = django_filters.ChoiceFilter(
+        choices=[("1", "Every kind")], method="every_kind", label="Shipping, fees and adjustments too"
+    )
+
+    class Meta:
+        model = Product
+        fields = ["q", "category", "all"]
+
+    @property
+    def qs(self):
+        """Goods only unless `all=1` (a filter method runs only when its value is given)."""
+        queryset = super().qs
+        if not (self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("all") == "1"):
+            queryset = queryset.filter(kind=Product.Kind.PRODUCT)
+        return queryset
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Match `value` inside the name, or exactly against the SKU."""
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(sku__iexact=value)) if value else queryset
+
+    def every_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Nothing to do here: `qs` keeps goods only unless this is given."""
+        return queryset
+
+
+class ImportRunFilterSet(django_filters.FilterSet):
+    """Import runs by status and format."""
+
+    status = django_filters.ChoiceFilter(choices=ImportRun.Status.choices, label="Status")
+    format = django_filters.ChoiceFilter(choices=ImportRun.Format.choices, label="Format")
+
+    class Meta:
+        model = ImportRun
+        fields = ["status", "format"]

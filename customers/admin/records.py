@@ -93,6 +93,9 @@ class OrderItemAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
 
 @admin.register(Interaction)
 class InteractionAdmin(admin.ModelAdmin):

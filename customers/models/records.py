@@ -232,6 +232,16 @@ class Order(models.Model):
         return self.external_number
 
 
+class OrderItemQuerySet(models.QuerySet):
+    """Order lines follow their order's customer."""
+
+    def visible_to(self, user):
+        """Lines of the orders `user` may see."""
+        if sees_all_customers(user):
+            return self
+        return self.filter(order__customer__in=Customer.objects.visible_to(user))
+
+
 class OrderItem(models.Model):
     """One line of an order: a quantity of a product at a unit price."""
 
@@ -240,6 +250,8 @@ class OrderItem(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items", db_index=False)
     quantity = models.IntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=4)
+
+    objects = OrderItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "line_number"]
