@@ -165,12 +165,17 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
-        self.filters["tags"].extra["choices"] = tag_choices()
+        # The tags and the sort orders of this request, in filters made afresh: the class's own are copied with
+        # whatever form field they built once (the API schema's generator builds them), with stale choices.
+        tags = django_filters.MultipleChoiceFilter(method="with_tags", label="Tags", choices=tag_choices())
         sorts = list_extensions.available_sorts(request)
-        self.filters["sort"].extra["choices"] = SORT_CHOICES + [(sort.key, sort.label) for sort in sorts]
-        self.filters["sort"].extensions = {sort.key: sort for sort in sorts}
+        sort = SortFilter(label="Sort by", choices=SORT_CHOICES + [(order.key, order.label) for order in sorts])
+        sort.extensions = {order.key: order for order in sorts}
+        for name, filter_ in (("tags", tags), ("sort", sort)):
+            filter_.field_name, filter_.model, filter_.parent = name, Customer, self
+        self.filters["tags"] = tags
+        self.filters.pop("sort")
         # Registered filters go before the sort, so the form lists them with the other filters.
-        sort = self.filters.pop("sort")
         self.extension_names = []
         for name, filter_ in list_extensions.build_filters(request).items():
             filter_.model, filter_.parent = Customer, self
