@@ -191,6 +191,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "customers_importrun": AdminModel(200, 200, 200, 403, 200, "import_run"),
     "customers_exportrecord": AdminModel(200, 403, 200, 403, 200, "export_record"),
     "insights_modelrun": AdminModel(200, 403, 200, 200, 200, "model_run"),
+    "customers_exchangerate": AdminModel(200, 200, 302, 302, 302),
+    "customers_topic": AdminModel(200, 200, 302, 302, 302),
+    "customers_interactionlabel": AdminModel(200, 403, 302, 302, 302),  # labels are appended, never edited
+    "auditlog_logentry": AdminModel(200, 403, 302, 403, 302),  # the audit trail: read-only
+    "axes_accessattempt": AdminModel(403, 403, 403, 403, 302),  # sign-in attempts: superusers only
+    "axes_accessfailurelog": AdminModel(403, 403, 403, 403, 302),
+    "axes_accesslog": AdminModel(403, 403, 403, 403, 302),
 }
 
 
