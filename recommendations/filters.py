@@ -10,11 +10,13 @@ from recommendations.models import AssociationRule, ProductForecast, Recommendat
 
 
 class RuleFilterSet(django_filters.FilterSet):
-    """Rules naming a product (`q`: a name on either side, or a SKU), of one size (2: pairs, 3: triples), with one
-    product on the left."""
+    """Rules naming a product (`q`: a name on either side, or a SKU), of one size (2: pairs, 3: triples, 4: four or
+    more), with one product on the left."""
 
     q = django_filters.CharFilter(method="search", label="Product")
-    size = django_filters.ChoiceFilter(choices=[("2", "Pairs"), ("3", "Triples")], method="of_size", label="Size")
+    size = django_filters.ChoiceFilter(
+        choices=[("2", "Pairs"), ("3", "Triples"), ("4", "Four or more")], method="of_size", label="Size"
+    )
     antecedent = django_filters.NumberFilter(field_name="antecedent_id", label="Product on the left (id)")
 
     class Meta:
@@ -35,8 +37,8 @@ class RuleFilterSet(django_filters.FilterSet):
         )
 
     def of_size(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Pairs (one product on the left) or triples (two)."""
-        return queryset.filter(antecedent_2__isnull=value == "2")
+        """Rules of 2 or 3 products, consequent included, or of 4 and more, as the rules page filters them."""
+        return queryset.filter(size__gte=4) if value == "4" else queryset.filter(size=int(value))
 
 
 class RecommendationFilterSet(django_filters.FilterSet):

@@ -24,7 +24,18 @@ class AssociationRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssociationRule
-        fields = ["id", "antecedent", "antecedent_2", "consequent", "support", "confidence", "lift", "count"]
+        fields = [
+            "id",
+            "antecedent",
+            "antecedent_2",
+            "antecedent_more",
+            "consequent",
+            "size",
+            "support",
+            "confidence",
+            "lift",
+            "count",
+        ]
 
 
 class ProductForecastSerializer(serializers.ModelSerializer):

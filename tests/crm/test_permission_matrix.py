@@ -93,6 +93,10 @@ ROWS: dict[str, Row] = {
     "customers:open_filter": Row(get=each(302, 302, 404, 404, 404), args=("alices_filter",)),
     "customers:delete_filter": Row(get=POST_ONLY, post=each(302, 302, 404, 404, 404), args=("alices_filter",)),
     "customers:export": Row(get=EXPORT),
+    "customers:export_data": Row(get=each(302, 403, 404, 200, 200), args=("alices_customer",)),
+    "customers:erase": Row(  # a POST without the confirmation shows the form again
+        get=each(302, 403, 404, 403, 200), post=each(302, 403, 404, 403, 200), args=("alices_customer",)
+    ),
     "customers:export_orders": Row(get=EXPORT),
     "products:list": Row(get=PAGE),
     "products:detail": Row(get=PAGE, args=("product",)),
@@ -102,6 +106,9 @@ ROWS: dict[str, Row] = {
         get=POST_ONLY, post=each(302, 302, 404, 302, 302), args=("alices_customer",), data={"action": "done"}
     ),
     "insights:dashboards": Row(get=PAGE),
+    "insights:label_interaction": Row(
+        get=POST_ONLY, post=each(302, 302, 404, 302, 302), args=("alices_interaction",), data={"sentiment": "positive"}
+    ),
     # recommendations pages
     "recommendations:rules": Row(get=MANAGERS_PAGE),
     "recommendations:what_will_sell": Row(get=MANAGERS_PAGE),
@@ -151,6 +158,7 @@ ROWS: dict[str, Row] = {
     "admin:auth_user_password_change": Row(get=each(302, 302, 302, 302, 200), args=("alice",)),  # a rep's
     "admin:insights_modelrun_retrain": Row(get=each(302, 302, 302, 302, 405), post=each(302, 302, 302, 302, 302)),
     "admin:insights_modelrun_progress": Row(get=each(302, 302, 302, 302, 200), args=("model_run",)),
+    "admin:customers_importrun_errors": Row(get=each(302, 302, 302, 302, 404), args=("import_run",)),  # no file
     "admin:customers_importrun_progress": Row(get=each(302, 302, 302, 302, 200), args=("import_run",)),
     "admin:crm_workerping_check": Row(get=each(302, 302, 302, 302, 405)),
 }

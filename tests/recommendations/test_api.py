@@ -68,8 +68,8 @@ def rule(run_, lift: float, confidence: float = 0.5, size: int = 2):
     left, right = ProductFactory(), ProductFactory()
     second = ProductFactory() if size == 3 else None
     return AssociationRule.objects.create(
-        run=run_, antecedent=left, antecedent_2=second, consequent=right, support=0.1, confidence=confidence,
-        lift=lift, count=10,
+        run=run_, antecedent=left, antecedent_2=second, consequent=right, size=size, support=0.1,
+        confidence=confidence, lift=lift, count=10,
     )  # fmt: skip
 
 
