@@ -63,6 +63,7 @@ class Row:
 ROWS: dict[str, Row] = {
     # crm
     "healthz": Row(get=PUBLIC),
+    "favicon": Row(get=each(301, 301, 301, 301, 301)),  # to the static file
     "home": Row(get=PAGE),
     "login": Row(get=each(200, 302, 302, 302, 302)),  # signed-in users are sent on
     "logout": Row(get=each(405, 405, 405, 405, 405), post=each(302, 302, 302, 302, 302)),
@@ -158,6 +159,11 @@ ROWS: dict[str, Row] = {
     "admin:auth_user_password_change": Row(get=each(302, 302, 302, 302, 200), args=("alice",)),  # a rep's
     "admin:insights_modelrun_retrain": Row(get=each(302, 302, 302, 302, 405), post=each(302, 302, 302, 302, 302)),
     "admin:insights_modelrun_progress": Row(get=each(302, 302, 302, 302, 200), args=("model_run",)),
+    "admin:insights_modelrun_live": Row(get=each(302, 302, 302, 302, 200)),
+    "admin:insights_modelrun_card": Row(get=each(302, 302, 302, 302, 200), args=("model_run",)),
+    "admin:insights_modelrun_activate": Row(
+        get=each(302, 302, 302, 302, 405), post=each(302, 302, 302, 302, 302), args=("model_run",)
+    ),
     "admin:customers_importrun_errors": Row(get=each(302, 302, 302, 302, 404), args=("import_run",)),  # no file
     "admin:customers_importrun_progress": Row(get=each(302, 302, 302, 302, 200), args=("import_run",)),
     "admin:crm_workerping_check": Row(get=each(302, 302, 302, 302, 405)),
