@@ -213,7 +213,10 @@ class ModelRunAdmin(admin.ModelAdmin):
         if not obj.model_card:
             return "-"
         url = reverse("admin:insights_modelrun_card", args=[obj.pk])
-        return format_html('<a href="{}">Read the model card</a> ({} sections)', url, len(obj.model_card))
+        sections = len(obj.model_card)
+        return format_html(
+            '<a href="{}">Read the model card</a> ({} section{})', url, sections, "" if sections == 1 else "s"
+        )
 
     @admin.display(description="progress")
     def progress_percent(self, obj: ModelRun) -> str:

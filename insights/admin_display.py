@@ -70,7 +70,9 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return floatformat(value, "-4g" if abs(value) < 10 else "-2g")
+        if abs(value) >= 1000:
+            return floatformat(value, "0g")
+        return formats.number_format(float(f"{value:.4g}"), use_l10n=True)  # 4 significant digits, no trailing 0s
     if value is None:
         return "-"
     return str(value)

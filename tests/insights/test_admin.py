@@ -135,3 +135,14 @@ def test_an_older_run_can_be_reactivated_from_admin(dana_client):
         reverse("admin:insights_modelrun_changelist"), {"action": "reactivate", "_selected_action": [old.pk]}
     )
     assert ModelRun.objects.get(is_active=True).pk == old.pk
+
+
+def test_the_model_card_writes_figures_without_trailing_zeros():
+    from insights.admin_display import card_tree
+
+    tree = card_tree({"coverage": 0.81, "rows": 12345.678, "per_week": [0.2, 0.25]})
+    assert [(node.label, node.text) for node in tree.items] == [
+        ("coverage", "0.81"),
+        ("rows", "12,346"),
+        ("per week", "0.2, 0.25"),
+    ]
