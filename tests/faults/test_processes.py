@@ -876,11 +876,15 @@ def _queued_messages(url: str) -> int:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_work_queued_while_the_broker_is_down_proceeds_once_it_is_back(dana_client, tmp_path, settings):
+def test_work_queued_while_the_broker_is_down_proceeds_once_it_is_back(dana_client, tmp_path, settings, monkeypatch):
+    from celery import current_app
+
     call_command("seed_demo", customers=150, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
     server = _redis_server()
     server.start()
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)  # the Celery app's own broker, made again from it
     settings.CELERY_BROKER_URL = server.url
+    current_app.close()
     outbox._refused_at = None
     worker = None
     try:
@@ -903,6 +907,8 @@ def test_work_queued_while_the_broker_is_down_proceeds_once_it_is_back(dana_clie
     finally:
         if worker:
             _stop(worker)
+        monkeypatch.undo()
+        current_app.close()
         outbox._refused_at = None
         server.__exit__()
     run = ModelRun.objects.get()
