@@ -17,7 +17,7 @@ import io
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models import ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 
 from customers import figures
@@ -88,11 +88,25 @@ def returns(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
 
 
 def interactions(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
-    """Interactions with profiled customers: customer, occurred_at, kind."""
+    """Interactions with profiled customers: customer, occurred_at, kind and negative (the latest staff label says
+    negative, or, without a staff sentiment, the active sentiment run read it so; False before any of either)."""
+    from insights.models import InteractionSentiment
+    from insights.publishing import active_run_id
+
     rows = Interaction.objects.filter(customer__in=_customers(customers))
     if until is not None:
         rows = rows.filter(occurred_at__lt=until)
-    return _frame(rows.order_by(), ["customer_id", "occurred_at", "kind"]).rename(columns={"customer_id": "customer"})
+    labels = InteractionLabel.objects.filter(interaction=OuterRef("pk")).exclude(sentiment="")
+    rows = rows.annotate(label=Subquery(labels.order_by("-created_at", "-pk").values("sentiment")[:1]))
+    columns = ["customer_id", "occurred_at", "kind", "label"]
+    run_id = active_run_id("sentiment")
+    if run_id:
+        read = InteractionSentiment.objects.filter(run_id=run_id, interaction=OuterRef("pk")).values("sentiment")[:1]
+        rows, columns = rows.annotate(read=Subquery(read)), [*columns, "read"]
+    frame = _frame(rows.order_by(), columns).rename(columns={"customer_id": "customer"})
+    said = frame["label"].where(frame["label"].notna(), frame.get("read"))
+    frame["negative"] = (said == "negative").to_numpy(dtype=bool)
+    return frame.drop(columns=[c for c in ("label", "read") if c in frame])
 
 
 def customer_attributes(ids: np.ndarray | list[int]) -> pd.DataFrame:

@@ -65,6 +65,7 @@ class ChurnFamily(PurchasesFamily):
                     "counts",
                     "threshold",
                     "seasonal_shift",
+                    "sentiment_check",
                 )
             },
         )

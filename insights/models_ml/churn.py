@@ -384,6 +384,7 @@ def backtest(
         warnings.extend(found)
     result = {
         "metrics": metrics,
+        "sentiment_check": sentiment_check(model, features, y, metrics["roc_auc"]),
         "baseline": {"name": BASELINE_NAME, "metrics": baseline},
         "chosen": model.chosen,
         "candidates": model.candidates,
@@ -402,6 +403,21 @@ def backtest(
     if not ok:
         warnings.append(f"not publishable: {reason}")
     return result
+
+
+def sentiment_check(model: ChurnModel, features: pd.DataFrame, y: np.ndarray, roc_auc: float | None) -> dict:
+    """Whether recent negative sentiment helps on the holdout: the model's ROC-AUC as it is, beside the same model
+    with every customer's negative_90d set to 0 (as if nobody had been unhappy), and how many customers had any."""
+    without = features.assign(negative_90d=0.0)
+    auc_without = classification_metrics(y, model.predict_proba(without).to_numpy(), model.threshold)["roc_auc"]
+    helps = roc_auc is not None and auc_without is not None and roc_auc > auc_without
+    return {
+        "feature": "negative_90d",
+        "customers_with_negative": int((features["negative_90d"] > 0).sum()),
+        "roc_auc_with": roc_auc,
+        "roc_auc_without": auc_without,
+        "helps": bool(helps),
+    }
 
 
 def within_chance(result: dict) -> str:

@@ -135,6 +135,11 @@ TEXTS = {
         if row["complaints_90d"] == 0
         else _count(row["complaints_90d"], "complaint") + " in the last 90 days"
     ),
+    "negative_90d": lambda row: (
+        "no unhappy contact in the last 90 days"
+        if row["negative_90d"] == 0
+        else _count(row["negative_90d"], "unhappy contact") + " in the last 90 days"
+    ),
     "days_since_contact": _last_contact,
 }
 

@@ -6,7 +6,8 @@ Input: one row per completed purchase (order), columns
     customer (int), placed_at (datetime64, UTC), amount (float, order total), products (int, distinct products
     on the order; optional, default 1)
 Optional inputs: returns (customer, placed_at) for cancelled/returned orders, and interactions (customer,
-occurred_at, kind).
+occurred_at, kind, and optionally negative: whether the customer was unhappy in it, from the sentiment model or
+a staff label).
 
 Output (`snapshot`): one row per customer with at least one purchase before `as_of`, indexed by customer:
     recency_days      days from the last purchase to as_of
@@ -22,6 +23,7 @@ Output (`snapshot`): one row per customer with at least one purchase before `as_
     returns           cancelled or returned orders before as_of
     interactions_90d  interactions in the 90 days before as_of (0 without interaction data)
     complaints_90d    tickets and feedback in the 90 days before as_of
+    negative_90d      interactions read as negative in the 90 days before as_of (0 without sentiment data)
     days_since_contact days from the last interaction to as_of (NaN if none)
 BG/NBD inputs (`rfm_for_value`), in days, from purchase days (several orders on one day are one purchase):
     x  repeat purchase days (distinct purchase days - 1)
@@ -51,6 +53,7 @@ FEATURE_COLUMNS = [
     "returns",
     "interactions_90d",
     "complaints_90d",
+    "negative_90d",
     "days_since_contact",
 ]
 DAY = pd.Timedelta(days=1)
@@ -103,10 +106,16 @@ def snapshot(
         out["interactions_90d"] = recent.groupby("customer").size().reindex(out.index, fill_value=0).astype(float)
         complaints = recent[recent["kind"].isin(["ticket", "feedback"])].groupby("customer").size()
         out["complaints_90d"] = complaints.reindex(out.index, fill_value=0).astype(float)
+        if "negative" in recent:
+            negative = recent[recent["negative"].astype(bool)].groupby("customer").size()
+            out["negative_90d"] = negative.reindex(out.index, fill_value=0).astype(float)
+        else:
+            out["negative_90d"] = 0.0
         out["days_since_contact"] = _days(as_of - past.groupby("customer")["occurred_at"].max()).reindex(out.index)
     else:
         out["interactions_90d"] = 0.0
         out["complaints_90d"] = 0.0
+        out["negative_90d"] = 0.0
         out["days_since_contact"] = np.nan
     out.index.name = "customer"
     return out[FEATURE_COLUMNS].sort_index()

@@ -176,3 +176,36 @@ def test_on_demo_data_the_model_finds_the_planted_sentiment_and_topics():
     assert run.metrics["macro_f1"] > 0.9 > run.baseline["metrics"]["macro_f1"]
     assert run.metrics["topic_macro_f1"] > 0.9
     assert run.model_card["tested_on"] == "labelled interactions"
+
+
+def test_churn_learns_recent_negative_sentiment_and_its_backtest_says_whether_it_helps(dana):
+    from insights import data
+    from insights.models_ml.features import snapshot
+
+    unhappy = InteractionFactory(body="Furious, the parcel is lost.", occurred_at=YESTERDAY)
+    _label(unhappy, "negative", user=dana)
+    later_fine = InteractionFactory(body="Fine.", occurred_at=YESTERDAY)
+    _label(later_fine, "negative", user=dana)
+    _label(later_fine, "positive", user=dana)  # the latest label counts
+    frame = data.interactions().set_index("customer")
+    assert bool(frame.loc[unhappy.customer_id, "negative"]) and not bool(frame.loc[later_fine.customer_id, "negative"])
+    purchases = pd.DataFrame(
+        {
+            "customer": [unhappy.customer_id],
+            "placed_at": [pd.Timestamp(YESTERDAY) - pd.Timedelta(days=5)],
+            "amount": [9.0],
+        }
+    )
+    features = snapshot(purchases, pd.Timestamp(timezone.now()), None, data.interactions())
+    assert features.loc[unhappy.customer_id, "negative_90d"] == 1.0
+
+
+def test_the_churn_run_reports_the_sentiment_check():
+    from django.core.management import call_command
+
+    call_command("seed_demo", customers=300, seed=3, end="2025-06-30", no_logins=True, verbosity=0)
+    run = runs.execute_run(runs.request_run("churn", as_of=dt.date(2025, 6, 30)).pk)
+    check = run.model_card["sentiment_check"]
+    assert check["feature"] == "negative_90d" and check["customers_with_negative"] > 0
+    assert isinstance(check["helps"], bool)
+    assert check["roc_auc_with"] == run.metrics["roc_auc"]
