@@ -91,20 +91,21 @@ def interactions(until: dt.datetime | None = None, customers=None) -> pd.DataFra
     """Interactions with profiled customers: customer, occurred_at, kind and negative (the latest staff label says
     negative, or, without a staff sentiment, the active sentiment run read it so; False before any of either)."""
     from insights.models import InteractionSentiment
-    from insights.publishing import active_run_id
 
     rows = Interaction.objects.filter(customer__in=_customers(customers))
     if until is not None:
         rows = rows.filter(occurred_at__lt=until)
     labels = InteractionLabel.objects.filter(interaction=OuterRef("pk")).exclude(sentiment="")
     rows = rows.annotate(label=Subquery(labels.order_by("-created_at", "-pk").values("sentiment")[:1]))
-    columns = ["customer_id", "occurred_at", "kind", "label"]
-    run_id = active_run_id("sentiment")
-    if run_id:
-        read = InteractionSentiment.objects.filter(run_id=run_id, interaction=OuterRef("pk")).values("sentiment")[:1]
-        rows, columns = rows.annotate(read=Subquery(read)), [*columns, "read"]
-    frame = _frame(rows.order_by(), columns).rename(columns={"customer_id": "customer"})
-    said = frame["label"].where(frame["label"].notna(), frame.get("read"))
+    # The active sentiment run's reading, joined here rather than through publishing's cache (which would make this
+    # module, which the families read through, depend on publishing).
+    read = InteractionSentiment.objects.filter(
+        run__family="sentiment", run__is_active=True, interaction=OuterRef("pk")
+    ).values("sentiment")[:1]
+    rows = rows.annotate(read=Subquery(read))
+    frame = _frame(rows.order_by(), ["customer_id", "occurred_at", "kind", "label", "read"])
+    frame = frame.rename(columns={"customer_id": "customer"})
+    said = frame["label"].where(frame["label"].notna(), frame["read"])
     frame["negative"] = (said == "negative").to_numpy(dtype=bool)
     return frame.drop(columns=[c for c in ("label", "read") if c in frame])
 
