@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # and are picked up by the next retrain), with `customer_id` and `profiling_consent` (the new value). The
 # insights app listens to remove or recompute the customer's scores.
 profiling_consent_changed = Signal()
+
+# Sent by an import (customers/importing/service.py) inside its merge transaction, with `merged_at`: the created_at
+# of every order and interaction it wrote. The insights app listens to re-score the customers it touched, after
+# commit and in chunks.
+records_imported = Signal()

@@ -34,8 +34,8 @@ class InsightsConfig(AppConfig):
         from customers.models import Interaction, Order
         from insights import signals
 
-        # Orders and interactions saved one at a time (pages, API, admin) re-score their customer; bulk imports
-        # write with SQL and are picked up by the next retrain.
+        # Orders and interactions saved one at a time (pages, API, admin) re-score their customer; an import, which
+        # writes with SQL, re-scores the customers it touched in chunks (customers.signals.records_imported).
         post_save.connect(signals.order_saved, sender=Order, dispatch_uid="insights-rescore-order")
         post_save.connect(signals.interaction_saved, sender=Interaction, dispatch_uid="insights-rescore-interaction")
 
@@ -45,7 +45,9 @@ class InsightsConfig(AppConfig):
         # A customer's data export holds every score, segment and recommendation of every kept run.
         register_export_section("model_results", model_results)
 
-        from customers.signals import profiling_consent_changed
+        from customers.signals import profiling_consent_changed, records_imported
+
+        records_imported.connect(signals.records_imported, dispatch_uid="insights-rescore-import")
 
         # Withdrawn consent removes the customer's scores in the same transaction; consent given again scores them.
         profiling_consent_changed.connect(signals.consent_changed, dispatch_uid="insights-rescore-consent")

@@ -159,6 +159,10 @@ class CustomerValue(models.Model):
     expected_order_value = models.FloatField()
     clv_12m = models.FloatField()
 
+    rescored_on = models.DateField(
+        null=True, blank=True, help_text="Scored again on this day (after an order or import); else as of the run."
+    )
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "customer"], name="customervalue_run_customer")]
         indexes = [
@@ -178,6 +182,10 @@ class ChurnScore(models.Model):
     probability = models.FloatField()
     band = models.CharField(max_length=10, help_text="low, medium or high")
     factors = models.JSONField(default=list, help_text='[{"feature", "value", "effect", "text"}], strongest first')
+
+    rescored_on = models.DateField(
+        null=True, blank=True, help_text="Scored again on this day (after an order or import); else as of the run."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "customer"], name="churnscore_run_customer")]

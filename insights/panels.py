@@ -9,12 +9,16 @@ across runs."""
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from crm.panels import PanelSlot
+from customers.figures import base_currency
 from customers.models import Customer
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs, active_verdicts
+from insights.scores import factor_text, lowering_factors, raising_factors, run_facts
 
 # Each worklist section's context function gets the request and the rep; its template may include
 # insights/worklist_actions.html.
@@ -27,13 +31,17 @@ FAMILIES = ("segments", "value", "churn")
 PROFILES_CACHE_SECONDS = 24 * 3600
 
 
-def _history(model, customer: Customer, field: str) -> list[dict]:
+def _history(model, customer: Customer, field: str) -> dict:
+    """{as of: value} of the customer's rows in the family's recent runs, the active one included (as of the day
+    it was scored again, if it was)."""
     rows = (
-        model.objects.filter(customer=customer, run__status__in=[ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED])
-        .order_by("-run__as_of", "-run_id")
-        .values_list("run__as_of", field)[:HISTORY_RUNS]
+        model.objects.filter(customer=customer)
+        .filter(Q(run__is_active=True) | Q(run__status__in=[ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED]))
+        .annotate(day=Coalesce("rescored_on", "run__as_of"))
+        .order_by("-day", "-run_id")
+        .values_list("day", field)[:HISTORY_RUNS]
     )
-    return [{"as_of": as_of, "value": value} for as_of, value in reversed(rows)]
+    return dict(reversed(rows))
 
 
 def segment_profiles(run_id: int) -> dict[str, str]:
@@ -49,10 +57,13 @@ def segment_profiles(run_id: int) -> dict[str, str]:
 
 
 def health_context(request: HttpRequest, customer: Customer) -> dict:
-    """The health card's context: a fixed number of indexed queries, whatever the data size."""
+    """The health card's context: a fixed number of indexed queries, whatever the data size. Every score says
+    the day it is as of (the run's, or the day it was scored again after an order or import); amounts are in the
+    base currency; the churn window is given in days."""
     active = active_runs(FAMILIES)
     if not any(active.values()):
         return {"no_model": True}
+    runs = run_facts(active.values())
     churn = ChurnScore.objects.filter(run_id=active["churn"], customer=customer).first() if active["churn"] else None
     value = CustomerValue.objects.filter(run_id=active["value"], customer=customer).first() if active["value"] else None
     segment = None
@@ -61,17 +72,30 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
         if segment is not None:
             segment_profile = segment_profiles(active["segments"]).get(str(segment.cluster), "")
+    currency = base_currency()
     factors = churn.factors if churn else []
+    churn_history = _history(ChurnScore, customer, "probability")
+    value_history = _history(CustomerValue, customer, "clv_12m")
+    history = [
+        {"as_of": day, "churn": churn_history.get(day), "value": value_history.get(day)}
+        for day in sorted(set(churn_history) | set(value_history))
+    ]
     return {
         "no_model": False,
+        "currency": currency,
         "churn": churn,
-        "raising": [f for f in factors if f.get("effect", 0) > 0][:3],
-        "lowering": [f for f in factors if f.get("effect", 0) < 0][:3],
+        "churn_as_of": (churn.rescored_on or runs[active["churn"]]["as_of"]) if churn else None,
+        "horizon_days": runs[active["churn"]]["horizon_days"] if churn else None,
+        "raising": [factor_text(f, currency) for f in raising_factors(factors)][:3],
+        "lowering": [factor_text(f, currency) for f in lowering_factors(factors)][:3],
         "value": value,
+        "value_as_of": (value.rescored_on or runs[active["value"]]["as_of"]) if value else None,
         "segment": segment,
+        "segment_as_of": runs[active["segments"]]["as_of"] if segment else None,
         "segment_profile": segment_profile,
-        "churn_history": _history(ChurnScore, customer, "probability"),
-        "value_history": _history(CustomerValue, customer, "clv_12m"),
+        "history": history,
+        "history_has_value": any(row["value"] is not None for row in history),
+        "history_has_churn": any(row["churn"] is not None for row in history),
         "not_profiled": not customer.profiling_consent,
         "verdicts": [note for note in active_verdicts(FAMILIES).values() if note],
     }

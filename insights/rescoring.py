@@ -1,9 +1,11 @@
 """Between retrains: when a customer orders or is contacted, their scores are computed again with the active runs'
-saved models (the families that say `rescored`: value and churn), after the change commits. Only that customer's
-rows of the active runs change. A customer who withdraws profiling consent (or is erased) leaves every kept run of
-every family at once, active or not, in the same transaction as the change (`forget_customer`), so rolling back to
-an older run cannot bring them back; `publishing.publish` also leaves out anyone without consent from the run it
-activates (a run in flight during the withdrawal, or consent changed by an import)."""
+saved models (the families that say `rescored`: value and churn), after the change commits; an import re-scores
+every customer it touched, in chunks of RESCORE_CHUNK (`imported_chunks`, `rescore_customers`). Only those
+customers' rows of the active runs change, and each says the day it was scored again (`rescored_on`). A customer
+who withdraws profiling consent (or is erased) leaves every kept run of every family at once, active or not, in the
+same transaction as the change (`forget_customer`), so rolling back to an older run cannot bring them back;
+`publishing.publish` also leaves out anyone without consent from the run it activates (a run in flight during the
+withdrawal, or consent changed by an import)."""
 
 from __future__ import annotations
 
@@ -12,13 +14,15 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Interaction, Order
 from insights import artifacts
 from insights.families import base
 from insights.models import ModelRun
 from insights.publishing import active_runs
 
 log = logging.getLogger(__name__)
+
+RESCORE_CHUNK = 2000  # customers re-scored by one task after an import: one read of their data per family
 
 
 def anything_to_rescore() -> bool:
@@ -52,8 +56,56 @@ def rescore_customer(customer_id: int) -> dict[str, str]:
             outcome[name] = "no purchases"
             continue
         values = rows.drop(columns="customer_id").iloc[0].to_dict()
+        values["rescored_on"] = timezone.localdate()
         family.result_model.objects.update_or_create(run_id=run_id, customer_id=customer_id, defaults=values)
         outcome[name] = "rescored"
+    return outcome
+
+
+def imported_chunks(merged_at) -> list[list[int]]:
+    """The profiled customers whose orders or interactions an import wrote at `merged_at` (their created_at), in
+    chunks of RESCORE_CHUNK ids."""
+    touched = (
+        Order.objects.filter(created_at=merged_at, customer__isnull=False)
+        .values("customer_id")
+        .union(Interaction.objects.filter(created_at=merged_at).values("customer_id"))
+    )
+    ids = sorted(
+        Customer.objects.filter(pk__in=[row["customer_id"] for row in touched], profiling_consent=True).values_list(
+            "pk", flat=True
+        )
+    )
+    return [ids[start : start + RESCORE_CHUNK] for start in range(0, len(ids), RESCORE_CHUNK)]
+
+
+def rescore_customers(customer_ids: list[int]) -> dict[str, int | str]:
+    """Score several customers again with every active model that can, set-based: one read of their data, their
+    rows of each active run replaced in one transaction per family. Returns the customers re-scored per family."""
+    import pandas as pd
+
+    from insights.publishing import write_frame
+    from insights.snapshot import Snapshot
+
+    ids = list(Customer.objects.filter(pk__in=customer_ids, profiling_consent=True).values_list("pk", flat=True))
+    rescored = [name for name in base.names() if base.get(name).rescored]
+    active = {family: run for family, run in active_runs(rescored).items() if run}
+    if not ids or not active:
+        return {}
+    snapshot = Snapshot(pd.Timestamp(timezone.now()), customers=ids)
+    runs = ModelRun.objects.in_bulk(list(active.values()))
+    outcome: dict[str, int | str] = {}
+    for name, run_id in active.items():
+        family = base.get(name)(runs[run_id].parameters)
+        try:
+            rows = family.rows(artifacts.load(runs[run_id]), family.load_for_rows(snapshot), ids)
+        except Exception:  # one family failing must not keep the others from their fresh scores
+            log.exception("Re-scoring %s customers with %s run %s failed", len(ids), name, run_id)
+            outcome[name] = "failed"
+            continue
+        rows = rows.assign(run_id=run_id, rescored_on=timezone.localdate())
+        with transaction.atomic():
+            family.result_model.objects.filter(run_id=run_id, customer_id__in=rows["customer_id"].tolist()).delete()
+            outcome[name] = write_frame(family.result_model, rows)
     return outcome
 
 

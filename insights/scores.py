@@ -39,3 +39,27 @@ def raising_factors(factors: list[dict]) -> list[dict]:
 def lowering_factors(factors: list[dict]) -> list[dict]:
     """The factors lowering the risk, strongest first."""
     return [f for f in factors if f.get("effect", 0) < 0]
+
+
+RUN_FACTS_SECONDS = 24 * 3600
+
+
+def run_facts(run_ids) -> dict[int, dict]:
+    """{run id: {"as_of": date, "horizon_days": int or None}} of published runs, for saying what a score is as of
+    and over which window: read in one query for the runs not yet cached (a run's date and card do not change once
+    it has run), never the whole model card."""
+    from django.core.cache import cache
+
+    from insights.models import ModelRun
+
+    ids = [int(pk) for pk in run_ids if pk]
+    keys = {pk: f"insights:run-facts:{pk}" for pk in ids}
+    found = cache.get_many(list(keys.values()))
+    facts = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in ids if pk not in facts]
+    if missing:
+        rows = ModelRun.objects.filter(pk__in=missing).values("pk", "as_of", "model_card__horizon_days")
+        read = {row["pk"]: {"as_of": row["as_of"], "horizon_days": row["model_card__horizon_days"]} for row in rows}
+        cache.set_many({keys[pk]: fact for pk, fact in read.items()}, RUN_FACTS_SECONDS)
+        facts.update(read)
+    return facts

@@ -1,9 +1,10 @@
-"""Signal receivers: a saved order or interaction queues the customer's re-scoring after commit; withdrawn
-profiling consent removes their scores at once, in the same transaction as the change."""
+"""Signal receivers: a saved order or interaction queues the customer's re-scoring after commit, an import the
+re-scoring of every customer it touched, in chunks; withdrawn profiling consent removes their scores at once, in
+the same transaction as the change."""
 
 from __future__ import annotations
 
-from insights.tasks import queue_classify, queue_rescore
+from insights.tasks import queue_classify, queue_import_rescore, queue_rescore
 
 
 def order_saved(sender, instance, raw: bool = False, **kwargs) -> None:
@@ -29,3 +30,8 @@ def consent_changed(sender, customer_id: int, profiling_consent: bool | None = N
         forget_customer(customer_id)
     else:
         queue_rescore(customer_id)
+
+
+def records_imported(sender, merged_at, **kwargs) -> None:
+    """An import wrote orders or interactions (customers.signals): re-score the customers it touched after commit."""
+    queue_import_rescore(merged_at)

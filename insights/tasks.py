@@ -45,6 +45,16 @@ def queue_classify(interaction_id: int | None) -> None:
         outbox.enqueue(classify_interaction.name, interaction_id)
 
 
+def queue_import_rescore(merged_at) -> None:
+    """Ask a worker, in the import's transaction (sent after commit through the outbox), to re-score the customers
+    whose orders or interactions the import wrote (those created at `merged_at`), spread over the workers in
+    chunks."""
+    from insights import rescoring
+
+    if rescoring.anything_to_rescore():
+        outbox.enqueue(rescore_imported.name, merged_at.isoformat())
+
+
 def _report(run) -> str:
     spread = queue_chunks(run)
     return f"{run}: scoring in {spread} chunks" if spread else str(run)
@@ -91,6 +101,26 @@ def classify_interaction(interaction_id: int) -> str:
     from insights import classifying
 
     return classifying.classify_interactions([interaction_id])
+
+
+@shared_task(ignore_result=True)
+def rescore_imported(merged_at: str) -> str:
+    """Spread the re-scoring of an import's customers over the workers, one `rescore_customers` task per chunk."""
+    import datetime as dt
+
+    from insights import rescoring
+
+    chunks = rescoring.imported_chunks(dt.datetime.fromisoformat(merged_at))
+    outbox.enqueue_many([(rescore_customers.name, (ids,)) for ids in chunks])
+    return f"import of {merged_at}: {sum(map(len, chunks))} customers in {len(chunks)} chunks"
+
+
+@shared_task(ignore_result=True)
+def rescore_customers(customer_ids: list[int]) -> str:
+    """Score a chunk of customers again with the active models (an import's)."""
+    from insights import rescoring
+
+    return f"{len(customer_ids)} customers: {rescoring.rescore_customers(customer_ids)}"
 
 
 @shared_task(ignore_result=True)

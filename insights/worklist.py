@@ -44,9 +44,9 @@ from django.utils.formats import number_format
 
 from customers import figures
 from customers.models import Customer, Order, sees_all_customers
-from insights.models import ChurnScore, CustomerValue, ModelRun, WorklistAction
+from insights.models import ChurnScore, CustomerValue, WorklistAction
 from insights.publishing import active_runs
-from insights.scores import factor_text, raising_factors
+from insights.scores import factor_text, raising_factors, run_facts
 
 WORKLIST_SIZE = 20  # customers in the revenue-at-risk and overdue lists
 WIN_BACK_SIZE = 10  # the win-back list is a smaller, separate effort
@@ -102,8 +102,8 @@ class Worklist:
     team: bool  # the viewer sees every customer: the team's worklist, with owners
     owner: str  # the owner filter ("" for all, UNASSIGNED, or a user id)
     currency: str
-    churn_run: ModelRun | None
-    value_run: ModelRun | None
+    churn_run: dict | None  # {"as_of", "horizon_days"} of the active runs (insights/scores.py run_facts)
+    value_run: dict | None
     at_risk: list[Entry] = field(default_factory=list)
     win_back: list[Entry] = field(default_factory=list)
     overdue: list[Entry] = field(default_factory=list)
@@ -113,7 +113,7 @@ class Worklist:
     @property
     def horizon_days(self) -> int | None:
         """The length of the churn model's window: "no order in the next N days"."""
-        return (self.churn_run.model_card or {}).get("horizon_days") if self.churn_run else None
+        return self.churn_run["horizon_days"] if self.churn_run else None
 
 
 def scope(user, today: dt.date, owner: str = "") -> QuerySet:
@@ -194,7 +194,7 @@ def _entry(score: ChurnScore, now: dt.datetime, currency: str) -> Entry:
 
 
 def _percent(share: float) -> str:
-    return f"{number_format(share * 100, 0)} %"
+    return f"{number_format(share * 100, 0)}%"
 
 
 def build(user, today: dt.date, owner: str = "") -> Worklist:
@@ -202,7 +202,7 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
     team = sees_all_customers(user)
     owner = owner if team else ""
     runs = active_runs(["churn", "value"])
-    facts = ModelRun.objects.in_bulk([pk for pk in runs.values() if pk])
+    facts = run_facts(runs.values())
     worklist = Worklist(
         team=team,
         owner=owner,

@@ -29,6 +29,7 @@ from customers.importing.registry import FORMATS
 from customers.importing.source import CsvSource, ImportFileError, printable
 from customers.importing.staging import BATCH_ROWS, StagingTable
 from customers.models import ImportRun
+from customers.signals import records_imported
 
 log = logging.getLogger(__name__)
 ERRORS_KEPT_ON_RUN = 100
@@ -105,7 +106,10 @@ def _run(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Pro
         _update(run, on_progress, stage="merging", progress=0.9)
         with transaction.atomic():
             _one_merge_at_a_time()
-            counts.update(spec.merge(stage.name, timezone.now()))
+            merged_at = timezone.now()
+            counts.update(spec.merge(stage.name, merged_at))
+            # Other apps (insights re-scores the touched customers after commit) learn what this merge wrote.
+            records_imported.send(sender=ImportRun, run_id=run.pk, merged_at=merged_at)
             timer.lap("merge")
             # Fresh statistics before the first retrain reads the new rows; in the merge's transaction, so a
             # failure here still leaves the tables as they were.

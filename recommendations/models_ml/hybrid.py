@@ -310,6 +310,9 @@ class Recommender:
         best = contributions.argmax(axis=1)
         # Nothing from any signal (a list filled by the popularity whisper): say so with recent popularity.
         best[contributions.max(axis=1, initial=0) <= 0] = list(self.components).index("recent_popularity")
+        if list_name == "reorder" and "buy_again" in self.components:
+            # Every reorder item is one the customer bought: their own rhythm is the reason (reasons.py).
+            best[:] = list(self.components).index("buy_again")
         params: list = [None] * len(best)
         with _without_gc():
             self._fill_reasons(params, best, rows[row_pos], pair_items)

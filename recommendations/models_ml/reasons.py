@@ -2,12 +2,17 @@
 
 Each recommendation takes the reason of the component that contributed most to its blended score:
     code          component          params                                 sentence
-    buy_again     buy_again          every (days or None), last, times      bought every ~30 days, last 34 days ago
+    buy_again     buy_again          every (days or None), last, times      bought 13 times, about every 30 days,
+                                                                            last 34 days ago
     bought_with   item_item          items: [product ids], best first       often bought with X and Y
     similar_baskets  als             -                                      customers with similar baskets buy it
     similar_to    content            items: [product id]                    similar to X
     popular_now   recent_popularity  buyers, days                           popular this month
     popular       popularity         buyers                                 a best seller (120 customers)
+
+Every item of the reorder list is one the customer bought: its reason is always their own rhythm (buy_again), even
+when another component added more to its score, since "customers with similar baskets buy it" said of a product the
+customer bought 13 times does not match what the rep sees on the timeline.
 
 Parameters hold product ids, never names, so that a renamed product reads right and the sentence can be built in
 any language later; `reason_text` takes the names as a mapping.
@@ -65,9 +70,12 @@ def reason_text(code: str, params: Mapping | None, product_names: Mapping | None
     if code == "buy_again":
         last = int(params.get("last", 0))
         every = params.get("every")
+        times = int(params.get("times") or 0)
+        if every and times > 1:
+            return f"bought {times} times, about every {_days(int(every))}, last {_ago(last)}"
         if every:
-            return f"bought every ~{_days(int(every))}, last {_ago(last)}"
-        return f"bought before, last {_ago(last)}"
+            return f"bought about every {_days(int(every))}, last {_ago(last)}"
+        return f"bought once, {_ago(last)}" if times == 1 else f"bought before, last {_ago(last)}"
     if code == "bought_with":
         names = _names(params.get("items", []), product_names)
         return f"often bought with {_join(names)}" if names else "often bought with what this customer buys"

@@ -59,7 +59,11 @@ def test_the_card_shows_risk_factors_value_and_segment_from_the_active_runs(char
     assert "No order for 140 days, 3x their usual gap" in page
     assert "12 orders so far" in page
     assert "360" in page and "4.5 orders expected" in page
-    assert "Loyal big spenders" in page and "Orders monthly, spends big" in page and "RFM 455" in page
+    assert "Loyal big spenders" in page and "Orders monthly, spends big" in page
+    assert "RFM 455" not in page and "recency 4, frequency 5, spend 5" in page  # the scores in a tooltip
+    assert "GBP 360 &middot;" in page or "GBP 360 ·" in page
+    assert "80% chance they still buy" in page
+    assert "as of 1 Jan 2026" in page
 
 
 def test_an_older_run_does_not_show_once_superseded(charlie_client):
@@ -109,3 +113,35 @@ def test_the_segments_profile_text_is_read_from_its_run_once(charlie_client):
         second = charlie_client.get(reverse("customers:detail", args=[customers[1].pk])).content.decode()
     assert "Orders monthly, spends big" in first and "Gone quiet" in second
     assert not [q for q in queries.captured_queries if "model_card" in q["sql"]]
+
+
+def test_the_history_includes_the_active_run_in_the_headlines_units(charlie_client, settings):
+    settings.DEFAULT_CURRENCY = "GBP"
+    customer = CustomerFactory()
+    _score(customer, probability=0.83, as_of=dt.date(2025, 12, 1))
+    _score(customer, probability=0.24, as_of=dt.date(2026, 1, 1))  # the active run
+    value_run = _published("value")
+    CustomerValue.objects.create(
+        run=value_run, customer=customer, p_alive=0.8, expected_purchases_90d=1, expected_purchases_365d=4,
+        expected_order_value=80, clv_12m=1234.5,
+    )  # fmt: skip
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    history = page[page.index('id="score-history"') :]
+    assert "24% chance of no order in the next 90 days" in page
+    assert "1 Dec 2025" in history and "83%" in history
+    assert "1 Jan 2026" in history and "24%" in history and "GBP 1,235" in history
+    assert "0.83" not in history
+
+
+def test_money_factors_carry_the_currency_and_high_spend_never_raises_the_risk(charlie_client, settings):
+    settings.DEFAULT_CURRENCY = "EUR"
+    customer = CustomerFactory()
+    run = _published("churn")
+    factors = [
+        {"feature": "monetary_total", "value": 1819, "effect": 0.4, "text": "1,819 spent in total"},
+        {"feature": "monetary_avg", "value": 20, "effect": -0.2, "text": "20 per order on average"},
+    ]
+    ChurnScore.objects.create(run=run, customer=customer, probability=0.5, band="medium", factors=factors)
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "Raising the risk" not in page and "spent in total" not in page
+    assert "EUR 20 per order on average" in page

@@ -157,3 +157,46 @@ def older_rows_of(customer, run) -> bool:
     from insights.models import CustomerSegment
 
     return CustomerSegment.objects.filter(run=run, customer=customer).exists()
+
+
+def _import_order_for(customer, tmp_path, number="IMP-1"):
+    """Import one fresh order of `customer` from a Lodestar orders file (the import writes with SQL)."""
+    sku = Product.objects.filter(kind="product").values_list("sku", flat=True).first()
+    placed = (timezone.now() - dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_number,placed_at,sku,quantity,unit_price,customer_id\n"
+        f"{number},{placed},{sku},2,40.00,{customer.external_id}\n",
+        encoding="utf-8",
+    )
+    call_command("import_orders", str(path), format="lodestar", no_progress=True, verbosity=0)
+
+
+def test_an_import_queues_the_rescoring_of_the_customers_it_touched_after_commit(
+    trained, tmp_path, django_capture_on_commit_callbacks
+):
+    customer = _lapsed_customer(trained["churn"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        _import_order_for(customer, tmp_path)
+    assert len(callbacks) == 1
+    merged_at = Customer.objects.get(pk=customer.pk).orders.latest("created_at").created_at
+    assert rescoring.imported_chunks(merged_at) == [[customer.pk]]
+
+
+def test_rescoring_an_import_in_chunks_freshens_the_scores_and_dates_them(trained, tmp_path):
+    customer = _lapsed_customer(trained["churn"])
+    risk_before = ChurnScore.objects.get(run=trained["churn"], customer=customer).probability
+    others = list(ChurnScore.objects.filter(run=trained["churn"]).exclude(customer=customer).values_list("pk")[:3])
+    _import_order_for(customer, tmp_path)
+    merged_at = customer.orders.latest("created_at").created_at
+    (chunk,) = rescoring.imported_chunks(merged_at)
+    assert rescoring.rescore_customers(chunk) == {"value": 1, "churn": 1}
+    fresh = ChurnScore.objects.get(run=trained["churn"], customer=customer)
+    assert fresh.probability < risk_before
+    assert fresh.rescored_on == timezone.localdate()
+    assert CustomerValue.objects.get(run=trained["value"], customer=customer).rescored_on == timezone.localdate()
+    assert (
+        ChurnScore.objects.filter(run=trained["churn"]).count()
+        == ChurnScore.objects.filter(run=trained["churn"]).values("customer").distinct().count()
+    )  # replaced, not added
+    assert all(score.rescored_on is None for score in ChurnScore.objects.filter(pk__in=[pk for (pk,) in others]))

@@ -68,7 +68,7 @@ def test_the_profile_lists_both_lists_with_their_reasons_in_words(alice, alice_c
     recommend(run, customer, dripper, "try_next", code="bought_with", params={"items": [filters.pk, moka.pk]})
     page = profile(alice_client, customer)
     days = 20 + (timezone.localdate() - AS_OF).days  # counted to today, not to the model's date
-    assert f"Bought every ~30 days, last {days} days ago" in page
+    assert f"Bought 5 times, about every 30 days, last {days} days ago" in page
     assert "Often bought with Paper filters and Moka pot" in page
     assert page.index("Likely to reorder") < page.index("Paper filters") < page.index("Try next")
 

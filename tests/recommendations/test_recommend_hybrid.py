@@ -111,11 +111,19 @@ def test_the_buy_again_reason_gives_the_cadence(fitted):
     assert reason_text("buy_again", params).startswith("bought ")
 
 
+def test_every_reorder_item_gives_the_customers_own_rhythm_as_its_reason(fitted):
+    frame = fitted.recommend(fitted.data.customers[:50])
+    reorder = frame[frame["list"] == "reorder"]
+    assert len(reorder) and set(reorder["reason_code"]) == {"buy_again"}
+    assert all(params["times"] >= 1 for params in reorder["reason_params"])
+
+
 @pytest.mark.parametrize(
     ("code", "params", "sentence"),
     [
-        ("buy_again", {"every": 30, "last": 34, "times": 6}, "bought every ~30 days, last 34 days ago"),
-        ("buy_again", {"every": None, "last": 1, "times": 1}, "bought before, last 1 day ago"),
+        ("buy_again", {"every": 30, "last": 34, "times": 13}, "bought 13 times, about every 30 days, last 34 days ago"),
+        ("buy_again", {"every": None, "last": 1, "times": 1}, "bought once, 1 day ago"),
+        ("buy_again", {"every": None, "last": 3}, "bought before, last 3 days ago"),
         ("bought_with", {"items": [7, 8]}, "often bought with Mug and Tea towel"),
         ("similar_baskets", {}, "customers with similar baskets buy it"),
         ("similar_to", {"items": [7]}, "similar to Mug"),
