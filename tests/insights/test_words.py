@@ -1,0 +1,20 @@
+"""Plain words on the pages: a verdict's technical metric name goes to its tooltip."""
+
+from django.template import Context, Template
+
+NOTE = (
+    "Customer value: the simple past-rate forecast, because BG/NBD did not beat it on the 90 days to 2025-06-30 "
+    "(typical error in purchases per customer (RMSE) 1.55 vs 1.52)."
+)
+
+
+def test_a_verdict_reads_without_its_technical_name_which_goes_to_the_tooltip():
+    html = Template('{% include "insights/verdicts.html" %}').render(Context({"verdicts": [NOTE]}))
+    assert "(typical error in purchases per customer 1.55 vs 1.52)" in html
+    assert 'title="Measured by RMSE"' in html
+    assert html.count("RMSE") == 1
+
+
+def test_a_plain_verdict_has_no_tooltip():
+    html = Template('{% include "insights/verdicts.html" %}').render(Context({"verdicts": ["Segments: RFM."]}))
+    assert "title=" not in html and "Segments: RFM." in html
