@@ -47,6 +47,7 @@ def test_retrain_all_queues_every_trainable_family(dana_client):
         "recommendations",
         "rules",
         "demand",
+        "sentiment",
     }
 
 
