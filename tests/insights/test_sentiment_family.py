@@ -54,6 +54,14 @@ def test_a_run_publishes_a_row_per_interaction_with_a_verdict():
     assert {"macro_f1", "accuracy", "topic_macro_f1", "per_class"} <= set(run.metrics)
 
 
+def test_without_any_active_topic_a_run_learns_the_seeds_own_topics():
+    Topic.objects.update(is_active=False)  # every topic retired (or a database without the seeded list)
+    late = InteractionFactory(subject="", body="My order is two weeks late, I am furious.", occurred_at=YESTERDAY)
+    run = _run()
+    assert run.status == ModelRun.Status.SUCCEEDED and run.is_active, run.error
+    assert InteractionSentiment.objects.get(run=run, interaction=late).sentiment == "negative"
+
+
 def test_empty_huge_html_and_foreign_interactions_do_not_break_a_run():
     empty = InteractionFactory(subject="", body="", occurred_at=YESTERDAY)
     huge = InteractionFactory(subject="Log", body="terrible " * 15_000, occurred_at=YESTERDAY)  # 135 KB
