@@ -22,7 +22,9 @@ from schemathesis import checks
 
 from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, OrderItemFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: its flush must not re-create the roles (post_migrate) under the browser tests that
+# restore the migrations' data after it, or their groups collide by name (IntegrityError in every e2e test).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 EXAMPLES = 8  # per operation and persona
 CHECKS = [
