@@ -45,7 +45,8 @@ def test_a_rep_signs_in_finds_a_customer_and_logs_a_call_on_the_timeline(tab, bo
     form.get_by_role("button", name="Log it").click()
 
     expect(page.get_by_role("status")).to_contain_text("Call logged on Juniper & Sons's timeline.")
-    entry = page.locator("ol.timeline li").first
+    # The timeline of the interactions card (the sentiment card lists the latest interactions too).
+    entry = page.locator("[aria-labelledby=interactions-title] ol.timeline li").first
     expect(entry).to_contain_text("Spring catalogue follow-up")
     expect(entry).to_contain_text("logged by alice")
     tab.screenshot("profile-after-logging-a-call")
