@@ -103,6 +103,10 @@ def pytest_collection_modifyitems(items):
     type)."""
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            restoring = pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True)
-            item.add_marker(restoring, append=False)
+        by_fixture = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        if marker is None:
+            if by_fixture:  # a fixture such as worker_world asks for transactional_db without the marker
+                item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+        elif (marker.kwargs.get("transaction") or by_fixture) and "serialized_rollback" not in marker.kwargs:
+            kwargs = {**marker.kwargs, "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
