@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",  # after authentication: each change is logged with who made it
+    "crm.security.AuditlogMiddleware",  # after authentication: each change is logged with who made it and from where
     "crm.sessions.SessionEndedPostMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -141,9 +141,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crm.security.locked_out"
 AXES_VERBOSE = False
-if env_bool("BEHIND_TLS_PROXY", False):
-    # Behind the proxy every request comes from its address: count attempts per client address instead.
-    AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip_behind_proxy"
+# How many reverse proxies in front of the app append to X-Forwarded-For (crm/security.py client_ip): 0, the
+# default, trusts no header and takes the connection's address; n takes the address the outermost of n proxies
+# saw. BEHIND_TLS_PROXY alone means one. Sign-in throttling and the audit trail read the client's address so.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
 if SHARED_CACHE:
     # Sessions are read from the cache and written through to the database, so a restart signs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
