@@ -21,7 +21,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from crm.templatetags.lodestar import percent
+from crm.templatetags.lodestar import money, percent
+from customers.figures import base_currency
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs
 
@@ -177,10 +178,10 @@ def churn_cell(customer) -> str:
 
 
 def value_cell(customer) -> str:
-    """The expected 12-month value, rounded to whole units, or a dash."""
+    """The expected 12-month value with its currency, or a dash."""
     if not customer.profiling_consent or customer.insights_clv_12m is None:
         return NO_FIGURE
-    return f"{customer.insights_clv_12m:,.0f}"
+    return money(customer.insights_clv_12m, base_currency())
 
 
 def _scored_value(annotation: str, transform=lambda value: value):

@@ -8,7 +8,7 @@ listed among those raising the risk only when it is a fall in spending."""
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
+from crm.templatetags.lodestar import money
 
 MONEY_FEATURES = {
     "monetary_total": "{amount} spent in total",
@@ -16,11 +16,6 @@ MONEY_FEATURES = {
     "spend_90d": "{amount} spent in the last 90 days",
     "spend_365d": "{amount} spent in the last year",
 }
-
-
-def money(amount: float, currency: str) -> str:
-    """An amount with its currency, in whole units with the locale's grouping: "GBP 1,234"."""
-    return f"{currency} {number_format(round(amount), 0, force_grouping=True)}"
 
 
 def factor_text(factor: dict, currency: str) -> str:

@@ -40,8 +40,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
-from django.utils.formats import number_format
 
+from crm.templatetags.lodestar import percent
 from customers import figures
 from customers.models import Customer, Order, sees_all_customers
 from insights.models import ChurnScore, CustomerValue, WorklistAction
@@ -193,10 +193,6 @@ def _entry(score: ChurnScore, now: dt.datetime, currency: str) -> Entry:
     return entry
 
 
-def _percent(share: float) -> str:
-    return f"{number_format(share * 100, 0)}%"
-
-
 def build(user, today: dt.date, owner: str = "") -> Worklist:
     """The worklist of `user` for `today` (see the module doc)."""
     team = sees_all_customers(user)
@@ -222,14 +218,14 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
         horizon = worklist.horizon_days
         for score in ranked[:WORKLIST_SIZE]:
             entry = _entry(score, now, worklist.currency)
-            risk = f"{_percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
+            risk = f"{percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
             entry.why = "; ".join(part for part in [_rhythm_words(entry), *entry.factors, risk] if part)
             worklist.at_risk.append(entry)
         gone = scored.filter(gone=True).annotate(spent=figures.spend_subquery("customer_id"))
         for score in gone.order_by(F("spent").desc(nulls_last=True), "customer_id")[:WIN_BACK_SIZE]:
             entry = _entry(score, now, worklist.currency)
             still = (
-                f"{_percent(score.p_alive)} chance they still buy"
+                f"{percent(score.p_alive)} chance they still buy"
                 if score.p_alive is not None and score.p_alive < GONE_P_ALIVE
                 else "nothing since"
             )

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from crm.templatetags.lodestar import money
+from customers.figures import base_currency
+
 
 def _money(value: float) -> str:
-    return intcomma(round(value))
+    return money(value, base_currency())
 
 
 def _month(day) -> str:

@@ -75,13 +75,13 @@ class SegmentsFamily(Family):
 
         if winner == MODEL:
             clustering = self.clustering
-            profiles = describe.profile_clusters(data, clustering.labels)
+            profiles = describe.profile_clusters(data, clustering.labels, money=_money)
             names = clustering.labels.map(lambda label: profiles[int(label)]["name"])
             return Segmentation(self.params["method"], clustering.labels, names, profiles, clustering.summary())
         named = pd.Series(segments.rfm_scores(data)["segment"].to_numpy(), index=data.index)
         order = named.value_counts().index  # 0 is the largest group, as for clusters
         labels = named.map({name: number for number, name in enumerate(order)}).astype(int)
-        profiles = describe.profile_clusters(data, labels, names=dict(enumerate(order)))
+        profiles = describe.profile_clusters(data, labels, names=dict(enumerate(order)), money=_money)
         return Segmentation("rfm", labels, named, profiles, {"method": "rfm", "k": len(order)})
 
     def card(self, fitted: Segmentation, evaluation: Evaluation, data) -> dict:
@@ -90,7 +90,7 @@ class SegmentsFamily(Family):
         return {
             "method": fitted.method,
             "profiles": {str(label): profile for label, profile in fitted.profiles.items()},
-            "rules": describe.describe_with_tree(data, fitted.names),
+            "rules": describe.describe_with_tree(data, fitted.names, money=_money),
             "migration": describe.migration_matrix(_segments_of(self.previous_run), fitted.names),
             "details": evaluation.details,
         }
@@ -131,3 +131,11 @@ def _segments_of(run_id: int | None):
         return pd.Series(dtype=object)
     rows = CustomerSegment.objects.filter(run_id=run_id).values_list("customer_id", "segment")
     return pd.Series(dict(rows.iterator(chunk_size=20_000)), dtype=object)
+
+
+def _money(amount: float) -> str:
+    """Amounts in the segment texts as the pages write them, with the base currency ("GBP 1,234.50")."""
+    from crm.templatetags.lodestar import money
+    from customers.figures import base_currency
+
+    return money(amount, base_currency())

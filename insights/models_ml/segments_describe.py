@@ -2,12 +2,15 @@
 the migration matrix of customers between two runs. Pure numpy/pandas; scikit-learn is imported where used.
 
 Inputs are the feature table of `insights.models_ml.features.snapshot` and labels per customer (a Series on the
-same index), e.g. `segments.cluster(...).labels`.
+same index), e.g. `segments.cluster(...).labels`. Amounts in the texts are written by `money`, a function of one
+amount: the caller passes the pages' own formatter with the currency ("GBP 1,234.50"); without one they read as
+plain numbers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -70,7 +73,9 @@ def name_cluster(median_frequency: float, percentiles: dict[str, float]) -> str:
     return _NAMES[(band, activity)] + suffix
 
 
-def profile_clusters(features: pd.DataFrame, labels: pd.Series, names: dict | None = None) -> dict:
+def profile_clusters(
+    features: pd.DataFrame, labels: pd.Series, names: dict | None = None, money: Callable[[float], str] | None = None
+) -> dict:
     """A plain-language profile of each cluster, keyed by label, comparing its medians with everyone's.
 
     `names` ({label: name}) names the groups instead (the named RFM segments of the baseline).
@@ -103,7 +108,7 @@ def profile_clusters(features: pd.DataFrame, labels: pd.Series, names: dict | No
         }
     _disambiguate(profiles)
     for profile in profiles.values():
-        profile["text"] = _sentence(profile, overall)
+        profile["text"] = _sentence(profile, overall, money or plain_amount)
     return profiles
 
 
@@ -120,7 +125,7 @@ def _disambiguate(profiles: dict) -> None:
             profiles[label]["name"] = f"{name} {tag}"
 
 
-def _sentence(profile: dict, overall: pd.Series) -> str:
+def _sentence(profile: dict, overall: pd.Series, money: Callable[[float], str]) -> str:
     med, pct = profile["medians"], profile["percentiles"]
     orders = _count(med["frequency"])
     parts = [
@@ -128,10 +133,9 @@ def _sentence(profile: dict, overall: pd.Series) -> str:
         + _compared(pct["frequency"], _count(overall["frequency"])),
         f"last one {med['recency_days']:.0f} days ago"
         + _compared(pct["recency_days"], f"{overall['recency_days']:.0f}", recency=True),
-        f"average order {_money(med['monetary_avg'])}"
-        + _compared(pct["monetary_avg"], _money(overall["monetary_avg"])),
-        f"{_money(med['monetary_total'])} spent in all"
-        + _compared(pct["monetary_total"], _money(overall["monetary_total"])),
+        f"average order {money(med['monetary_avg'])}" + _compared(pct["monetary_avg"], money(overall["monetary_avg"])),
+        f"{money(med['monetary_total'])} spent in all"
+        + _compared(pct["monetary_total"], money(overall["monetary_total"])),
         f"customer for {med['tenure_days']:.0f} days" + _compared(pct["tenure_days"], f"{overall['tenure_days']:.0f}"),
     ]
     head = f"{profile['name']}: {profile['customers']:,} customers ({profile['share']:.0%}), "
@@ -156,7 +160,8 @@ def _count(value: float) -> str:
     return f"{value:.0f}" if value >= 10 or float(value).is_integer() else f"{value:.1f}"
 
 
-def _money(value: float) -> str:
+def plain_amount(value: float) -> str:
+    """An amount without a currency, for callers that pass no `money`."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
@@ -172,6 +177,7 @@ def describe_with_tree(
     columns=DESCRIBED_COLUMNS,
     min_leaf_share: float = 0.005,
     random_state: int = 0,
+    money: Callable[[float], str] | None = None,
 ) -> dict:
     """Readable rules for each segment from a shallow decision tree on unscaled features.
 
@@ -208,7 +214,7 @@ def describe_with_tree(
             continue
         segments[label]["rules"].append(
             {
-                "text": _rule_text(conditions),
+                "text": _rule_text(conditions, money or plain_amount),
                 "customers": int(inside.sum()),
                 "precision": _share(truth[inside] == predicted[inside]),
             }
@@ -246,14 +252,14 @@ def _leaf_paths(tree, columns: list[str]) -> dict[int, dict[str, list]]:
     return paths
 
 
-def _rule_text(conditions: dict[str, list]) -> str:
+def _rule_text(conditions: dict[str, list], money: Callable[[float], str]) -> str:
     # Recency first: "last order more than 120 days ago and fewer than 3 orders" is how people say it.
     order = ["recency_days", "frequency", "monetary_avg", "monetary_total", "tenure_days"]
     ordered = [c for c in order if c in conditions] + sorted(set(conditions) - set(order))
-    return " and ".join(_condition_text(c, *conditions[c]) for c in ordered) or "everyone"
+    return " and ".join(_condition_text(c, *conditions[c], money) for c in ordered) or "everyone"
 
 
-def _condition_text(column: str, lower: float | None, upper: float | None) -> str:
+def _condition_text(column: str, lower: float | None, upper: float | None, money: Callable[[float], str]) -> str:
     """One feature's bounds in words; counts are whole numbers, so orders <= 2.5 reads "fewer than 3 orders"."""
     if column == "frequency":
         low = None if lower is None else math.floor(lower) + 1
@@ -272,10 +278,10 @@ def _condition_text(column: str, lower: float | None, upper: float | None) -> st
         return f"{which} order {lower:.0f} to {upper:.0f} days ago"
     what = READABLE.get(column, column)
     if lower is None:
-        return f"{what} at most {_money(upper)}"
+        return f"{what} at most {money(upper)}"
     if upper is None:
-        return f"{what} above {_money(lower)}"
-    return f"{what} between {_money(lower)} and {_money(upper)}"
+        return f"{what} above {money(lower)}"
+    return f"{what} between {money(lower)} and {money(upper)}"
 
 
 def migration_matrix(previous: pd.Series, current: pd.Series) -> dict:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from customers.figures import base_currency
 from customers.models import sees_all_customers
 from insights.dashboards import charts, figures, trends
 from insights.panels import DASHBOARD_PANELS
@@ -32,6 +33,7 @@ def page_context(user) -> dict:
         "runs": runs,
         "no_model": not any(runs.values()),
         "sees_all": sees_all_customers(user),
+        "currency": base_currency(),
         "revenue": orders["revenue"],
         "cohorts": orders["cohorts"],
         "segments": figures.segment_table(user, runs),

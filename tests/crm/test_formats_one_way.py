@@ -27,3 +27,16 @@ def test_a_ratio_has_one_decimal_and_the_multiplication_sign():
 def test_the_filters_are_loaded_by_name_in_templates():
     template = Template("{% load lodestar %}{{ p|percent }} {{ a|money:'EUR' }} {{ r|times }}")
     assert template.render(Context({"p": 0.5, "a": 2, "r": 3})) == "50% EUR\u00a02.00 3.0×"
+
+
+def test_no_template_writes_an_amount_beside_its_currency_by_hand():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    by_hand = re.compile(r"currency\s*}}\s*{{")  # "{{ currency }} {{ amount|floatformat }}" bypasses `money`
+    root = Path(settings.BASE_DIR)
+    templates = [*root.glob("templates/**/*.html"), *root.glob("*/templates/**/*.html")]
+    assert len(templates) > 20
+    assert [str(path) for path in templates if by_hand.search(path.read_text())] == []

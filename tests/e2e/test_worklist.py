@@ -59,7 +59,7 @@ def test_the_worklist_ranks_the_savable_and_puts_the_gone_in_win_back(tab, sign_
     at_risk = page.get_by_role("region", name="Revenue at risk", exact=True)
     assert _customers(at_risk) == ["Meadow Bakery", "Harbour Lights", "Juniper & Sons"]
     first = at_risk.locator("tbody tr").first
-    expect(first).to_contain_text("GBP 2,400")
+    expect(first).to_contain_text("GBP 2,400.00")
     expect(first).to_contain_text("2 orders, about every 40 days, last 40 days ago")
     expect(first).to_contain_text("80% chance of no order in the next 60 days")
     win_back = page.get_by_role("region", name="Win back")

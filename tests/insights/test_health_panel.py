@@ -61,7 +61,7 @@ def test_the_card_shows_risk_factors_value_and_segment_from_the_active_runs(char
     assert "360" in page and "4.5 orders expected" in page
     assert "Loyal big spenders" in page and "Orders monthly, spends big" in page
     assert "RFM 455" not in page and "recency 4, frequency 5, spend 5" in page  # the scores in a tooltip
-    assert "GBP 360 &middot;" in page or "GBP 360 ·" in page
+    assert "GBP\u00a0360.00</span> &middot;" in page
     assert "80% chance they still buy" in page
     assert "as of 1 Jan 2026" in page
 
@@ -129,7 +129,7 @@ def test_the_history_includes_the_active_run_in_the_headlines_units(charlie_clie
     history = page[page.index('id="score-history"') :]
     assert "24% chance of no order in the next 90 days" in page
     assert "1 Dec 2025" in history and "83%" in history
-    assert "1 Jan 2026" in history and "24%" in history and "GBP 1,235" in history
+    assert "1 Jan 2026" in history and "24%" in history and "GBP\u00a01,234.50" in history
     assert "0.83" not in history
 
 
@@ -144,4 +144,16 @@ def test_money_factors_carry_the_currency_and_high_spend_never_raises_the_risk(c
     ChurnScore.objects.create(run=run, customer=customer, probability=0.5, band="medium", factors=factors)
     page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "Raising the risk" not in page and "spent in total" not in page
-    assert "EUR 20 per order on average" in page
+    assert "EUR\u00a020.00 per order on average" in page
+
+
+def test_the_expected_value_reads_the_same_on_the_list_and_the_profile(charlie_client, settings):
+    settings.DEFAULT_CURRENCY = "GBP"
+    customer = CustomerFactory()
+    CustomerValue.objects.create(
+        run=_published("value"), customer=customer, p_alive=0.8, expected_purchases_90d=1,
+        expected_purchases_365d=4, expected_order_value=80, clv_12m=1234.5,
+    )  # fmt: skip
+    profile = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    listed = charlie_client.get(reverse("customers:list")).content.decode()
+    assert "GBP\u00a01,234.50" in profile and "GBP\u00a01,234.50" in listed

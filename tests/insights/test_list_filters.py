@@ -174,14 +174,15 @@ def test_the_export_honours_the_sort_by_risk(charlie_client, book):
 # Columns and sorting -----------------------------------------------------------------------------------
 
 
-def test_the_columns_show_segment_risk_and_value(alice_client, book):
+def test_the_columns_show_segment_risk_and_value(alice_client, book, settings):
+    settings.DEFAULT_CURRENCY = "GBP"
     response = alice_client.get(LIST)
     assert [column.heading for column in response.context["columns"]] == ["Segment", "Churn risk", "12-month value"]
     row = next(c for c in response.context["page_obj"] if c.name == "A10")
     assert [str(html) for _, html in row.extra_cells] == [
         "Lapsed",
         '<span class="badge badge-high">High</span> 95%',
-        "1,000",
+        "GBP\u00a01,000.00",
     ]
     unscored = next(c for c in response.context["page_obj"] if c.name == "A99 unscored")
     assert [str(html) for _, html in unscored.extra_cells] == [str(list_filters.NO_FIGURE)] * 3

@@ -41,6 +41,17 @@ def test_a_profile_compares_the_cluster_with_everyone():
     assert "average order " in text and "last one " in text
 
 
+def test_every_amount_in_a_profile_and_a_rule_is_written_with_the_callers_currency():
+    features, labels = planted()
+    money = lambda amount: f"EUR {amount:.2f}"  # noqa: E731 - the pages pass their `money` filter with the currency
+    text = profile_clusters(features, labels, money=money)[0]["text"]
+    spent = text[text.index("average order ") :]
+    assert spent.startswith("average order EUR ") and "(top " in spent
+    assert ", EUR " in spent and " spent in all" in spent and "everyone: EUR " in spent
+    rules = describe_with_tree(features, labels, columns=["monetary_avg"], money=money)["segments"]
+    assert all("EUR " in rule["text"] for segment in rules.values() for rule in segment["rules"])
+
+
 def test_profiles_hold_sizes_and_go_through_json():
     features, labels = planted()
     profiles = json.loads(json.dumps(profile_clusters(features, labels)))

@@ -78,7 +78,7 @@ def test_the_savable_come_ranked_by_revenue_at_risk_in_the_base_currency(alice, 
     page = _worklist(alice_client)
     assert _names(page, "at_risk") == ["Big and likely", "Small but likely", "No value yet"]
     html = page.content.decode()
-    assert "GBP 700" in html and "value not scored" in html
+    assert "GBP\u00a0700.00" in html and "value not scored" in html
 
 
 def test_each_row_says_in_one_line_why_with_the_rhythm_and_the_window(alice, alice_client, runs_):
@@ -103,7 +103,7 @@ def test_the_gone_go_to_win_back_ranked_by_past_spend_not_to_the_call_list(alice
     work = page.context["work"]
     assert work.win_back[2].why == "one order, 730 days ago; nothing since"
     assert work.win_back[1].why == "3 orders, about every 100 days, last 500 days ago; 1% chance they still buy"
-    assert "GBP 5,200" in page.content.decode()
+    assert "GBP\u00a05,200.00" in page.content.decode()
 
 
 def test_a_manager_sees_the_team_worklist_by_owner_and_can_narrow_to_one(alice, bob, charlie, charlie_client, runs_):
@@ -221,3 +221,21 @@ def test_the_worklist_needs_the_same_queries_whatever_the_book_size(
     with django_assert_num_queries(queries):
         page = _worklist(client)
     assert len(page.context["work"].win_back) == 10
+
+
+def _cell(html: str, marker: str) -> str:
+    """The text of the element that starts at `marker` up to its closing tag."""
+    start = html.index(marker) + len(marker)
+    return html[start : html.index("</", start)]
+
+
+def test_a_figure_shown_on_the_profile_and_the_worklist_reads_the_same(alice, alice_client, runs_):
+    gone = _scored(runs_, alice, "Gone", 0.99, 2, p_alive=0.01, orders=(700,))
+    _orders(gone, 650, amount="1134.55")  # 100 + 1,134.55 spent
+    worklist = _worklist(alice_client)
+    assert _names(worklist, "win_back") == ["Gone"]
+    row = worklist.content.decode()
+    row = row[row.index('id="win-back"') :]
+    profile = alice_client.get(reverse("customers:detail", args=[gone.pk])).content.decode()
+    assert _cell(profile, '<div class="value" id="lifetime-revenue">') == "GBP\u00a01,234.55"
+    assert "GBP\u00a01,234.55" in row
