@@ -2,15 +2,18 @@
 rate per line, the day in ISO 8601 (2026-03-31), the rate as units of the base currency for one unit of the
 currency. The whole file is checked before anything is stored, and stored in one transaction: a file with a bad
 line changes nothing, and the error names the line and the column. A rate already on file for that currency and
-day is replaced, so importing a file twice changes nothing."""
+day is replaced, so importing a file twice changes nothing. `manage.py import_rates` and the admin's upload
+(customers/admin/rates.py) both read the file through `import_rates_file`."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +21,10 @@ from django.db import transaction
 from customers.models import ExchangeRate
 
 COLUMNS = ("currency", "day", "rate")
+# As the model stores them (ExchangeRate.rate: 18 digits, 8 decimals): checked here, so the database never refuses
+# a line halfway through the file.
+RATE_DECIMALS = 8
+RATE_WHOLE_DIGITS = 10
 
 
 class RatesError(ValueError):
@@ -46,7 +53,23 @@ def _parse(number: int, row: dict) -> tuple[str, dt.date, Decimal]:
         raise RatesError(f"Line {number}, rate: “{row.get('rate')}” is not a number.") from None
     if not rate.is_finite() or rate <= 0:
         raise RatesError(f"Line {number}, rate: {rate} must be a number above 0.")
+    if rate >= 10**RATE_WHOLE_DIGITS or -rate.as_tuple().exponent > RATE_DECIMALS:
+        raise RatesError(
+            f"Line {number}, rate: {rate} has more than {RATE_WHOLE_DIGITS} digits before the point or "
+            f"{RATE_DECIMALS} after it."
+        )
     return currency, day, rate
+
+
+def import_rates_file(binary: BinaryIO) -> RatesImported:
+    """Check and store the rates of a CSV file opened in binary mode: UTF-8, with or without a byte-order mark."""
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    try:
+        return import_rates(text)
+    except UnicodeDecodeError:
+        raise RatesError("The file is not UTF-8 text; save it as CSV (UTF-8) and try again.") from None
+    finally:
+        text.detach()  # the caller closes the file it opened
 
 
 def import_rates(lines: Iterable[str]) -> RatesImported:

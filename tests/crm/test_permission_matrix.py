@@ -167,6 +167,8 @@ ROWS: dict[str, Row] = {
     "admin:customers_importrun_errors": Row(get=each(302, 302, 302, 302, 404), args=("import_run",)),  # no file
     "admin:customers_importrun_progress": Row(get=each(302, 302, 302, 302, 200), args=("import_run",)),
     "admin:crm_workerping_check": Row(get=each(302, 302, 302, 302, 405)),
+    # a posted form without its file answers the form again, naming the missing field
+    "admin:customers_exchangerate_upload": Row(get=each(302, 302, 302, 302, 200), post=each(302, 302, 302, 302, 200)),
 }
 
 # Each model registered in admin: what the admin persona (dana, staff) gets from its changelist, add, change,

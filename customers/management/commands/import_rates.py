@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.rates import RatesError, import_rates
+from customers.rates import RatesError, import_rates_file
 
 
 class Command(BaseCommand):
@@ -18,8 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, **options):
         try:
-            with open(path, encoding="utf-8-sig", newline="") as file:
-                done = import_rates(file)
+            with open(path, "rb") as file:
+                done = import_rates_file(file)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
         except RatesError as exc:
