@@ -3,7 +3,6 @@ user accounts, which the Admin role manages without being able to rise (crm/user
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 
 from django.contrib import admin, messages
@@ -22,9 +21,6 @@ from crm.tasks import queue_ping
 from crm.user_admin import LodestarUserAdmin
 
 __all__ = ["LodestarUserAdmin", "WorkerPingAdmin"]
-
-# An unanswered ping older than this is reported as a worker that does not answer.
-PATIENCE = dt.timedelta(minutes=1)
 
 _CHANGE_LIST = """{% extends "admin/change_list.html" %}
 {% block object-tools-items %}
@@ -72,7 +68,7 @@ class WorkerPingAdmin(admin.ModelAdmin):
     def status(self, ping: WorkerPing) -> str:
         if ping.is_answered:
             return "answered"
-        if timezone.now() - ping.requested_at > PATIENCE:
+        if timezone.now() - ping.requested_at > outbox.WORKER_PATIENCE:
             return "no answer: is a worker running?"
         return "waiting for a worker"
 

@@ -14,6 +14,7 @@ minute (beat).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -31,6 +32,8 @@ BATCH = 200
 # do not each wait on a broker that is down (the periodic relay and starting workers always try).
 BACKOFF_SECONDS = 10.0
 _refused_at: float | None = None
+# Queued work that no worker has started for this long (the broker took it) says so: is a worker running?
+WORKER_PATIENCE = dt.timedelta(minutes=1)
 
 
 def enqueue(task: str, *args, **kwargs) -> OutboxMessage:
@@ -129,4 +132,20 @@ def waiting_words() -> str:
     return (
         f"Waiting for the background worker: the broker does not answer, so {state['count']} task(s) wait in the "
         f"database since {since} and are sent as soon as it answers again."
+    )
+
+
+def not_started_words(what: str, queued_at: dt.datetime) -> str:
+    """A sentence for pages about queued work (`what`, e.g. "the churn run") that no worker has started: the
+    broker does not answer (`waiting_words`), or it took the task more than WORKER_PATIENCE ago and no worker has
+    picked it up; "" while a worker may still pick it up at any moment. The admin's run and import pages and the
+    profile's health card all say it so."""
+    if waiting := waiting_words():
+        return waiting
+    if timezone.now() - queued_at <= WORKER_PATIENCE:
+        return ""
+    since = timezone.localtime(queued_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"Waiting for the background worker: {what} was queued at {since} and no worker has started it yet. "
+        "Is a worker running? (Admin: Worker pings, Check the background worker.)"
     )

@@ -180,8 +180,10 @@ class ModelRunAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = ModelRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
-        if run is not None and run.status == ModelRun.Status.QUEUED and (waiting := outbox.waiting_words()):
-            self.message_user(request, waiting, messages.WARNING)
+        if run is not None and run.status == ModelRun.Status.QUEUED:
+            what = f"the {run.get_family_display().lower()} run"
+            if waiting := outbox.not_started_words(what, run.created_at):
+                self.message_user(request, waiting, messages.WARNING)
         may_activate = (
             run is not None
             and not run.is_active

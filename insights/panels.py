@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
+from crm import outbox
 from crm.panels import PanelSlot
 from customers.figures import base_currency
 from customers.models import Customer
@@ -56,13 +57,29 @@ def segment_profiles(run_id: int) -> dict[str, str]:
     return cache.get_or_set(f"insights:segment-profiles:{run_id}", read, PROFILES_CACHE_SECONDS)
 
 
+def _waiting_for_a_worker() -> str:
+    """What the card says while a new run of its families waits for a worker (crm/outbox.py not_started_words, as
+    the admin's run page says it), or "": one indexed query, two more only while a run is queued."""
+    queued = (
+        ModelRun.objects.filter(family__in=FAMILIES, status=ModelRun.Status.QUEUED)
+        .order_by("created_at")
+        .values_list("family", "created_at")
+        .first()
+    )
+    if queued is None:
+        return ""
+    family, queued_at = queued
+    return outbox.not_started_words(f"a new {ModelRun.Family(family).label.lower()} run", queued_at)
+
+
 def health_context(request: HttpRequest, customer: Customer) -> dict:
     """The health card's context: a fixed number of indexed queries, whatever the data size. Every score says
     the day it is as of (the run's, or the day it was scored again after an order or import); amounts are in the
     base currency; the churn window is given in days."""
     active = active_runs(FAMILIES)
+    waiting = _waiting_for_a_worker()
     if not any(active.values()):
-        return {"no_model": True}
+        return {"no_model": True, "waiting": waiting}
     runs = run_facts(active.values())
     churn = ChurnScore.objects.filter(run_id=active["churn"], customer=customer).first() if active["churn"] else None
     value = CustomerValue.objects.filter(run_id=active["value"], customer=customer).first() if active["value"] else None
@@ -97,6 +114,7 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         "history_has_value": any(row["value"] is not None for row in history),
         "history_has_churn": any(row["churn"] is not None for row in history),
         "not_profiled": not customer.profiling_consent,
+        "waiting": waiting,
         "verdicts": [note for note in active_verdicts(FAMILIES).values() if note],
     }
 

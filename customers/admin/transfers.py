@@ -71,8 +71,12 @@ class ImportRunAdmin(admin.ModelAdmin):
         queue_import(obj.pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        queued = ImportRun.objects.filter(pk=object_id, status=ImportRun.Status.QUEUED).exists()
-        if queued and (waiting := outbox.waiting_words()):
+        queued_at = (
+            ImportRun.objects.filter(pk=object_id, status=ImportRun.Status.QUEUED)
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if queued_at and (waiting := outbox.not_started_words("the import", queued_at)):
             self.message_user(request, waiting, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
 

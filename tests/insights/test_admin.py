@@ -147,3 +147,12 @@ def test_the_model_card_writes_figures_without_trailing_zeros():
         ("rows", "12,346"),
         ("per week", "0.2, 0.25"),
     ]
+
+
+def test_a_queued_run_no_worker_started_asks_whether_a_worker_runs(dana_client):
+    from django.utils import timezone
+
+    run = ModelRun.objects.create(family="churn", as_of=dt.date(2026, 1, 1))
+    ModelRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=3))
+    page = dana_client.get(reverse("admin:insights_modelrun_change", args=[run.pk]), follow=True).content.decode()
+    assert "the churn risk run was queued at" in page and "Is a worker running?" in page

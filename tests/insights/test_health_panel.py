@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from insights import publishing
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
@@ -90,14 +91,14 @@ def test_the_card_needs_the_same_queries_however_long_the_history(charlie_client
     url = reverse("customers:detail", args=[customer.pk])
     charlie_client.get(url)
     # the profile's 12 (tests/customers/test_pages.py, with the "What they say" panel's interactions and topics),
-    # then the score, the risk history and the value history
-    with django_assert_num_queries(15):
+    # then the score, the risk history, the value history and whether a new run waits for a worker
+    with django_assert_num_queries(16):
         charlie_client.get(url)
     for month in range(2, 10):
         run = _published("churn", as_of=dt.date(2025, month, 1))
         ChurnScore.objects.create(run=run, customer=customer, probability=0.1 * month, band="low", factors=[])
     charlie_client.get(url)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         charlie_client.get(url)
 
 
@@ -157,3 +158,46 @@ def test_the_expected_value_reads_the_same_on_the_list_and_the_profile(charlie_c
     profile = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     listed = charlie_client.get(reverse("customers:list")).content.decode()
     assert "GBP\u00a01,234.50" in profile and "GBP\u00a01,234.50" in listed
+
+
+def _queued(family: str, minutes_ago: float) -> ModelRun:
+    run = ModelRun.objects.create(family=family, as_of=dt.date(2026, 1, 1))
+    ModelRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=minutes_ago))
+    return run
+
+
+def _card(client, customer) -> str:
+    return client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+
+
+def test_a_run_no_worker_has_started_is_said_to_wait_for_the_worker(charlie_client):
+    customer = CustomerFactory()
+    _score(customer)
+    _queued("churn", minutes_ago=5)
+    page = _card(charlie_client, customer)
+    assert "Waiting for the background worker: a new churn risk run was queued at" in page
+    assert "Is a worker running?" in page
+    assert "72% chance" in page  # the active run's scores still show meanwhile
+
+
+def test_the_first_run_waiting_for_the_worker_is_said_so_before_any_model(charlie_client):
+    customer = CustomerFactory()
+    _queued("segments", minutes_ago=5)
+    page = _card(charlie_client, customer)
+    assert "No model has run yet" in page and "a new segments run was queued at" in page
+
+
+def test_a_run_waiting_for_the_broker_says_so_as_the_admin_does(charlie_client):
+    from crm.models import OutboxMessage
+
+    customer = CustomerFactory()
+    run = _queued("value", minutes_ago=0)
+    OutboxMessage.objects.create(task="insights.tasks.train", args=[run.pk], last_error="OperationalError: refused")
+    assert "the broker does not answer, so 1 task(s) wait in the database" in _card(charlie_client, customer)
+
+
+def test_a_run_just_queued_or_started_says_nothing_of_the_worker(charlie_client):
+    customer = CustomerFactory()
+    _queued("churn", minutes_ago=0.1)
+    ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running")
+    assert "Waiting for the background worker" not in _card(charlie_client, customer)
