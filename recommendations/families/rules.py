@@ -2,7 +2,13 @@
 with support, confidence and lift (recommendations/models_ml/rules.py). The thresholds are run parameters:
 `min_support` (by default adapting to the data's size: at least 20 baskets and 0.1 % of them; a given share is used
 as it is), `min_confidence`, `min_lift`, `min_gain` (how much sharper a longer rule must be than the shorter ones
-it extends; 0 keeps every rule, as R's arules and mlxtend do) and `max_length` (products in a rule; 0: no limit).
+it extends; 0 keeps every rule, as R's arules and mlxtend do), `max_length` (products in a rule; 0: no limit) and
+`per_antecedent` (rules kept per left-hand side, the most confident first; 0: all).
+
+The defaults publish rules a person can read and a page can use: pairs only, lift 2 or more, the three most
+confident rules per product. On Online Retail as of 2011-09-09 the previous defaults (any length, lift 1.5, no cap)
+mined 430 thousand rules and found the hidden product in 20.6 % of the later baskets; these mine 3,185 and find it in
+23.9 % (popularity: 3.9 %). Longer rules are a parameter away (`max_length=0`).
 
 A run backtests first: rules mined before the last 90 days, then one product of each later basket hidden and looked
 for among the rules' ten suggestions (filled up with popular products, as a page shows them), beside the ten most
@@ -42,6 +48,13 @@ def _length(value) -> int:
     if length != 0 and length < 2:
         raise ValueError("2 or more products, or 0 for no limit")
     return length
+
+
+def _count(value) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("0 or more")
+    return number
 
 
 def baskets(lines):
@@ -95,10 +108,11 @@ class RulesFamily(Family):
                                  "and 0.1 %)"),
         "min_confidence": Parameter(0.05, _at_least_zero, "share of the left-hand side's baskets that hold the "
                                     "right-hand product"),
-        "min_lift": Parameter(1.5, _at_least_zero, "how many times likelier the right-hand product must be"),
+        "min_lift": Parameter(2.0, _at_least_zero, "how many times likelier the right-hand product must be"),
         "min_gain": Parameter(1.1, _at_least_zero, "how much more confident a longer rule must be than each rule one "
                               "product shorter (0: keep every rule)"),
-        "max_length": Parameter(0, _length, "products in a rule at most (0: no limit)"),
+        "max_length": Parameter(2, _length, "products in a rule at most (0: no limit)"),
+        "per_antecedent": Parameter(3, _count, "rules kept per left-hand side, the most confident first (0: all)"),
     }  # fmt: skip
     BASELINE_WORDS = "each product's most popular companions"
 
@@ -115,6 +129,7 @@ class RulesFamily(Family):
             "min_lift": self.params["min_lift"],
             "min_gain": self.params["min_gain"],
             "max_length": self.params["max_length"] or None,
+            "max_per_antecedent": self.params["per_antecedent"] or None,
         }
 
     def load(self, snapshot):

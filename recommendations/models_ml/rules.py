@@ -20,6 +20,11 @@ Retail the 3 % of baskets above 100 products (restocks and till roll-ups, mostly
 pair co-occurrences and, kept, turned 54 thousand pair rules into 567 thousand, most saying only "both were in
 one of the same two dozen giant orders".
 
+`max_per_antecedent` (None: no cap) keeps, for each left-hand side, only its most confident rules: a product page
+shows a handful of suggestions, and on Online Retail the three most confident rules of each product found the
+hidden product of a later basket more often (23.9 % of baskets) than all 32 thousand pair rules ranked by lift
+(22.1 %), from a tenth as many rules.
+
 The minimum count adapts to the data's size (`min_basket_count`): a rule must rest on at least `min_count` baskets
 (20 by default: below that a count's own noise, about 1/sqrt(count), is over a fifth of it), and on at least a
 `min_support` share of the baskets (0.1 %), so that a very large shop does not publish a flood of rare rules.
@@ -146,6 +151,7 @@ def mine_rules(
     budget: float = WORK_BUDGET,
     min_gain: float = MIN_GAIN,
     max_basket_items: int | None = MAX_BASKET_ITEMS,
+    max_per_antecedent: int | None = None,
 ) -> RuleSet:
     """Mine association rules from (basket, item) pairs (or a `Baskets`).
 
@@ -155,7 +161,8 @@ def mine_rules(
     limit), within `budget` word operations of counting beyond the pairs (itemsets.py; when it runs out,
     `complete` is False and the longer itemsets are not mined). Rules keep confidence >= `min_confidence` and lift
     >= `min_lift`; one with two or more antecedent items must be at least `min_gain` times as confident as each rule
-    with one antecedent item fewer (0 keeps every rule, as R's arules and mlxtend do).
+    with one antecedent item fewer (0 keeps every rule, as R's arules and mlxtend do). With `max_per_antecedent`,
+    each antecedent keeps its most confident rules only (see the module doc).
     """
     started = time.perf_counter()
     baskets = pairs if isinstance(pairs, Baskets) else basket_matrix(pairs)
@@ -177,6 +184,8 @@ def mine_rules(
     step = time.perf_counter()
     rules = rules_from_itemsets(found, min_confidence=min_confidence, min_lift=min_lift, min_gain=min_gain)
     rules = _labelled(rules, baskets.item_ids)
+    if max_per_antecedent:
+        rules = most_confident(rules, max_per_antecedent)
     seconds["rules"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
     return RuleSet(
@@ -197,6 +206,19 @@ def mine_rules(
         work=found.work,
         seconds={k: round(v, 3) for k, v in seconds.items()},
     )
+
+
+def most_confident(rules: pd.DataFrame, per_antecedent: int) -> pd.DataFrame:
+    """The `per_antecedent` most confident rules of each antecedent (ties: higher lift, then more baskets), in the
+    frame's order."""
+    if rules.empty:
+        return rules
+    antecedent = rules["antecedent"].map(lambda items: ",".join(map(str, items)))
+    ranked = rules.assign(_antecedent=antecedent).sort_values(
+        ["confidence", "lift", "count"], ascending=False, kind="stable"
+    )
+    keep = ranked.groupby("_antecedent", sort=False).cumcount() < per_antecedent
+    return rules.loc[np.sort(ranked.index[keep.to_numpy()])].reset_index(drop=True)
 
 
 def _rule_frame(antes, cons, both, ante_n, cons_n, n, size) -> pd.DataFrame:

@@ -110,13 +110,15 @@ def test_a_rules_run_takes_its_thresholds_as_parameters(shop):
     assert run.status == ModelRun.Status.SUCCEEDED, run.publish_note or run.error
     assert run.model_card["parameters"] == {
         "min_support": 0.01, "min_confidence": 0.3, "min_lift": 2.0, "min_gain": 0.0, "max_length": 3,
+        "per_antecedent": 3,
     }  # fmt: skip
     summary = run.model_card["rules"]
     assert summary["min_count"] == math.ceil(0.01 * summary["n_baskets"])  # the share as given: no floor of 20
     rules = AssociationRule.objects.filter(run=run)
     assert not rules.filter(confidence__lt=0.3).exists() and not rules.filter(lift__lt=2).exists()
     assert not rules.filter(size__gt=3).exists()
-    for bad, words in (({"min_support": "2"}, "above 0 and at most 1"), ({"max_length": "1"}, "2 or more")):
+    bad_ones = (({"min_support": "2"}, "above 0 and at most 1"), ({"max_length": "1"}, "2 or more"))
+    for bad, words in (*bad_ones, ({"per_antecedent": "-1"}, "0 or more")):
         with pytest.raises(ValueError, match=words):
             runs.request_run("rules", trigger=ModelRun.Trigger.CLI, as_of=AS_OF, parameters=bad)
 

@@ -282,3 +282,15 @@ def test_the_baseline_pairs_each_product_with_the_bestsellers_its_baskets_held()
     assert of_10.index.tolist() == [11, 12]  # most popular first (ties by id)
     assert of_10.loc[11, "count"] == 2 and of_10.loc[11, "confidence"] == pytest.approx(2 / 3)
     assert of_10.loc[11, "lift"] == pytest.approx((2 / 3) / (2 / 4))
+
+
+def test_a_cap_per_antecedent_keeps_its_most_confident_rules_in_lift_order():
+    found = mine_rules(pairs_of(TEXTBOOK), **EVERYTHING, max_length=2)
+    capped = mine_rules(pairs_of(TEXTBOOK), **EVERYTHING, max_length=2, max_per_antecedent=1)
+    assert capped.summary()["rule_count"] == found.rules["antecedent"].nunique()
+    for antecedent, rules in found.rules.groupby("antecedent"):
+        kept = capped.rules[capped.rules["antecedent"] == antecedent].iloc[0]
+        assert kept["confidence"] == rules["confidence"].max()
+    # The kept rules stay in the frame's order (lift, then confidence), which the look-ups rely on.
+    order = list(zip(-capped.rules["lift"], -capped.rules["confidence"], strict=True))
+    assert order == sorted(order)
