@@ -256,11 +256,17 @@ class OrderFilterForm(DateRangeForm):
 
 
 class OrderFilterSet(django_filters.FilterSet):
-    """Orders placed from/to a day (inclusive, in the current time zone), of one status, of one customer: the
-    orders export's filters and the API's."""
+    """Orders placed from/to a day (inclusive, in the current time zone; 1900-2100), of one status, of one
+    customer: the orders export's filters and the API's."""
 
-    placed_from = django_filters.DateFilter(method="placed_on_or_after", label="Placed from")
-    placed_to = django_filters.DateFilter(method="placed_on_or_before", label="Placed to")
+    placed_from = django_filters.DateFilter(
+        method="placed_on_or_after", label="Placed from", input_formats=date_input_formats(),
+        validators=[validate_in_range],
+    )  # fmt: skip
+    placed_to = django_filters.DateFilter(
+        method="placed_on_or_before", label="Placed to", input_formats=date_input_formats(),
+        validators=[validate_in_range],
+    )  # fmt: skip
     status = django_filters.ChoiceFilter(choices=Order.Status.choices, label="Status")
     customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
 
@@ -288,8 +294,14 @@ class InteractionFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
     kind = django_filters.ChoiceFilter(choices=Interaction.Kind.choices, label="Kind")
     direction = django_filters.ChoiceFilter(choices=Interaction.Direction.choices, label="Direction")
-    occurred_from = django_filters.DateFilter(method="occurred_on_or_after", label="Occurred from")
-    occurred_to = django_filters.DateFilter(method="occurred_on_or_before", label="Occurred to")
+    occurred_from = django_filters.DateFilter(
+        method="occurred_on_or_after", label="Occurred from", input_formats=date_input_formats(),
+        validators=[validate_in_range],
+    )  # fmt: skip
+    occurred_to = django_filters.DateFilter(
+        method="occurred_on_or_before", label="Occurred to", input_formats=date_input_formats(),
+        validators=[validate_in_range],
+    )  # fmt: skip
 
     class Meta:
         model = Interaction
@@ -306,8 +318,9 @@ class InteractionFilterSet(django_filters.FilterSet):
 
 
 class ProductFilterSet(django_filters.FilterSet):
-    """The catalogue's search by name or SKU (`q`), category, and goods only unless `all` is true (shipping,
-    fees and adjustments are products of other kinds): `all=1`."""
+    """The catalogue's search (`q`: inside the name, ignoring case, accents and quote marks, or the start of the
+    SKU), category, and goods only unless `all=1` (shipping, fees and adjustments are products of other kinds):
+    the product list's filters and the API's."""
 
     q = django_filters.CharFilter(method="search", label="Search")
     category = django_filters.CharFilter(field_name="category", label="Category")
@@ -328,9 +341,14 @@ class ProductFilterSet(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Match `value` inside the name, or exactly against the SKU."""
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(sku__iexact=value)) if value else queryset
+        """Match `value` inside the name, ignoring case, accents and quote marks (crm/search.py), or as the start
+        of the SKU."""
+        folded = fold(value).strip()
+        if not folded:
+            return queryset
+        return queryset.alias(search_name=Fold("name")).filter(
+            Q(search_name__contains=folded) | Q(sku__istartswith=value.strip().strip(QUOTE_MARKS))
+        )
 
     def every_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Nothing to do here: `qs` keeps goods only unless this is given."""

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from crm import roles
 from crm.dates import validate_in_range
-from customers.filters import date_input_formats, saved_query
+from customers.filters import saved_query
 from customers.importing.source import ENCODINGS
-from customers.models import Customer, ImportRun, Interaction, Order, SavedFilter
+from customers.models import Customer, ImportRun, Interaction, SavedFilter
 
 MAX_SAVED_FILTERS = 50
 
@@ -130,20 +130,6 @@ class InteractionForm(forms.ModelForm):
         cleaned = super().clean()
         if not (cleaned.get("subject") or "").strip() and not (cleaned.get("body") or "").strip():
             raise forms.ValidationError("Write a subject or a few words about it.")
-        return cleaned
-
-
-class OrderExportForm(forms.Form):
-    """Which orders to export: a date range and a status, all optional."""
-
-    placed_from = forms.DateField(required=False, input_formats=date_input_formats(), validators=[validate_in_range])
-    placed_to = forms.DateField(required=False, input_formats=date_input_formats(), validators=[validate_in_range])
-    status = forms.ChoiceField(choices=[("", "any"), *Order.Status.choices], required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("placed_from") and cleaned.get("placed_to") and cleaned["placed_from"] > cleaned["placed_to"]:
-            raise forms.ValidationError("placed_from is after placed_to.")
         return cleaned
 
 

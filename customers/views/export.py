@@ -4,7 +4,6 @@ UTF-8 byte-order mark, so that spreadsheet programs read accented names right.""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 
 from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
@@ -12,8 +11,7 @@ from django.utils import timezone
 
 from crm.access import requires
 from customers import exports, list_extensions
-from customers.filters import CustomerFilterSet
-from customers.forms import OrderExportForm
+from customers.filters import CustomerFilterSet, OrderFilterSet
 from customers.models import ExportRecord, Order
 from customers.queries import customer_list_queryset
 
@@ -62,18 +60,12 @@ def export_customers(request: HttpRequest) -> StreamingHttpResponse:
 
 @requires("customers.export_customers", EXPORT_REFUSED)
 def export_orders(request: HttpRequest):
-    """Orders the user may see as CSV, optionally from/to a date (inclusive) and of one status."""
-    form = OrderExportForm(request.GET)
-    if not form.is_valid():
-        return _bad_request("orders", form)
-    orders = Order.objects.visible_to(request.user)
-    zone = timezone.get_current_timezone()
-    if start := form.cleaned_data.get("placed_from"):
-        orders = orders.filter(placed_at__gte=dt.datetime.combine(start, dt.time.min, zone))
-    if end := form.cleaned_data.get("placed_to"):
-        orders = orders.filter(placed_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone))
-    if status := form.cleaned_data.get("status"):
-        orders = orders.filter(status=status)
+    """Orders the user may see as CSV, filtered as the API's orders are (customers/filters.py OrderFilterSet:
+    placed from/to a date, inclusive, status, customer)."""
+    filterset = OrderFilterSet(request.GET, queryset=Order.objects.visible_to(request.user))
+    if not filterset.is_valid():
+        return _bad_request("orders", filterset.form)
+    orders = filterset.qs
     record = ExportRecord.objects.create(kind=ExportRecord.Kind.ORDERS, user=request.user, filters=_filters_of(request))
     header, rows = exports.order_rows(orders)
     return _csv_response(request, "orders", header, rows, record)

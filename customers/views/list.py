@@ -14,8 +14,8 @@ from django.shortcuts import render
 from crm.reversing import path_for
 from customers import list_extensions
 from customers.filters import CustomerFilterSet, saved_query, visible_countries
-from customers.forms import OrderExportForm, SavedFilterForm
-from customers.models import Customer, SavedFilter, sees_all_customers
+from customers.forms import SavedFilterForm
+from customers.models import Customer, Order, SavedFilter, sees_all_customers
 from customers.queries import customer_list_queryset
 
 PAGE_SIZE = 50
@@ -58,7 +58,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "saved_filters": list(SavedFilter.objects.filter(user=request.user).order_by("name")),
         "saved_filter_form": SavedFilterForm(initial={"query": query}),
         "query": query,
-        "order_statuses": OrderExportForm.base_fields["status"].choices,
+        "order_statuses": [("", "any"), *Order.Status.choices],
     }
     return render(request, "customers/customer_list.html", context)
 

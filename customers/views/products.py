@@ -11,41 +11,34 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from crm.search import Fold, fold
-from customers.filters import QUOTE_MARKS
+from customers.filters import ProductFilterSet
 from customers.models import Product
 from customers.panels import PRODUCT_PANELS
 from customers.queries import sales_figures
+from customers.views.list import report_unreadable_filters
 
 PAGE_SIZE = 50
 
 
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    """The catalogue, 50 to a page: search by name (ignoring case, accents and quote marks) or by the start of
-    the SKU, filter by category, goods only unless asked."""
-    products = Product.objects.order_by("name", "pk")
-    query = request.GET.get("q", "").strip()
-    if fold(query).strip():
-        products = products.alias(search_name=Fold("name")).filter(
-            Q(search_name__contains=fold(query).strip()) | Q(sku__istartswith=query.strip(QUOTE_MARKS))
-        )
-    category = request.GET.get("category", "").strip()
-    if category:
-        products = products.filter(category=category)
-    if request.GET.get("all") != "1":
-        products = products.filter(kind=Product.Kind.PRODUCT)
+    """The catalogue, 50 to a page, filtered as the API's products are (customers/filters.py ProductFilterSet:
+    search by name, ignoring case, accents and quote marks, or by the start of the SKU; category; goods only
+    unless asked). A filter that cannot be read is left out, and the page says so."""
+    filterset = ProductFilterSet(request.GET, queryset=Product.objects.order_by("name", "pk"))
+    products = filterset.qs
+    report_unreadable_filters(request, filterset.form)
+    chosen = filterset.form.cleaned_data
     categories = Product.objects.exclude(category="").order_by("category").values_list("category", flat=True).distinct()
     context = {
         "page_obj": Paginator(products, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": query,
-        "category": category,
+        "query": (chosen.get("q") or "").strip(),
+        "category": (chosen.get("category") or "").strip(),
         "categories": list(categories),
-        "show_all": request.GET.get("all") == "1",
+        "show_all": chosen.get("all") == "1",
         "currency": settings.DEFAULT_CURRENCY,
     }
     return render(request, "customers/product_list.html", context)

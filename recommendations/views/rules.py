@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from crm.access import requires
 from customers.models import Product
 from insights.publishing import active_run
+from recommendations.filters import RuleFilterSet
 from recommendations.models import AssociationRule
 
 PAGE_SIZE = 50
-RULE_SIZES = ("", "2", "3", "4")  # 4: four products or more
 RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-lift"), "count": ("-count", "-lift")}
 
 
@@ -25,35 +24,28 @@ RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-
     "Each customer's profile shows what goes with their own last order.",
 )
 def rule_list(request: HttpRequest) -> HttpResponse:
-    """The active rules run's rules, strongest first; `q` finds a product on either side, `size` 2 or 3 keeps
-    rules of one or two products on the left, 4 those of three or more; `sort` is lift, confidence or count. The
-    names of the left-hand products beyond the second come in one more query for the page."""
+    """The active rules run's rules, strongest first, filtered as the API's rules are (recommendations/filters.py
+    RuleFilterSet: `q` finds a product on either side, `size` 2 or 3 keeps rules of one or two products on the left,
+    4 those of three or more, `antecedent` one product on the left); `sort` is lift, confidence or count. The names
+    of the left-hand products beyond the second come in one more query for the page."""
     run = active_run("rules")
     sort = request.GET.get("sort") or "lift"
     if sort not in RULE_SORTS:
         messages.warning(request, f"Sort by “{sort}” is not known (lift, confidence or count): sorted by lift.")
         sort = "lift"
-    query = request.GET.get("q", "").strip()
-    size = request.GET.get("size", "")
-    if size not in RULE_SIZES:
-        messages.warning(request, f"Rule size “{size}” is not known (2, 3 or 4): rules of every size are shown.")
-        size = ""
     rules = AssociationRule.objects.none()
     if run is not None:
         rules = AssociationRule.objects.filter(run=run).select_related("antecedent", "antecedent_2", "consequent")
-        if query:
-            rules = rules.filter(
-                Q(antecedent__name__icontains=query)
-                | Q(antecedent_2__name__icontains=query)
-                | Q(consequent__name__icontains=query)
-                | Q(antecedent__sku__iexact=query)
-                | Q(consequent__sku__iexact=query)
-            )
-        if size in ("2", "3"):
-            rules = rules.filter(size=int(size))
-        elif size == "4":
-            rules = rules.filter(size__gte=4)
-        rules = rules.order_by(*RULE_SORTS[sort], "pk")
+    filterset = RuleFilterSet(request.GET, queryset=rules)
+    rules = filterset.qs.order_by(*RULE_SORTS[sort], "pk")  # an unreadable filter is left out...
+    for name, errors in filterset.form.errors.items():  # ...and the page says which
+        if name == "size":
+            size = request.GET.get("size", "")
+            messages.warning(request, f"Rule size “{size}” is not known (2, 3 or 4): rules of every size are shown.")
+        else:
+            messages.warning(request, f"{filterset.form.fields[name].label} was left out: {' '.join(errors)}")
+    chosen = filterset.form.cleaned_data
+    query, size = (chosen.get("q") or "").strip(), chosen.get("size") or ""
     page_obj = Paginator(rules, PAGE_SIZE).get_page(request.GET.get("page"))
     more = {i for rule in page_obj for i in rule.antecedent_more}
     names = dict(Product.objects.filter(pk__in=more).values_list("pk", "name")) if more else {}
