@@ -54,6 +54,8 @@ _MANAGER = _SALES_REP | {
     "insights.view_customervalue",
     "insights.view_churnscore",
     "insights.view_interactionsentiment",
+    "insights.view_suggestedaction",
+    "insights.view_messagetemplate",
     "recommendations.view_recommendation",
     "recommendations.view_associationrule",
     "recommendations.view_productforecast",
@@ -89,6 +91,7 @@ _ADMIN = (
         "customers.delete_savedfilter",
     }
     | every("insights", "modelrun", "customersegment", "customervalue", "churnscore", "interactionsentiment")
+    | every("insights", "messagetemplate")
     | every("recommendations", "recommendation", "associationrule", "productforecast")
     | every(
         "django_celery_beat",

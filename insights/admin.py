@@ -18,7 +18,7 @@ from crm import outbox
 from insights import publishing, runs, tasks
 from insights.admin_display import LIVE_FIELDS, card_tree, live_fields
 from insights.families import base
-from insights.models import ModelRun
+from insights.models import MessageTemplate, ModelRun, SuggestedAction
 
 
 def _number(value) -> str:
@@ -239,3 +239,44 @@ class ModelRunAdmin(admin.ModelAdmin):
         )
         name = obj.baseline.get("name", "baseline")
         return format_html("<table><tr><th>metric</th><th>model</th><th>{}</th></tr>{}</table>", name, rows)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """The next best actions' messages: one per kind of action, filled with the customer's data on the worklist.
+    Saving checks the template (only the tags, filters and variables of insights/message_templates.py)."""
+
+    list_display = ["action", "subject", "updated_at"]
+    fields = ["action", "subject", "body", "what_it_may_use"]
+    readonly_fields = ["what_it_may_use"]
+
+    @admin.display(description="what it may use")
+    def what_it_may_use(self, obj=None):
+        from insights import message_templates as mt
+
+        return format_html(
+            "Variables: {}.<br>Tags: {}.<br>Filters: {}.",
+            ", ".join(mt.VARIABLES),
+            ", ".join(sorted(mt.ALLOWED_TAGS)),
+            ", ".join(sorted(mt.ALLOWED_FILTERS)),
+        )
+
+
+@admin.register(SuggestedAction)
+class SuggestedActionAdmin(admin.ModelAdmin):
+    """What the worklists suggested and which were taken: a record, read-only."""
+
+    list_display = ["suggested_at", "customer", "action", "taken_at", "taken_by"]
+    list_filter = ["action", ("taken_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["customer", "taken_by"]
+    readonly_fields = ["customer", "action", "reason", "suggested_at", "taken_at", "taken_by", "worklist_action"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

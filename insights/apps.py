@@ -19,11 +19,19 @@ class InsightsConfig(AppConfig):
             register(family)
 
         from customers.panels import register_profile_panel
-        from insights.panels import WORKLIST_PANELS, communication_context, complaints_context, health_context
+        from insights.panels import (
+            DASHBOARD_PANELS,
+            WORKLIST_PANELS,
+            communication_context,
+            complaints_context,
+            health_context,
+            next_actions_context,
+        )
 
         register_profile_panel("health", "insights/panels/health.html", health_context, order=10)
         register_profile_panel("communication", "insights/panels/communication.html", communication_context, order=15)
         WORKLIST_PANELS.register("complaints", "insights/panels/complaints.html", complaints_context, order=5)
+        DASHBOARD_PANELS.register("next_actions", "insights/panels/next_actions.html", next_actions_context, order=5)
 
         from insights import list_filters
 

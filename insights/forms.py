@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from customers.models import Sentiment, Topic
-from insights.models import WorklistAction
+from insights.models import NextAction, WorklistAction
 
 SNOOZE_CHOICES = (7, 14, 30)  # the days a worklist customer may be snoozed for, offered as buttons
 
@@ -17,6 +17,7 @@ class ActionForm(forms.Form):
     outcome = forms.ChoiceField(choices=WorklistAction.Outcome.choices, required=False)
     days = forms.IntegerField(min_value=1, max_value=90, required=False)
     note = forms.CharField(max_length=2000, required=False)
+    suggestion = forms.ChoiceField(choices=NextAction.choices, required=False)  # done from a next best action
 
     def clean(self):
         cleaned = super().clean()

@@ -265,3 +265,66 @@ class InteractionSentiment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sentiment} about {self.topic} (run {self.run_id})"
+
+
+class NextAction(models.TextChoices):
+    """The next best action the worklist suggests for a customer (insights/next_actions.py says when)."""
+
+    CALL_NOW = "call_now", "Call now"
+    WIN_BACK = "win_back", "Win back"
+    SEND_OFFER = "send_offer", "Send an offer"
+    THANK = "thank", "Thank"
+    CHECK_IN = "check_in", "Check in"
+
+
+class MessageTemplate(models.Model):
+    """The message a rep starts from for one kind of next best action, editable in admin. Subject and body are
+    Django templates filled with the customer's data (insights/message_templates.py lists what they may use)."""
+
+    action = models.CharField(max_length=20, choices=NextAction.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["action"]
+
+    def __str__(self) -> str:
+        return self.get_action_display()
+
+    def clean(self) -> None:
+        from insights.message_templates import check
+
+        check(self.subject, field="subject")
+        check(self.body, field="body")
+
+
+class SuggestedAction(models.Model):
+    """A next best action suggested for a customer on a worklist: recorded the first time a worklist shows it, and
+    taken when a rep marks the customer done from it. At most one suggestion of each kind per customer is open
+    (not taken) at a time, so showing it every day counts once; managers see the share taken and whether the
+    customer ordered within 30 days (insights/dashboards/next_actions.py)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    action = models.CharField(max_length=20, choices=NextAction.choices)
+    reason = models.CharField(max_length=500)
+    suggested_at = models.DateTimeField(auto_now_add=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    worklist_action = models.ForeignKey(
+        WorklistAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["-suggested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "action"], condition=Q(taken_at__isnull=True), name="suggestedaction_one_open"
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "suggested_at"], name="suggestedaction_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} for customer {self.customer_id}"

@@ -164,3 +164,13 @@ def complaints_context(request: HttpRequest, rep) -> dict:
         "complaints": communication.complaints(scope(rep, today, owner), today),
         "days": communication.COMPLAINT_DAYS,
     }
+
+
+def next_actions_context(request: HttpRequest, viewer) -> dict | None:
+    """The dashboards' "Next best actions" section, for those who may see what was suggested (managers): the share
+    taken and whether the customer then ordered within 30 days (insights/dashboards/next_actions.py)."""
+    if not viewer.has_perm("insights.view_suggestedaction"):
+        return None
+    from insights.dashboards.next_actions import OUTCOME_DAYS, taken_and_outcome
+
+    return {"rows": taken_and_outcome(viewer), "days": OUTCOME_DAYS}

@@ -9,21 +9,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer, Interaction, InteractionLabel
-from insights.models import WorklistAction
+from insights.models import NextAction, SuggestedAction, WorklistAction
 
 
 @transaction.atomic
 def act_on_worklist(
-    user, customer: Customer, action: str, days: int = 0, note: str = "", outcome: str = ""
+    user, customer: Customer, action: str, days: int = 0, note: str = "", outcome: str = "", suggested: str = ""
 ) -> WorklistAction:
     """Mark a worklist customer done with the contact's outcome (off every worklist for the outcome's days: see
-    WorklistAction.OUTCOME_DAYS), or snoozed for `days`; either is logged on the customer's timeline."""
+    WorklistAction.OUTCOME_DAYS), or snoozed for `days`; either is logged on the customer's timeline. Done from a
+    suggested next best action (`suggested`, a NextAction) marks that suggestion taken."""
     today = timezone.localdate()
+    suggested = suggested if action == WorklistAction.Action.DONE else ""
     if action == WorklistAction.Action.DONE:
         label = WorklistAction.Outcome(outcome).label
         days = WorklistAction.OUTCOME_DAYS[outcome]
         kind, direction = Interaction.Kind.CALL, Interaction.Direction.OUTBOUND
         subject = f"Contacted from the worklist: {label.lower()}"
+        if suggested:
+            subject = f"{NextAction(suggested).label} (suggested) from the worklist: {label.lower()}"
     else:
         outcome = ""
         kind, direction = Interaction.Kind.NOTE, Interaction.Direction.INTERNAL
@@ -37,13 +41,28 @@ def act_on_worklist(
         body=note,
         occurred_at=timezone.now(),
     )
-    return WorklistAction.objects.create(
+    done = WorklistAction.objects.create(
         customer=customer,
         user=user,
         action=action,
         outcome=outcome,
         hidden_until=today + dt.timedelta(days=days),
         interaction=interaction,
+    )
+    if suggested:
+        take_suggestion(user, customer, suggested, done)
+    return done
+
+
+def take_suggestion(user, customer: Customer, action: str, done: WorklistAction) -> SuggestedAction:
+    """Mark the customer's open suggestion of `action` taken (claimed with a conditional update, so two reps acting
+    at once take it once); one the worklist had not recorded yet is recorded as taken."""
+    now = timezone.now()
+    open_ = SuggestedAction.objects.filter(customer=customer, action=action, taken_at__isnull=True)
+    if open_.update(taken_at=now, taken_by=user, worklist_action=done):
+        return SuggestedAction.objects.filter(worklist_action=done).latest("pk")
+    return SuggestedAction.objects.create(
+        customer=customer, action=action, reason="", taken_at=now, taken_by=user, worklist_action=done
     )
 
 

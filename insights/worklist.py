@@ -86,6 +86,7 @@ class Entry:
     usual_gap_days: float | None = None
     days_since: int | None = None
     why: str = ""
+    suggestion: object = None  # the next best action (insights/next_actions.py), set by the worklist page
 
     @property
     def times_usual(self) -> float | None:
@@ -167,7 +168,8 @@ def _rhythm(entry: Entry, first: dt.datetime | None, now: dt.datetime) -> None:
         entry.usual_gap_days = (entry.last_order - first).total_seconds() / 86400 / (entry.orders - 1)
 
 
-def _rhythm_words(entry: Entry) -> str:
+def rhythm_words(entry: Entry) -> str:
+    """The customer's buying rhythm in words: '13 orders, about every 30 days, last 34 days ago'."""
     if entry.days_since is None:
         return "no purchase on record"
     if entry.orders <= 1:
@@ -219,7 +221,7 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
         for score in ranked[:WORKLIST_SIZE]:
             entry = _entry(score, now, worklist.currency)
             risk = f"{percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
-            entry.why = "; ".join(part for part in [_rhythm_words(entry), *entry.factors, risk] if part)
+            entry.why = "; ".join(part for part in [rhythm_words(entry), *entry.factors, risk] if part)
             worklist.at_risk.append(entry)
         gone = scored.filter(gone=True).annotate(spent=figures.spend_subquery("customer_id"))
         for score in gone.order_by(F("spent").desc(nulls_last=True), "customer_id")[:WIN_BACK_SIZE]:
@@ -229,7 +231,7 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
                 if score.p_alive is not None and score.p_alive < GONE_P_ALIVE
                 else "nothing since"
             )
-            entry.why = f"{_rhythm_words(entry)}; {still}"
+            entry.why = f"{rhythm_words(entry)}; {still}"
             worklist.win_back.append(entry)
         if team:
             worklist.by_owner = list(
@@ -275,6 +277,6 @@ def overdue(user, today: dt.date, owner: str = "") -> list[Entry]:
     for customer in customers:
         entry = Entry(customer=customer, orders=customer.n, last_order=customer.last)
         _rhythm(entry, customer.first, now)
-        entry.why = _rhythm_words(entry)
+        entry.why = rhythm_words(entry)
         late.append(entry)
     return late

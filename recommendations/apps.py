@@ -30,6 +30,10 @@ class RecommendationsConfig(AppConfig):
         )
         PRODUCT_PANELS.register("forecast", "recommendations/panels/forecast.html", panels.forecast_context, order=20)
         WORKLIST_PANELS.register("cross_sell", "recommendations/panels/cross_sell.html", panels.cross_sell_context)
+        from insights.next_actions import register_offer_source
+        from recommendations.queries import offer_products
+
+        register_offer_source(offer_products)  # the worklist's "send an offer" names the recommended products
         DASHBOARD_PANELS.register(
             "what_will_sell", "recommendations/panels/what_will_sell.html", panels.what_will_sell_context
         )

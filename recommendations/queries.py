@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from customers.models import Order, OrderItem, Product
 from insights.models import ModelRun
+from insights.publishing import active_run_id
 from recommendations.models import ProductForecast, Recommendation
 from recommendations.models_ml.reasons import reason_text
 
@@ -78,3 +79,25 @@ def reason_sentences(rows: list[Recommendation], run: ModelRun) -> list[str]:
             params["last"] = int(params["last"]) + days_since_run
         sentences.append(reason_text(row.reason_code, params, names))
     return sentences
+
+
+def offer_products(customer_ids: list[int], limit: int) -> dict[int, list[str]]:
+    """The names of the products the active recommendations run recommends each customer, likely reorders first
+    then try-next, best first, active products only, up to `limit` each (the worklist's "send an offer"). One
+    query, none until a run is published."""
+    run_id = active_run_id("recommendations")
+    if run_id is None or not customer_ids:
+        return {}
+    rows = (
+        Recommendation.objects.filter(
+            run_id=run_id, customer_id__in=customer_ids, rank__lte=limit, product__is_active=True
+        )
+        .order_by("customer_id", "list", "rank")  # "reorder" sorts before "try_next"
+        .values_list("customer_id", "product__name")
+    )
+    found: dict[int, list[str]] = {}
+    for customer_id, name in rows:
+        names = found.setdefault(customer_id, [])
+        if len(names) < limit and name not in names:
+            names.append(name)
+    return found

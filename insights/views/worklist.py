@@ -16,6 +16,7 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
 from customers.models import Customer
+from insights import next_actions
 from insights import worklist as lists
 from insights.forms import SNOOZE_CHOICES, ActionForm, outcome_choices
 from insights.models import WorklistAction
@@ -27,12 +28,14 @@ from insights.services import act_on_worklist
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     """Who to contact today, in order of priority, and why: the savable by revenue at risk, the gone to win back,
-    and the overdue; a manager's narrowed to one owner by ?owner=<id> (or ?owner=none: unassigned)."""
+    and the overdue, each with its next best action; a manager's narrowed to one owner by ?owner=<id> (or
+    ?owner=none: unassigned)."""
     owner = request.GET.get("owner", "")
     if owner not in ("", lists.UNASSIGNED) and not owner.isdigit():
         owner = ""
     today = timezone.localdate()
     work = lists.build(request.user, today, owner)
+    next_actions.suggest(work, request.user, today)  # each entry's next best action, recorded as suggested
     context = {
         "work": work,
         "no_model": work.churn_run is None,
@@ -56,7 +59,13 @@ def worklist_action(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("insights:worklist")
     data = form.cleaned_data
     done = act_on_worklist(
-        request.user, customer, data["action"], data.get("days") or 0, data.get("note") or "", data.get("outcome") or ""
+        request.user,
+        customer,
+        data["action"],
+        data.get("days") or 0,
+        data.get("note") or "",
+        data.get("outcome") or "",
+        suggested=data.get("suggestion") or "",
     )
     back = date_format(done.hidden_until, "j M Y")
     if data["action"] == WorklistAction.Action.DONE:

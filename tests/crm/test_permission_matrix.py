@@ -210,6 +210,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "customers_exchangerate": AdminModel(200, 200, 302, 302, 302),
     "customers_topic": AdminModel(200, 200, 302, 302, 302),
     "customers_interactionlabel": AdminModel(200, 403, 302, 302, 302),  # labels are appended, never edited
+    "insights_messagetemplate": AdminModel(200, 200, 302, 302, 302),
+    "insights_suggestedaction": AdminModel(200, 403, 302, 403, 302),  # a record of what was suggested: read-only
     "auditlog_logentry": AdminModel(200, 403, 302, 403, 302),  # the audit trail: read-only
     "axes_accessattempt": AdminModel(403, 403, 403, 403, 302),  # sign-in attempts: superusers only
     "axes_accessfailurelog": AdminModel(403, 403, 403, 403, 302),

@@ -1,5 +1,6 @@
 """The worklist in a real browser, on planted data: the savable ranked by revenue at risk with a line of why, the
-gone apart in Win back, a manager's team worklist by owner, and Done with what happened."""
+gone apart in Win back, each with its next best action and message, a manager's team worklist by owner, and Done
+with what happened."""
 
 import datetime as dt
 from decimal import Decimal
@@ -62,6 +63,9 @@ def test_the_worklist_ranks_the_savable_and_puts_the_gone_in_win_back(tab, sign_
     expect(first).to_contain_text("GBP 2,400.00")
     expect(first).to_contain_text("2 orders, about every 40 days, last 40 days ago")
     expect(first).to_contain_text("80% chance of no order in the next 60 days")
+    expect(first).to_contain_text("Send an offer")  # due: every 40 days, last 40 days ago
+    first.get_by_text("Message to start from").click()
+    expect(first).to_contain_text("You usually order about every 40 days.")
     win_back = page.get_by_role("region", name="Win back")
     assert _customers(win_back) == ["Once In 2024", "Long Gone Ltd"]  # GBP 50 spent against 30
     expect(win_back).to_contain_text("one order, 720 days ago; nothing since")
@@ -81,7 +85,7 @@ def test_done_asks_what_happened_and_the_outcome_shows_on_the_timeline(tab, sign
     page.get_by_role("link", name="Harbour Lights").first.wait_for()
     tab.open(reverse("customers:list") + "?q=Meadow")
     page.get_by_role("link", name="Meadow Bakery").first.click()
-    expect(page.locator("body")).to_contain_text("Contacted from the worklist: order promised")
+    expect(page.locator("body")).to_contain_text("Send an offer (suggested) from the worklist: order promised")
     tab.assert_clean()
 
 

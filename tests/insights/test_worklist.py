@@ -205,13 +205,16 @@ def test_overdue_customers_are_late_against_their_own_rhythm(alice, alice_client
 
 
 # user, permissions (2), at risk, win back, overdue, own customers (a rep) or owners and the summary by owner (a
-# manager), recent complaints (none here); the runs' dates and windows are cached
-@pytest.mark.parametrize(("persona", "queries"), [("alice", 8), ("charlie", 9)])
+# manager), recent complaints (none here); the next best actions (tests/insights/test_next_actions.py): topic names,
+# recent interactions, what the gone bought, the message templates, the insert of what was suggested; the runs'
+# dates and windows are cached
+@pytest.mark.parametrize(("persona", "queries"), [("alice", 13), ("charlie", 14)])
 def test_the_worklist_needs_the_same_queries_whatever_the_book_size(
     persona, queries, request, alice, runs_, django_assert_num_queries
 ):
     client = request.getfixturevalue(f"{persona}_client")
     _scored(runs_, alice, "One", 0.8, 500)
+    _scored(runs_, alice, "Gone", 0.99, 1, p_alive=0.01)
     _worklist(client)  # warms the active-run cache
     with django_assert_num_queries(queries):
         _worklist(client)

@@ -1,0 +1,232 @@
+"""The next best action: one suggestion, with its reason and a message to start from, for each customer on the
+worklist (insights/worklist.py), decided from what the worklist and the published runs already say, in the first
+of these that applies:
+
+- *Call now*: on the revenue-at-risk list (high value at risk) and a complaint in the last CALL_NOW_DAYS days.
+- *Win back*: gone (the win-back list), with what they used to buy.
+- *Send an offer*: due by their own rhythm (their usual gap between orders has passed, or they are on the overdue
+  list), naming the products the active recommendations run recommends them (reorders first).
+- *Thank*: recent praise (a positive interaction in the last PRAISE_DAYS days).
+- *Check in*: at risk, with none of the above to say.
+
+Set-based: a fixed number of queries for the whole worklist (recent interactions with their readings, topic names,
+recommended products, what the gone used to buy, the message templates, and one insert that records what was
+suggested). The recommendations app supplies the products through `register_offer_source` (imports point one
+way). What was suggested is recorded once per open suggestion (insights.models.SuggestedAction), and marked taken
+when a rep marks the customer done from it (insights/services.py `act_on_worklist`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+
+from customers.models import Interaction, Order, OrderItem, Product, Sentiment
+from insights import communication
+from insights.message_templates import fill
+from insights.models import MessageTemplate, NextAction, SuggestedAction
+from insights.worklist import Entry, Worklist, rhythm_words
+
+CALL_NOW_DAYS = 7  # "a complaint last week"
+PRAISE_DAYS = 14
+DUE_SHARE = 1.0  # due once the time since the last order reaches their usual gap
+OFFER_PRODUCTS = 3
+USED_TO_BUY = 3
+MAX_READINGS = 2_000  # recent interactions read for the whole worklist, newest first
+PRAISE_TOPIC = "praise"
+
+# A function of (customer ids, how many) giving each customer's recommended product names, best first.
+OfferSource = Callable[[list[int], int], dict[int, list[str]]]
+_offer_sources: list[OfferSource] = []
+
+
+def register_offer_source(source: OfferSource) -> None:
+    """Let an app name the products an offer should carry (the recommendations app, from its ready())."""
+    if source not in _offer_sources:
+        _offer_sources.append(source)
+
+
+@dataclass
+class Suggestion:
+    """The next best action for one customer, with why, the products it names, and the filled message."""
+
+    action: str
+    reason: str
+    products: list[str] = field(default_factory=list)
+    subject: str = ""
+    message: str = ""
+
+    @property
+    def label(self) -> str:
+        return NextAction(self.action).label
+
+
+@dataclass
+class _Mood:
+    complaint: communication.Reading | None = None
+    praise: communication.Reading | None = None
+
+
+def and_list(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}" if names else ""
+
+
+def _sure(reading: communication.Reading) -> bool:
+    return reading.labelled or (reading.probability or 0) >= communication.SURE_ENOUGH
+
+
+def moods(customer_ids: list[int], today: dt.date) -> dict[int, _Mood]:
+    """Each customer's latest complaint in the last CALL_NOW_DAYS days and latest praise in the last PRAISE_DAYS
+    days (a staff label, else the active sentiment run's reading when it is sure enough). Two queries."""
+    start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=PRAISE_DAYS), dt.time.min))
+    complaint_since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=CALL_NOW_DAYS), dt.time.min))
+    recent = communication.annotated(
+        Interaction.objects.filter(customer_id__in=customer_ids, occurred_at__gte=start).order_by("-occurred_at", "-pk")
+    )
+    found: dict[int, _Mood] = {}
+    for reading in communication.readings(recent[:MAX_READINGS], communication.topic_names()):
+        mood = found.setdefault(reading.interaction.customer_id, _Mood())
+        if not _sure(reading):
+            continue
+        if reading.sentiment == Sentiment.NEGATIVE:
+            if mood.complaint is None and reading.interaction.occurred_at >= complaint_since:
+                mood.complaint = reading
+        elif reading.sentiment == Sentiment.POSITIVE or reading.topic == PRAISE_TOPIC:
+            mood.praise = mood.praise or reading
+    return found
+
+
+def offer_products(customer_ids: list[int]) -> dict[int, list[str]]:
+    """The products to offer each customer, from the registered sources (the first that names any wins)."""
+    found: dict[int, list[str]] = {}
+    for source in _offer_sources:
+        for customer_id, names in source(customer_ids, OFFER_PRODUCTS).items():
+            found.setdefault(customer_id, names[:OFFER_PRODUCTS])
+    return found
+
+
+def used_to_buy(customer_ids: list[int]) -> dict[int, list[str]]:
+    """What each customer bought in most orders (up to USED_TO_BUY products, most often first). One query."""
+    rows = (
+        OrderItem.objects.filter(
+            order__customer_id__in=customer_ids,
+            order__status=Order.Status.COMPLETED,
+            order__is_outlier=False,
+            product__kind=Product.Kind.PRODUCT,
+        )
+        .values_list("order__customer_id", "product__name")
+        .annotate(orders=Count("order", distinct=True))
+        .order_by("order__customer_id", "-orders", "product__name")
+    )
+    found: dict[int, list[str]] = {}
+    for customer_id, name, _orders in rows:
+        names = found.setdefault(customer_id, [])
+        if len(names) < USED_TO_BUY:
+            names.append(name)
+    return found
+
+
+def _due(entry: Entry | None) -> bool:
+    """Their usual gap has passed, in whole days as the reason words it ("about every 40 days, last 40 days ago")."""
+    if entry is None or not entry.usual_gap_days or entry.days_since is None:
+        return False
+    return entry.days_since >= round(entry.usual_gap_days * DUE_SHARE)
+
+
+def _when(reading: communication.Reading) -> str:
+    about = f" about {reading.topic_name.lower()}" if reading.topic_name and reading.topic != PRAISE_TOPIC else ""
+    return f"{about} on {timezone.localtime(reading.interaction.occurred_at):%d %b}"
+
+
+def decide(work: Worklist, mood: dict[int, _Mood]) -> dict[int, tuple[str, Entry, communication.Reading | None]]:
+    """Each worklist customer's action, the worklist entry it rests on, and the reading behind it (if any)."""
+    at_risk = {e.customer.pk: e for e in work.at_risk}
+    gone = {e.customer.pk: e for e in work.win_back}
+    late = {e.customer.pk: e for e in work.overdue}
+    chosen = {}
+    for customer_id in dict.fromkeys([*at_risk, *gone, *late]):
+        feeling = mood.get(customer_id, _Mood())
+        risk = at_risk.get(customer_id)
+        if risk and feeling.complaint:
+            chosen[customer_id] = (NextAction.CALL_NOW, risk, feeling.complaint)
+        elif customer_id in gone:
+            chosen[customer_id] = (NextAction.WIN_BACK, gone[customer_id], None)
+        elif customer_id in late or _due(risk):
+            chosen[customer_id] = (NextAction.SEND_OFFER, late.get(customer_id) or risk, None)
+        elif feeling.praise:
+            chosen[customer_id] = (NextAction.THANK, risk, feeling.praise)
+        else:
+            chosen[customer_id] = (NextAction.CHECK_IN, risk, None)
+    return chosen
+
+
+def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:
+    if action == NextAction.CALL_NOW:
+        value = f"{currency} {entry.at_risk:,.0f} of revenue at risk" if entry.at_risk is not None else "at high risk"
+        return f"Complained{_when(reading)}, and {value} ({entry.probability:.0%} chance of losing them)."
+    if action == NextAction.WIN_BACK:
+        bought = f"; used to buy {and_list(products)}" if products else ""
+        return f"Gone: {entry.why}{bought}."
+    if action == NextAction.SEND_OFFER:
+        offer = f"; offer {and_list(products)}" if products else "; no product recommended for them yet"
+        return f"Due by their rhythm: {rhythm_words(entry)}{offer}."
+    if action == NextAction.THANK:
+        return f"Praised us{_when(reading)}."
+    return f"At risk, with no complaint, praise or order due: {entry.why}."
+
+
+def _message_data(entry: Entry, user, products: list[str], reading) -> dict:
+    customer = entry.customer
+    return {
+        "customer": {
+            "name": customer.name,
+            "first_name": (customer.name.split() or [""])[0],
+            "company": customer.company,
+            "city": customer.city,
+        },
+        "rep": {"name": user.get_full_name() or user.get_username()},
+        "products": products,
+        "products_text": and_list(products),
+        "topic": reading.topic_name.lower() if reading and reading.topic_name else "",
+        "last_order": f"{entry.last_order:%d %b %Y}" if entry.last_order else "",
+        "days_since": entry.days_since,
+        "usual_gap_days": round(entry.usual_gap_days) if entry.usual_gap_days else None,
+    }
+
+
+def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
+    """Decide, explain and fill in the next best action of every customer on `work` (each entry gets it as
+    `entry.suggestion`), and record what was suggested. A fixed number of queries, none when the list is empty."""
+    entries = [*work.at_risk, *work.win_back, *work.overdue]
+    if not entries:
+        return {}
+    ids = sorted({entry.customer.pk for entry in entries})
+    chosen = decide(work, moods(ids, today))
+    wants = {action: [c for c, (a, _e, _r) in chosen.items() if a == action] for action in NextAction.values}
+    products = {}
+    if wants[NextAction.SEND_OFFER]:
+        products.update(offer_products(wants[NextAction.SEND_OFFER]))
+    if wants[NextAction.WIN_BACK]:
+        products.update(used_to_buy(wants[NextAction.WIN_BACK]))
+    templates = {t.action: t for t in MessageTemplate.objects.all()}
+    found = {}
+    for customer_id, (action, entry, reading) in chosen.items():
+        names = products.get(customer_id, [])
+        suggestion = Suggestion(action, _reason(action, entry, reading, names, work.currency), names)
+        template = templates.get(action)
+        if template is not None:
+            data = _message_data(entry, user, names, reading)
+            suggestion.subject, suggestion.message = fill(template.subject, data), fill(template.body, data)
+        found[customer_id] = suggestion
+    for entry in entries:
+        entry.suggestion = found[entry.customer.pk]
+    SuggestedAction.objects.bulk_create(
+        [SuggestedAction(customer_id=c, action=s.action, reason=s.reason[:500]) for c, s in found.items()],
+        ignore_conflicts=True,  # one open suggestion of a kind per customer: shown again, it is not counted again
+    )
+    return found

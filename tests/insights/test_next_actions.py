@@ -1,0 +1,249 @@
+"""The worklist's next best action: call now, win back, send an offer, thank or check in, each with its reason and
+the admin's message filled in safely; done from a suggestion is logged on the timeline and counted as taken; the
+managers' share taken and outcome; a fixed number of queries."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import Interaction, InteractionLabel, Topic
+from insights import publishing
+from insights.dashboards.next_actions import taken_and_outcome
+from insights.models import ChurnScore, CustomerValue, MessageTemplate, ModelRun, SuggestedAction
+from recommendations.models import Recommendation
+from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, OrderItemFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def _gbp(settings):
+    settings.DEFAULT_CURRENCY = "GBP"
+
+
+@pytest.fixture
+def runs_():
+    churn = ModelRun.objects.create(
+        family="churn", as_of=dt.date(2026, 1, 1), status="running", model_card={"horizon_days": 90}
+    )
+    value = ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running")
+    publishing.publish(churn)
+    publishing.publish(value)
+    return churn, value
+
+
+def _orders(customer, *days_ago, product=None):
+    for days in days_ago:
+        order = OrderFactory(customer=customer, placed_at=NOW - dt.timedelta(days=days))
+        extra = {"product": product} if product else {}
+        OrderItemFactory(order=order, quantity=1, unit_price=Decimal(100), **extra)
+
+
+def _scored(runs_, owner, name, probability=0.8, clv=1000, p_alive=0.5, orders=(50, 10), band="high"):
+    """A scored customer; by default not due (every 40 days, last 10 days ago)."""
+    churn, value = runs_
+    customer = CustomerFactory(owner=owner, name=name)
+    _orders(customer, *orders)
+    ChurnScore.objects.create(run=churn, customer=customer, probability=probability, band=band, factors=[])
+    CustomerValue.objects.create(
+        run=value, customer=customer, p_alive=p_alive, expected_purchases_90d=1, expected_purchases_365d=3,
+        expected_order_value=clv / 3, clv_12m=clv,
+    )  # fmt: skip
+    return customer
+
+
+def _said(customer, sentiment, days_ago, topic="delivery", subject="About my order"):
+    interaction = InteractionFactory(
+        customer=customer, subject=subject, kind=Interaction.Kind.EMAIL, occurred_at=NOW - dt.timedelta(days=days_ago)
+    )
+    InteractionLabel.objects.create(interaction=interaction, sentiment=sentiment, topic=Topic.objects.get(slug=topic))
+    return interaction
+
+
+def _suggestions(client) -> dict[str, object]:
+    work = client.get(reverse("insights:worklist")).context["work"]
+    return {e.customer.name: e.suggestion for e in [*work.at_risk, *work.win_back, *work.overdue]}
+
+
+def test_a_complaint_last_week_and_high_value_at_risk_means_call_now(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
+    _said(customer, "negative", days_ago=3)
+    suggestion = _suggestions(alice_client)["Ann Archer"]
+    assert suggestion.action == "call_now"
+    assert "Complained about delivery on" in suggestion.reason
+    assert "GBP 700 of revenue at risk" in suggestion.reason
+    assert suggestion.message.startswith("Hello Ann,")
+    assert "delivery problem" in suggestion.message
+
+
+def test_a_complaint_older_than_a_week_is_not_a_reason_to_call_now(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Old news")
+    _said(customer, "negative", days_ago=10)
+    assert _suggestions(alice_client)["Old news"].action == "check_in"
+
+
+def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_products(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Due now", orders=(60, 30))  # every 30 days, last 30 days ago
+    recommendations = ModelRun.objects.create(family="recommendations", as_of=dt.date(2026, 1, 1), status="running")
+    publishing.publish(recommendations)
+    for list_, rank, name in [("try_next", 1, "Granola"), ("reorder", 1, "Oat milk"), ("reorder", 2, "Honey")]:
+        Recommendation.objects.create(
+            run=recommendations, customer=customer, list=list_, rank=rank, product=ProductFactory(name=name),
+            score=1.0, component="als", reason_code="buy_again",
+        )  # fmt: skip
+    suggestion = _suggestions(alice_client)["Due now"]
+    assert suggestion.action == "send_offer"
+    assert suggestion.products == ["Oat milk", "Honey", "Granola"]  # likely reorders first
+    assert "offer Oat milk, Honey and Granola" in suggestion.reason
+    assert "Oat milk, Honey and Granola" in suggestion.message
+
+
+def test_an_overdue_customer_without_a_score_gets_an_offer_too(alice, alice_client, runs_):
+    late = CustomerFactory(owner=alice, name="Monthly, late")
+    _orders(late, 130, 100, 70)
+    suggestion = _suggestions(alice_client)["Monthly, late"]
+    assert suggestion.action == "send_offer"
+    assert "no product recommended for them yet" in suggestion.reason
+
+
+def test_recent_praise_gets_a_thank_you(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Happy")
+    _said(customer, "positive", days_ago=5, topic="praise")
+    suggestion = _suggestions(alice_client)["Happy"]
+    assert suggestion.action == "thank"
+    assert suggestion.reason.startswith("Praised us on ")
+
+
+def test_a_complaint_outweighs_praise(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Mixed")
+    _said(customer, "positive", days_ago=5, topic="praise")
+    _said(customer, "negative", days_ago=1, topic="billing")
+    assert _suggestions(alice_client)["Mixed"].action == "call_now"
+
+
+def test_gone_customers_are_won_back_with_what_they_used_to_buy(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Long gone", probability=0.99, clv=5, p_alive=0.01, orders=())
+    tea, mugs = ProductFactory(name="Green tea"), ProductFactory(name="Mugs")
+    _orders(customer, 400, 380, 360, product=tea)
+    _orders(customer, 370, product=mugs)
+    suggestion = _suggestions(alice_client)["Long gone"]
+    assert suggestion.action == "win_back"
+    assert suggestion.products == ["Green tea", "Mugs"]
+    assert "used to buy Green tea and Mugs" in suggestion.reason
+
+
+def test_the_message_is_the_admins_template_and_the_page_escapes_it(alice, alice_client, runs_):
+    MessageTemplate.objects.filter(action="check_in").update(
+        subject="For {{ customer.name }}", body="Dear {{ customer.name|upper }}, from {{ rep.name }}."
+    )
+    _scored(runs_, alice, "<b>Bold</b> Ltd")
+    page = alice_client.get(reverse("insights:worklist"))
+    suggestion = page.context["work"].at_risk[0].suggestion
+    assert suggestion.message == "Dear <B>BOLD</B> LTD, from alice."
+    html = page.content.decode()
+    assert "Dear &lt;B&gt;BOLD&lt;/B&gt; LTD" in html and "<B>BOLD" not in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{% include 'base.html' %}", "{% debug %}", "{% load static %}", "{{ customer.name|ljust:'99999999' }}"],
+)
+def test_a_template_may_not_reach_beyond_its_data(body, alice, alice_client, runs_):
+    with pytest.raises(ValidationError):
+        MessageTemplate(action="thank", subject="Hi", body=body).full_clean(exclude=["action"])
+    MessageTemplate.objects.filter(action="check_in").update(body=body)  # saved around the check: still refused
+    _scored(runs_, alice, "Someone")
+    assert "needs fixing in admin" in _suggestions(alice_client)["Someone"].message
+
+
+def test_done_from_a_suggestion_is_logged_on_the_timeline_and_counted_as_taken(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Ann Archer")
+    _said(customer, "negative", days_ago=2)
+    page = alice_client.get(reverse("insights:worklist")).content.decode()
+    assert 'name="suggestion" value="call_now"' in page
+    alice_client.post(
+        reverse("insights:worklist_action", args=[customer.pk]),
+        {"action": "done", "outcome": "reached", "suggestion": "call_now"},
+    )
+    suggestion = SuggestedAction.objects.get(customer=customer)
+    assert suggestion.taken_at is not None and suggestion.taken_by == alice
+    assert suggestion.worklist_action.interaction.subject == "Call now (suggested) from the worklist: reached"
+
+
+def test_showing_the_worklist_again_does_not_count_a_suggestion_twice(alice, alice_client, charlie_client, runs_):
+    _scored(runs_, alice, "Steady")
+    _suggestions(alice_client)
+    _suggestions(alice_client)
+    _suggestions(charlie_client)
+    assert SuggestedAction.objects.filter(action="check_in").count() == 1
+
+
+def test_reps_see_suggestions_for_their_own_customers_only(alice, bob, alice_client, runs_):
+    _scored(runs_, alice, "Mine")
+    _scored(runs_, bob, "Bob's")
+    assert list(_suggestions(alice_client)) == ["Mine"]
+
+
+def _suggested(customer, action, days_ago, taken_days_ago=None, user=None):
+    row = SuggestedAction.objects.create(customer=customer, action=action, reason="r")
+    taken = NOW - dt.timedelta(days=taken_days_ago) if taken_days_ago is not None else None
+    SuggestedAction.objects.filter(pk=row.pk).update(
+        suggested_at=NOW - dt.timedelta(days=days_ago), taken_at=taken, taken_by=user
+    )
+
+
+def test_managers_see_the_share_taken_and_whether_customers_ordered_within_30_days(alice, charlie, charlie_client):
+    ordered, silent, recent, untaken = (CustomerFactory(owner=alice) for _ in range(4))
+    _suggested(ordered, "call_now", 50, taken_days_ago=45, user=alice)
+    _orders(ordered, 30)  # 15 days after the call
+    _suggested(silent, "call_now", 50, taken_days_ago=45, user=alice)
+    _orders(silent, 5)  # 40 days after: too late to count
+    _suggested(recent, "call_now", 3, taken_days_ago=2, user=alice)
+    _suggested(untaken, "call_now", 60)
+    _orders(untaken, 50)
+    panel = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert 'id="next-actions"' in panel
+    assert taken_and_outcome(charlie) == [
+        {
+            "action": "call_now", "label": "Call now", "suggested": 4, "taken": 3, "share_taken": 0.75,
+            "ordered": 1, "not_ordered": 1, "waiting": 1, "untaken_judged": 1, "untaken_ordered": 1,
+        }
+    ]  # fmt: skip
+
+
+def test_reps_do_not_see_the_managers_figures(alice_client):
+    assert 'id="next-actions-title"' not in alice_client.get(reverse("insights:dashboards")).content.decode()
+
+
+def _every_kind(runs_, alice, tag: str) -> None:
+    call = _scored(runs_, alice, f"Call {tag}")
+    _said(call, "negative", days_ago=2)
+    thank = _scored(runs_, alice, f"Thank {tag}")
+    _said(thank, "positive", days_ago=2)
+    _scored(runs_, alice, f"Offer {tag}", orders=(60, 30))
+    _scored(runs_, alice, f"Check {tag}")
+    _scored(runs_, alice, f"Gone {tag}", probability=0.99, clv=1, p_alive=0.01)
+
+
+def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
+    alice, alice_client, runs_, django_assert_num_queries
+):
+    recommendations = ModelRun.objects.create(family="recommendations", as_of=dt.date(2026, 1, 1), status="running")
+    publishing.publish(recommendations)
+    _every_kind(runs_, alice, "one")
+    alice_client.get(reverse("insights:worklist"))  # warms the active-run cache
+    # user, permissions (2), at risk, win back, overdue; for the suggestions: topic names, recent interactions,
+    # recommended products, what the gone bought, the message templates, the insert of what was suggested; own
+    # customers; the complaints panel (2) and the cross-sell panel (run, rows)
+    with django_assert_num_queries(17):
+        alice_client.get(reverse("insights:worklist"))
+    for i in range(4):
+        _every_kind(runs_, alice, str(i))
+    with django_assert_num_queries(17):
+        suggestions = _suggestions(alice_client)
+    assert {s.action for s in suggestions.values()} == {"call_now", "thank", "send_offer", "check_in", "win_back"}
