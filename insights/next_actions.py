@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils import timezone
 
+from crm.templatetags.lodestar import money, percent
 from customers.models import Interaction, Order, OrderItem, Product, Sentiment
 from insights import communication
 from insights.message_templates import fill
@@ -167,8 +168,8 @@ def decide(work: Worklist, mood: dict[int, _Mood]) -> dict[int, tuple[str, Entry
 
 def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:
     if action == NextAction.CALL_NOW:
-        value = f"{currency} {entry.at_risk:,.0f} of revenue at risk" if entry.at_risk is not None else "at high risk"
-        return f"Complained{_when(reading)}, and {value} ({entry.probability:.0%} chance of losing them)."
+        value = f"{money(entry.at_risk, currency)} of revenue at risk" if entry.at_risk is not None else "at high risk"
+        return f"Complained{_when(reading)}, and {value} ({percent(entry.probability)} chance of losing them)."
     if action == NextAction.WIN_BACK:
         bought = f"; used to buy {and_list(products)}" if products else ""
         return f"Gone: {entry.why}{bought}."

@@ -76,7 +76,7 @@ def test_a_complaint_last_week_and_high_value_at_risk_means_call_now(alice, alic
     suggestion = _suggestions(alice_client)["Ann Archer"]
     assert suggestion.action == "call_now"
     assert "Complained about delivery on" in suggestion.reason
-    assert "GBP 700 of revenue at risk" in suggestion.reason
+    assert "GBP\u00a0700.00 of revenue at risk (70% chance of losing them)" in suggestion.reason
     assert suggestion.message.startswith("Hello Ann,")
     assert "delivery problem" in suggestion.message
 
