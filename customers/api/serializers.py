@@ -17,7 +17,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
     )
-    owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True, default=None)
+    # No default: a default is skipped in a partial update (PATCH), which then left the field out for no owner.
+    owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     order_count = serializers.IntegerField(read_only=True)
     last_order_at = serializers.DateTimeField(read_only=True, allow_null=True)

@@ -1,6 +1,8 @@
 """The API against its own OpenAPI schema, with Schemathesis: for every operation, requests generated from the
 schema as each persona (anonymous, a rep, a manager, an admin), sent in-process to the WSGI application, never
-answer 5xx, and each answer matches the schema (its documented body and content type).
+answer 5xx, and each answer matches the schema: its documented body, content type and status code (the error
+answers every operation may give are documented by crm/api/schema.py). No check is left out. Run once with 40
+examples per operation and persona (2026-12-07): no failure, after the fix of a PATCH leaving out owner_username.
 
 A bounded number of examples per operation keeps this to a minute or two. Writes are generated too (new
 customers, interactions, retrain requests): the test uses a transactional database, because the WSGI handler
@@ -31,6 +33,7 @@ CHECKS = [
     checks.not_a_server_error,
     checks.response_schema_conformance,
     checks.content_type_conformance,
+    checks.status_code_conformance,
 ]
 
 
@@ -52,7 +55,7 @@ def exercise_for(operation, app, headers: dict):
             response = case.call(app=app, headers=auth)
             try:
                 case.validate_response(response, checks=CHECKS)
-            except Exception as exc:
+            except (Exception, BaseExceptionGroup) as exc:
                 raise AssertionError(f"as {persona}: {exc}") from exc
 
     return exercise
@@ -83,6 +86,19 @@ def test_every_operation_as_every_persona_answers_without_5xx_and_as_documented(
         operation = result.ok()
         try:
             exercise_for(operation, app, headers)()
-        except Exception as exc:  # every operation's failure, not only the first one's
+        except (Exception, BaseExceptionGroup) as exc:  # every operation's failure, not only the first one's
             failures.append(f"{operation.label}: {exc}")
-    assert not failures, "\n\n".join(failures[:10])
+    assert not failures, "\n\n".join(failures[:60])
+
+
+def test_every_operation_documents_the_errors_it_may_answer():
+    for path, methods in openapi()["paths"].items():
+        for method, operation in methods.items():
+            documented = set(operation["responses"])
+            assert "429" in documented, (method, path)
+            if path != "/api/v1/auth/token/":
+                assert {"401", "403"} <= documented, (method, path)
+            if "{id}" in path:
+                assert "404" in documented, (method, path)
+            if method in ("post", "put", "patch"):
+                assert "400" in documented, (method, path)
