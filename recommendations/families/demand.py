@@ -1,5 +1,6 @@
 """Product demand: units per product per week for the next weeks (12 by default, `horizon` 4 to 12), from a pooled
-gradient-boosting model on lags, seasonality and price, with an interval (recommendations/models_ml/demand.py).
+gradient-boosting model on lags, seasonality and price, with an interval from each product's own variability,
+calibrated on weeks held out of a second fit (recommendations/models_ml/demand.py, demand_interval.py).
 
 A run backtests first, from several origins (rolling origin: `origins`, 3 by default, half a horizon apart, the
 last `horizon` weeks before the last whole week), beside the naive baselines (last week, mean of 4 weeks, median of
@@ -57,7 +58,7 @@ class DemandFamily(Family):
     }
 
     def load(self, snapshot):
-        from recommendations.models_ml.demand import weekly_demand
+        from recommendations.models_ml.demand_weeks import weekly_demand
 
         def weekly():
             lines = snapshot.lines()[LINE_COLUMNS]

@@ -1,9 +1,7 @@
-"""Weekly demand per product, and a pooled gradient-boosting forecast of it for the next weeks with an interval.
-Pure numpy/pandas; scikit-learn is imported inside the functions that use it, so importing this stays cheap.
-
-Weeks run Monday to Sunday and are labelled by their Monday. Only whole weeks are kept (a partial first or last week
-would read as a fall in demand). Before a product's first sale its weeks are missing (NaN), not zero: it was not on
-sale, and a run of zeros would teach the model that new products start dead. After that, a week without a sale is 0.
+"""A pooled gradient-boosting forecast of weekly demand per product for the next weeks, with an interval. Pure
+numpy/pandas; scikit-learn is imported inside the functions that use it, so importing this stays cheap. The weeks
+and the features' arrays are recommendations/models_ml/demand_weeks.py, the interval
+recommendations/models_ml/demand_interval.py.
 
 The model (`DemandForecaster`):
 - Pooled: one model for all products, so a product with a short or noisy history borrows the shape of the others.
@@ -21,13 +19,8 @@ The model (`DemandForecaster`):
   (4 weeks against 13) was tried and left out: spike weeks make it noise, and it did not help on a validation origin.
 - Loss: Poisson deviance for the point forecast (the expected units: non-negative, and right in total, which is
   what stock is bought for), weighted by the scale so that the fit minimises errors in units, as WAPE counts them.
-- Interval and median: from each product's own variability around the model. Over the training rows, each row's
-  ratio of actual to expected units is a residual of that product; the 10th, 50th and 90th percentiles of a
-  product's ratios, shrunk towards the ratios of all products with a like expected level when the product has
-  few rows (`interval_prior` rows' worth), multiply its expected units. A steady seller gets a narrow range, a
-  lumpy one a wide range that may start at 0 only when a tenth of its weeks had no sale. One pooled quantile
-  model (tried first) gave every product the same relative spread: steady sellers' ranges were too wide and
-  lumpy ones' too narrow.
+- Interval and median: each product's own ratios of actual to expected units, with the upper end calibrated on the
+  latest weeks held out of a second fit (demand_interval.py).
 - Spikes: a scaled target above `target_cap` (10 times the recent mean) is clipped in training. Such weeks are
   one-off wholesale orders no feature foresees; unclipped, the Poisson fit overflows on them, and clipping at 10
   removes about 5 % of the units on Online Retail, so the mean forecast reads a little low (it is the regular
@@ -37,180 +30,16 @@ The model (`DemandForecaster`):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-SCALE_WEEKS = 13
-LAGS = (1, 2, 4, 8)
-MEANS = (4, 8, 26)
-YEAR = 52
-FEATURES = [
-    "horizon",
-    *[f"lag_{k}" for k in LAGS],
-    *[f"mean_{k}" for k in MEANS],
-    "mean_all",
-    "share_sold_8",
-    "weeks_since_sale",
-    "age",
-    "log_scale",
-    "price_rel",
-    "lag_52_target",
-    "shop_last_year",
-]
-SEASONAL_FEATURES = ["week_of_year"]
-# The interval's residuals: ratios of actual to expected units, pooled by band of expected units per week (a product
-# expected to sell 0.3 a week has a far wider ratio spread than one expected to sell 300), and a floor on the
-# expected units a ratio is taken against (a product expected to sell nothing that sells 3 is not a ratio of 3e12).
-BANDS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
-RATIO_FLOOR = 0.05
+from recommendations.models_ml import demand_interval
+from recommendations.models_ml.demand_weeks import YEAR, Panel, WeeklyDemand
 
-
-def _band(expected: np.ndarray) -> np.ndarray:
-    """The band (0..len(BANDS)) of each expected weekly units."""
-    return np.searchsorted(BANDS, expected, side="right")
-
-
-@dataclass
-class WeeklyDemand:
-    """Units sold per week (rows: Mondays, columns: products; NaN before a product's first sale) and the average
-    unit price paid (revenue / units; NaN in weeks without a sale)."""
-
-    units: pd.DataFrame
-    price: pd.DataFrame
-
-    def before(self, week) -> WeeklyDemand:
-        """The history up to (not including) `week`: what was known at that forecast origin."""
-        keep = self.units.index < pd.Timestamp(week)
-        return WeeklyDemand(self.units.loc[keep], self.price.loc[keep])
-
-
-def week_start(placed_at: pd.Series, tz: str | None = None) -> pd.Series:
-    """The Monday (midnight, naive) of each timestamp's week, in `tz` (aware timestamps are converted to it, UTC by
-    default, before the time zone is dropped)."""
-    stamps = pd.to_datetime(placed_at)
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_convert(tz or "UTC").dt.tz_localize(None)
-    days = stamps.dt.normalize()
-    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
-
-
-def weekly_demand(lines: pd.DataFrame, start=None, end=None, tz: str | None = None) -> WeeklyDemand:
-    """Weekly units and prices per product from order lines (columns product, placed_at, quantity and optionally
-    unit_price; goods of completed orders).
-
-    Keeps the weeks lying wholly in [start, end): by default from the first sale's day to the day after the last
-    sale's, which drops a partial first and last week.
-    """
-    stamps = pd.to_datetime(lines["placed_at"])
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_convert(tz or "UTC").dt.tz_localize(None)
-    start = pd.Timestamp(start) if start is not None else stamps.min().normalize()
-    end = pd.Timestamp(end) if end is not None else stamps.max().normalize() + pd.Timedelta(days=1)
-    first = start.normalize() + pd.Timedelta(days=(7 - start.normalize().day_of_week) % 7)
-    if first < start:
-        first += pd.Timedelta(days=7)
-    weeks = pd.date_range(first, end - pd.Timedelta(days=7), freq="7D")
-    frame = pd.DataFrame(
-        {
-            "product": lines["product"].to_numpy(),
-            "week": week_start(stamps).to_numpy(),
-            "units": lines["quantity"].to_numpy(dtype=float),
-            "revenue": lines["quantity"].to_numpy(dtype=float)
-            * (lines["unit_price"].to_numpy(dtype=float) if "unit_price" in lines else np.nan),
-        }
-    )
-    frame = frame[frame["week"].isin(weeks)]
-    sums = frame.groupby(["week", "product"])[["units", "revenue"]].sum()
-    units = sums["units"].unstack().reindex(weeks)
-    price = (sums["revenue"] / sums["units"].where(sums["units"] > 0)).unstack().reindex(weeks)
-    # Zero from the first sale on; missing before it.
-    born = units.notna().cummax()
-    units = units.fillna(0).where(born)
-    units.index.name = price.index.name = "week"
-    return WeeklyDemand(units.astype(float), price.reindex(columns=units.columns).astype(float))
-
-
-class Panel:
-    """The arrays behind the features: cumulative sums along the weeks, so that any window's mean at any origin is
-    two look-ups. An origin t means weeks 0..t-1 are known and week t is the first forecast."""
-
-    def __init__(self, demand: WeeklyDemand):
-        y = demand.units.to_numpy(dtype=float).T  # products x weeks
-        self.y, self.weeks, self.products = y, demand.units.index, demand.units.columns
-        n, weeks = y.shape
-        valid = ~np.isnan(y)
-        filled = np.where(valid, y, 0.0)
-
-        def cumulative(a):
-            return np.concatenate([np.zeros((n, 1)), np.cumsum(a, axis=1)], axis=1)
-
-        self.sum, self.count, self.sold = cumulative(filled), cumulative(valid), cumulative(filled > 0)
-        sale_week = np.where(filled > 0, np.arange(weeks), -1)
-        self.last_sale = np.maximum.accumulate(sale_week, axis=1) if weeks else sale_week
-        price = demand.price.to_numpy(dtype=float).T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            log_price = np.where(price > 0, np.log(price), np.nan)
-        has_price = ~np.isnan(log_price)
-        self.log_price_sum, self.price_count = cumulative(np.where(has_price, log_price, 0)), cumulative(has_price)
-        self.last_log_price = pd.DataFrame(log_price.T).ffill().to_numpy().T
-        self.shop = np.nansum(y, axis=0)
-        self.shop_sum = np.concatenate([[0.0], np.cumsum(self.shop)])
-
-    def window_mean(self, t: int, k: int) -> np.ndarray:
-        """Mean weekly units over the known weeks among the k before origin t (NaN when there are none)."""
-        lo = max(t - k, 0)
-        weeks = self.count[:, t] - self.count[:, lo]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(weeks > 0, (self.sum[:, t] - self.sum[:, lo]) / weeks, np.nan)
-
-    def scale(self, t: int) -> np.ndarray:
-        """Each product's scale at origin t: mean of its last 13 weeks, else its mean since the first sale, else 1."""
-        recent, ever = self.window_mean(t, SCALE_WEEKS), self.window_mean(t, t)
-        scale = np.where(recent > 0, recent, np.where(ever > 0, ever, 1.0))
-        return np.nan_to_num(scale, nan=1.0)
-
-    def column(self, week: int) -> np.ndarray:
-        """Units of one week for every product (NaN outside the panel)."""
-        return self.y[:, week] if 0 <= week < self.y.shape[1] else np.full(len(self.products), np.nan)
-
-    def shop_mean(self, lo: int, hi: int) -> float:
-        """The shop's mean weekly units over weeks lo..hi-1 (NaN when the window leaves the panel)."""
-        return (self.shop_sum[hi] - self.shop_sum[lo]) / (hi - lo) if 0 <= lo < hi <= len(self.shop) else np.nan
-
-    def features(self, t: int, h: int, seasonal: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Feature rows of every product for origin t and horizon h, and each product's scale."""
-        scale = self.scale(t)
-        target = t + h - 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            last_year = self.column(target - YEAR) / scale
-            shop_year = np.nan
-            if target >= YEAR:
-                shop_year = self.shop[target - YEAR] / self.shop_mean(t - YEAR - SCALE_WEEKS, t - YEAR)
-            window = min(8, t)
-            share = (self.sold[:, t] - self.sold[:, t - window]) / np.maximum(
-                self.count[:, t] - self.count[:, t - window], 1
-            )
-            usual = self.log_price_sum[:, t] / self.price_count[:, t]
-            last = self.last_log_price[:, t - 1] if t > 0 else np.full(len(scale), np.nan)
-            columns = [
-                np.full(len(scale), float(h)),
-                *[self.column(t - k) / scale for k in LAGS],
-                *[self.window_mean(t, k) / scale for k in MEANS],
-                self.window_mean(t, t) / scale,
-                share,
-                np.minimum(t - 1 - self.last_sale[:, t - 1], YEAR) if t > 0 else np.full(len(scale), float(YEAR)),
-                np.minimum(self.count[:, t], 2 * YEAR),
-                np.log1p(scale),
-                np.nan_to_num(last - usual),
-                last_year,
-                np.full(len(scale), shop_year),
-            ]
-        if seasonal:
-            week = self.weeks[0] + pd.Timedelta(weeks=target)
-            columns.append(np.full(len(scale), float(week.isocalendar().week)))
-        return np.column_stack(columns), scale
+# The fewest weeks a calibration fit learns from (as the family asks of any fit: a horizon and four more).
+MIN_CALIBRATION_WEEKS = 4
 
 
 def limited_threads(threads: int | None):
@@ -254,6 +83,8 @@ class DemandForecaster:
     needs less precision, and `interval_iter` their boosting iterations (fewer than the mean model's: an interval's
     ends move little after the first fifty). `seasonal`: week-of-year feature (None: when the history spans a year
     plus the horizon).
+    `calibrate`: scale the interval's upper end on the latest `horizon` weeks held out of a second fit
+    (demand_interval.py), which doubles the fitting time; `upper_scale` is the factor found (1.0 uncalibrated).
     `target_cap`: see the module docstring. `threads` caps OpenMP threads while fitting and predicting (None: the
     library default): on a busy 2-core box one thread fitted 2 to 5 times faster than two, which spent their time
     waiting for each other; a dedicated many-core worker may pass None.
@@ -270,6 +101,8 @@ class DemandForecaster:
     max_iter: int = 150
     random_state: int = 0
     threads: int | None = 1
+    calibrate: bool = True
+    upper_scale: float = 1.0
     models: dict = field(default_factory=dict, repr=False)
     ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     pooled_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -284,9 +117,31 @@ class DemandForecaster:
         return self.seasonal if self.seasonal is not None else weeks >= YEAR + self.horizon
 
     def fit(self, demand: WeeklyDemand) -> DemandForecaster:
-        """Learn from the latest origins (see `train_origins`), each paired with the weeks after it that are known."""
+        """Learn from the latest origins (see `train_origins`), each paired with the weeks after it that are known,
+        then calibrate the interval (`calibrate`)."""
         with limited_threads(self.threads):
-            return self._fit(demand)
+            self._fit(demand)
+            started = time.perf_counter()
+            self.upper_scale = self._calibration(demand) if self.calibrate else 1.0
+            self.seconds["calibrate"] = round(time.perf_counter() - started, 3)
+        return self
+
+    def _calibration(self, demand: WeeklyDemand) -> float:
+        """The upper end's factor: a model like this one fitted without the latest `horizon` weeks forecasts them,
+        and demand_interval.upper_scale finds the factor that puts 80 % of them inside (1.0 when the history is
+        too short to hold weeks out, or no product sells in most weeks)."""
+        weeks = demand.units.index
+        if len(weeks) < 2 * self.horizon + MIN_CALIBRATION_WEEKS:
+            return 1.0
+        before = demand.before(weeks[-self.horizon])
+        products = demand_interval.calibration_products(before.units)
+        if not len(products):
+            return 1.0
+        held_out = replace(self, calibrate=False, upper_scale=1.0)._fit(before)
+        grid = held_out._predict(before, products).pivot(index="product", columns="horizon").reindex(products)
+        actual = demand.units.loc[weeks[-self.horizon :], products].fillna(0).to_numpy().T
+        columns = (grid[c].to_numpy() for c in ("lower", "median", "upper", "forecast"))
+        return demand_interval.upper_scale(actual, *columns)
 
     def _fit(self, demand: WeeklyDemand) -> DemandForecaster:
         started = time.perf_counter()
@@ -333,7 +188,9 @@ class DemandForecaster:
         # seeded sample of the rows: a few dozen per product give its quantiles.
         rows = np.sort(rng.permutation(len(y))[: self.interval_rows])
         expected = np.maximum(mean.predict(x[rows]), 0) * w[rows]
-        self._fit_ratios(panel.products[owner[rows]], y_unclipped[rows] * w[rows], expected)
+        self.ratios, self.pooled_ratios = demand_interval.fit_ratios(
+            panel.products[owner[rows]], y_unclipped[rows] * w[rows], expected, self.levels
+        )
         self.seconds["fit_interval"] = round(time.perf_counter() - step, 3)
         return self
 
@@ -342,30 +199,12 @@ class DemandForecaster:
         """The interval's lower end, the median and its upper end, as quantiles."""
         return (self.quantiles[0], 0.5, self.quantiles[1])
 
-    def _fit_ratios(self, products, actual: np.ndarray, expected: np.ndarray) -> None:
-        """Each product's quantiles of actual / expected units over its training rows (`ratios`, with the row count),
-        and the pooled quantiles per band of expected units (`pooled_ratios`), which a product's own are shrunk to."""
-        ratio = actual / np.maximum(expected, RATIO_FLOOR)
-        band = _band(expected)
-        frame = pd.DataFrame({"product": products, "band": band, "ratio": ratio})
-        self.pooled_ratios = frame.groupby("band")["ratio"].quantile(list(self.levels)).unstack()
-        self.pooled_ratios = self.pooled_ratios.reindex(range(len(BANDS) + 1)).ffill().bfill()
-        own = frame.groupby("product")["ratio"].quantile(list(self.levels)).unstack()
-        own["rows"] = frame.groupby("product").size()
-        self.ratios = own
-
     def interval(self, products, expected: np.ndarray) -> dict[float, np.ndarray]:
-        """The lower end, median and upper end ({quantile: units}) for `products` with `expected` units: each
-        product's own ratio quantiles blended with the pooled ones of its band (module docstring)."""
-        own = self.ratios.reindex(products)
-        pooled = self.pooled_ratios.to_numpy()[_band(expected)]
-        rows = own["rows"].fillna(0).to_numpy()
-        weight = rows / (rows + self.interval_prior)
-        out = {}
-        for i, q in enumerate(self.levels):
-            mine = np.nan_to_num(own[q].to_numpy(dtype=float), nan=0.0)
-            out[q] = (weight * mine + (1 - weight) * pooled[:, i]) * expected
-        return out
+        """The lower end, median and upper end ({quantile: units}) for `products` with `expected` units, before
+        calibration (demand_interval.blended)."""
+        return demand_interval.blended(
+            self.ratios, self.pooled_ratios, products, expected, self.levels, self.interval_prior
+        )
 
     def predict(self, demand: WeeklyDemand, products=None) -> pd.DataFrame:
         """Forecasts from the end of `demand` for the next `horizon` weeks, one row per product and week: product,
@@ -389,7 +228,9 @@ class DemandForecaster:
             mean = np.maximum(self.models["mean"].predict(x), 0) * scale
             out = self.interval(panel.products[chosen], mean)
             lower = np.minimum(out[self.quantiles[0]], mean)
-            upper = np.maximum(out[self.quantiles[1]], mean)
+            upper = demand_interval.scaled_upper(
+                out[0.5], np.maximum(out[self.quantiles[1]], mean), mean, self.upper_scale
+            )
             frames.append(
                 pd.DataFrame(
                     {

@@ -29,7 +29,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from recommendations.models_ml.demand import YEAR, DemandForecaster, WeeklyDemand
+from recommendations.models_ml.demand import DemandForecaster
+from recommendations.models_ml.demand_weeks import YEAR, WeeklyDemand
 
 METRIC_NAMES = ("wape", "mape", "bias_pct")
 
@@ -144,7 +145,8 @@ def backtest(
         "totals": totals,
         "interval": {
             "quantiles": list(forecaster.quantiles),
-            "method": "each product's own ratios of actual to expected units",
+            "method": "each product's own ratios of actual to expected units, the upper end calibrated on later weeks",
+            "upper_scale": forecaster.upper_scale,
             "coverage": float(inside.mean()),
             "mean_width": float((upper - lower).mean()),
         },
@@ -240,6 +242,7 @@ def rolling_backtest(
                 "total_wape": r["totals"]["mean"]["wape"],
                 "rival_total_wape": r["totals"].get(rival, {}).get("wape"),
                 "interval_coverage_80": r["interval"]["coverage"],
+                "interval_upper_scale": r["interval"]["upper_scale"],
             }
             for r in results
         ],

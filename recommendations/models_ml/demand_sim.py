@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recommendations.models_ml.demand import YEAR, WeeklyDemand
+from recommendations.models_ml.demand_weeks import YEAR, WeeklyDemand
 
 
 def simulate_demand(
