@@ -289,7 +289,7 @@ def fit(
     scores: dict[str, dict] = {}
     skipped: dict[str, str] = {}
     candidates = list(candidates)
-    for name in candidates:
+    for name in candidates if len(candidates) > 1 else ():  # one candidate (the final fit) needs no choosing
         if len(y_train) > models.LARGE and name in models.SKIPPED_WHEN_LARGE and len(candidates) > 1:
             skipped[name] = (
                 f"not tried on {len(y_train):,} training customers (over {models.LARGE:,}): fitted on a sample, it "
@@ -302,10 +302,10 @@ def fit(
         scores[name] = classification_metrics(y_valid, proba, best_threshold(y_valid, proba))
         timings[name] = time.perf_counter() - started
     # Highest validation ROC-AUC; on a tie the earlier (simpler) candidate in CANDIDATES order wins.
-    chosen = max(scores, key=lambda name: scores[name]["roc_auc"] or 0.0)
+    chosen = max(scores, key=lambda name: scores[name]["roc_auc"] or 0.0) if scores else candidates[0]
 
     started = time.perf_counter()
-    estimator, calibrator, out_of_fold = models.calibrated_fit(chosen, x_valid, y_valid, seed)
+    estimator, calibrator, calibrated, y_calibrated = models.calibrated_fit(chosen, x_valid, y_valid, seed)
     season = seasonal_shift(purchases, as_of, horizon) if seasonal else {"shift": 0.0, "reason": "switched off"}
     # A shift of the log-odds is a shift of Platt's intercept: the ranking (ROC-AUC) is unchanged.
     calibrator = models.Platt(calibrator.slope, calibrator.intercept + season["shift"])
@@ -316,7 +316,7 @@ def fit(
         chosen=chosen,
         estimator=estimator,
         calibrator=calibrator,
-        threshold=best_threshold(y_valid, out_of_fold),
+        threshold=best_threshold(y_calibrated, calibrated),
         season=season,
         baseline=baseline,
         baseline_threshold=best_threshold(y_valid, baseline.predict_proba(valid_features)),

@@ -3,6 +3,7 @@
 Pure pandas/scikit-learn, no database. The expensive backtests run once per module.
 """
 
+import math
 import pickle
 
 import numpy as np
@@ -222,3 +223,25 @@ def test_a_stationary_year_earlier_leaves_the_calibration_alone(planted):
     season = churn.seasonal_shift(planted["purchases"], AS_OF, 90)
     assert season["estimate"] is not None and season["shift"] in (0.0, season["estimate"])
     assert abs(season["estimate"]) <= 3 * season["standard_error"] or season["shift"] == season["estimate"]
+
+
+def test_a_large_snapshot_is_calibrated_on_a_held_out_quarter_and_stays_calibrated(planted, monkeypatch):
+    """Above LARGE customers the chosen model is fitted once on three quarters of the latest snapshot and its sigmoid
+    on the rest (instead of three cross-fits and a refit): the planted churn is still found and calibrated."""
+    from insights.models_ml import churn_models
+
+    fits = []
+    real_fit = churn_models.fit_candidate
+    monkeypatch.setattr(
+        churn_models, "fit_candidate", lambda name, x, y, seed=0: fits.append(len(y)) or real_fit(name, x, y, seed)
+    )
+    monkeypatch.setattr(churn_models, "LARGE", 500)
+    result = churn.backtest(
+        planted["purchases"], AS_OF, interactions=planted["interactions"], candidates=("gradient_boosting",)
+    )
+    validation = result["counts"]["validation"]
+    assert validation > 500
+    # The backtest's one candidate is not fitted to be chosen; its final fit sees three quarters of the snapshot.
+    assert fits == [validation - math.ceil(validation * churn_models.CALIBRATION_SHARE)]
+    assert result["metrics"]["roc_auc"] > result["baseline"]["metrics"]["roc_auc"] + 0.015
+    assert result["metrics"]["ece"] < 0.05

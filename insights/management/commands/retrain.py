@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 tasks.queue_runs([run.pk for run in recorded])
         if options["in_process"]:
             for run in recorded:
-                self.stdout.write(f"Training {run} here...")
+                self.stdout.write(f"Training {run.get_family_display()} run #{run.pk} here...")
             for run in runs.execute_together([r.pk for r in recorded], spread=False):
                 self._report(run)
         else:
