@@ -22,7 +22,11 @@ urlpatterns = [
     path("", include("recommendations.urls")),
     path("api/v1/auth/token/", ObtainToken.as_view(), name="api-token"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("insights.api.urls")),
     path("api/v1/", include("recommendations.api.urls")),

@@ -139,3 +139,15 @@ def test_a_superusers_user_and_group_forms_have_no_violation(strict_tab, context
     ]
     sign_in(root)
     assert _violations(strict_tab, context, pages) == []
+
+
+def test_the_api_docs_run_under_the_policy_with_no_violation(strict_tab, context, sign_in, alice):
+    """Swagger UI (drf-spectacular's split view: its start-up script is a file of its own, not inline) draws the
+    whole API from the schema, with its assets from the app."""
+    sign_in(alice)
+    assert _violations(strict_tab, context, [reverse("api-docs")]) == []
+    title = strict_tab.page.locator(".swagger-ui .info .title")
+    title.wait_for(timeout=15_000)
+    assert "Lodestar CRM API" in title.inner_text()
+    assert strict_tab.page.locator(".opblock").count() >= 15  # every operation is listed
+    assert _violations(strict_tab, context, []) == []  # nothing blocked while it drew them
