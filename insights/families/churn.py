@@ -36,9 +36,9 @@ class ChurnFamily(PurchasesFamily):
     BASELINE_WORDS = "recency alone"
 
     def _horizon(self, data) -> int:
-        from insights.models_ml import churn
+        from insights.models_ml import churn_labels
 
-        return int(self.params["horizon_days"] or churn.default_horizon(data.purchases, data.until))
+        return int(self.params["horizon_days"] or churn_labels.default_horizon(data.purchases, data.until))
 
     def _evaluation(self, result: dict, cutoff, end) -> Evaluation:
         from insights.models_ml import churn
@@ -104,7 +104,7 @@ class ChurnFamily(PurchasesFamily):
             **evaluation.details,
             "horizon_days": self._horizon(data),
             "scorer": fitted.chosen,
-            # How the published probabilities were shifted for the season (insights/models_ml/churn.py).
+            # How the published probabilities were shifted for the season (insights/models_ml/churn_labels.py).
             "seasonal_shift_applied": getattr(fitted, "season", {}),
             # Predicted against observed churn on the backtest's held-out customers: the dashboards' calibration plot.
             "calibration": self.result.get("calibration", []),

@@ -3,8 +3,7 @@
 Pure numpy/pandas/scikit-learn (imported inside functions), no Django. Inputs are the frames of
 insights/models_ml/features.py: purchases (customer, placed_at, amount), optional returns and interactions.
 
-Label: a customer with a purchase before T has churned (1) if they make no purchase in [T, T + horizon).
-The horizon defaults to the data's own cadence (`default_horizon`).
+Labels, the horizon, the seasonal shift and consent are insights/models_ml/churn_labels.py.
 
 Training without peeking (`fit`, as of T, using only events before T):
     T1 = T - 2 * horizon: features at T1, labels from [T1, T1 + horizon)  -> train every candidate
@@ -15,19 +14,12 @@ candidates with one another, nothing more. The chosen candidate is then refitted
 fully labelled snapshot (T2) with cross-fitted Platt calibration (see churn_models.py), the F1 threshold is
 chosen on its out-of-fold probabilities, and it scores the customers at T.
 
-Seasonal shift of the calibration (`seasonal_shift`): the churn rate moves between quarters (a shop's customers come
-back more before Christmas), so probabilities calibrated on the window [T2, T) are off for the window [T, T + h).
-When the data reaches a year and a horizon back, the same two windows a year earlier tell how far the rate moved
-then; that move, on the log-odds scale, is added to the calibration's intercept when it is clear of noise (more
-than SEASON_NOISE standard errors). Without that history nothing is shifted, and the card says why.
+The calibration's intercept is shifted by the churn rate's move a year earlier (`seasonal_shift`).
 The recency-only baseline is fitted on the same T2 snapshot.
 
 Evaluation (`backtest`, as of T with the data running past T + horizon): `fit` as of T, then score the
 snapshot at T against what happened in [T, T + horizon), beside the baseline, per group, with warnings.
 `publishable` says whether a run may go live: a model that does not beat recency alone does not.
-
-Consent: callers pass only customers who allow profiling. `without_opted_out` drops everyone else's rows from
-all inputs, so they are neither trained on nor scored (insights/data.py already reads only profiled customers).
 """
 
 from __future__ import annotations
@@ -40,7 +32,15 @@ import numpy as np
 import pandas as pd
 
 from insights.models_ml import churn_models as models
-from insights.models_ml.features import FEATURE_COLUMNS, purchases_between, snapshot
+from insights.models_ml.churn_labels import (
+    as_moment,
+    check_classes,
+    default_horizon,
+    events_before,
+    labelled_snapshot,
+    seasonal_shift,
+)
+from insights.models_ml.features import FEATURE_COLUMNS
 from insights.models_ml.metrics import (
     auc_standard_error,
     best_threshold,
@@ -49,143 +49,8 @@ from insights.models_ml.metrics import (
     group_metrics,
 )
 
-DEFAULT_HORIZON = 90
-MIN_HORIZON, MAX_HORIZON = 30, 365
-HORIZON_PERCENTILE = 90  # of gaps between purchase days: most returning customers come back within it
-MIN_CLASS = 10  # customers of each class needed in each labelled snapshot before a model is worth fitting
 BASELINE_NAME = "recency only"
 CHANCE_MARGIN = 3  # standard errors above 0.5 that a publishable ROC-AUC must clear
-SEASON_NOISE = 2  # standard errors a year-earlier move of the churn rate must exceed before it is applied
-YEAR_DAYS = 365
-
-
-def _moment(value, like: pd.Series) -> pd.Timestamp:
-    """`value` as a Timestamp in the time zone of the `like` column (a bare date means midnight there)."""
-    moment = pd.Timestamp(value)
-    tz = getattr(like.dt, "tz", None)
-    if tz is not None and moment.tzinfo is None:
-        return moment.tz_localize(tz)
-    if tz is None and moment.tzinfo is not None:
-        return moment.tz_convert(None)
-    return moment
-
-
-def _before(frame: pd.DataFrame | None, column: str, moment: pd.Timestamp) -> pd.DataFrame | None:
-    if frame is None or not len(frame):
-        return frame
-    return frame[frame[column] < _moment(moment, frame[column])]
-
-
-def labels(purchases: pd.DataFrame, as_of, horizon_days: int) -> pd.Series:
-    """1 = churned (no purchase in [as_of, as_of + horizon)), 0 = came back; for customers who bought before as_of.
-
-    Indexed by customer (sorted), named "churned".
-    """
-    as_of = _moment(as_of, purchases["placed_at"])
-    known = np.sort(purchases.loc[purchases["placed_at"] < as_of, "customer"].unique())
-    returned = purchases_between(purchases, as_of, as_of + pd.Timedelta(days=horizon_days)).index
-    churned = pd.Series(np.where(np.isin(known, returned), 0, 1), index=pd.Index(known, name="customer"))
-    return churned.rename("churned")
-
-
-def default_horizon(purchases: pd.DataFrame, as_of) -> int:
-    """The label horizon in days, from the data's cadence before `as_of`.
-
-    The 90th percentile of all gaps between a customer's consecutive purchase days (pooled over customers), so
-    that nine returning purchases in ten come within it, rounded to whole 30-day months (stable from one retrain
-    to the next, and readable: "no order in the next 3 months") and clipped to [30, 365]. 90 days is typical
-    (it is 90 on Online Retail, whose 90th percentile gap is about 94 days). Without any repeat purchase it
-    falls back to DEFAULT_HORIZON.
-    """
-    before = _before(purchases, "placed_at", as_of)
-    days = before.assign(day=before["placed_at"].dt.floor("D"))[["customer", "day"]].drop_duplicates()
-    days = days.sort_values(["customer", "day"])
-    gaps = (days.groupby("customer")["day"].diff().dropna() / pd.Timedelta(days=1)).to_numpy()
-    if not len(gaps):
-        return DEFAULT_HORIZON
-    months = round(float(np.percentile(gaps, HORIZON_PERCENTILE)) / 30)
-    return int(np.clip(30 * months, MIN_HORIZON, MAX_HORIZON))
-
-
-def without_opted_out(
-    opted_out: Iterable[int],
-    purchases: pd.DataFrame,
-    returns: pd.DataFrame | None = None,
-    interactions: pd.DataFrame | None = None,
-):
-    """(purchases, returns, interactions) without any row of the customers in `opted_out`.
-
-    Use it whenever the frames did not come from insights/data.py (which already reads profiled customers only):
-    a customer with no rows has no snapshot row, so is neither a training example nor scored.
-    """
-    excluded = set(opted_out)
-
-    def keep(frame):
-        return frame if frame is None else frame[~frame["customer"].isin(excluded)]
-
-    return keep(purchases), keep(returns), keep(interactions)
-
-
-def _logit(rate: float) -> float:
-    return float(np.log(rate / (1 - rate)))
-
-
-def seasonal_shift(purchases: pd.DataFrame, as_of, horizon_days: int) -> dict:
-    """How far the churn rate moved a year earlier from the calibration window to the scored one, on the log-odds
-    scale: logit(rate at as_of - 1 year) - logit(rate at as_of - 1 year - horizon), each the churn rate of the
-    customers known at that moment over the following `horizon_days` (both windows end before `as_of`).
-
-    Returns {"shift": applied (0.0 unless clear of noise), "estimate", "standard_error", "rates": [earlier, later],
-    "reason"}. Nothing is estimated when the data does not reach the earlier moment with customers of both classes
-    (fewer than MIN_CLASS of either), nor for a horizon of a year or more."""
-    as_of = _moment(as_of, purchases["placed_at"])
-    none = {"shift": 0.0, "estimate": None, "standard_error": None, "rates": None}
-    if horizon_days >= YEAR_DAYS:
-        return {**none, "reason": "not estimable: the horizon is a year or longer"}
-    later = as_of - pd.Timedelta(days=YEAR_DAYS)
-    earlier = later - pd.Timedelta(days=horizon_days)
-    before = _before(purchases, "placed_at", as_of)
-    counts = []
-    for moment in (earlier, later):
-        y = labels(before, moment, horizon_days).to_numpy()
-        if min(int(y.sum()), len(y) - int(y.sum())) < MIN_CLASS:
-            first = before["placed_at"].min()
-            start = "no purchases" if pd.isna(first) else f"the data starts {first:%Y-%m-%d}"
-            return {
-                **none,
-                "reason": f"not estimable: a year earlier ({moment:%Y-%m-%d}) has too few customers; {start}",
-            }
-        counts.append((len(y), float(y.mean())))
-    (n1, p1), (n2, p2) = counts
-    estimate = _logit(p2) - _logit(p1)
-    error = float(np.sqrt(1 / (n1 * p1 * (1 - p1)) + 1 / (n2 * p2 * (1 - p2))))
-    window = f"churn {p1:.1%} from {earlier:%Y-%m-%d} and {p2:.1%} from {later:%Y-%m-%d}"
-    found = {"estimate": estimate, "standard_error": error, "rates": [p1, p2]}
-    if abs(estimate) <= SEASON_NOISE * error:
-        return {**found, "shift": 0.0, "reason": f"not applied: {window}, a move within noise"}
-    return {**found, "shift": estimate, "reason": f"applied: {window}, the same windows a year earlier"}
-
-
-def _labelled(purchases, at, horizon_days, returns, interactions) -> tuple[pd.DataFrame, np.ndarray]:
-    """Features at `at` (from events before it) and labels from [at, at + horizon)."""
-    features = snapshot(
-        _before(purchases, "placed_at", at),
-        at,
-        _before(returns, "placed_at", at),
-        _before(interactions, "occurred_at", at),
-    )
-    y = labels(purchases, at, horizon_days).reindex(features.index).to_numpy(dtype=int)
-    return features, y
-
-
-def _check_classes(y: np.ndarray, what: str) -> None:
-    positives = int(y.sum())
-    if min(positives, len(y) - positives) < MIN_CLASS:
-        raise ValueError(
-            f"too few customers to learn churn from the {what} snapshot: {positives} churned and "
-            f"{len(y) - positives} returned; at least {MIN_CLASS} of each are needed "
-            "(more history, or a shorter horizon)"
-        )
 
 
 @dataclass
@@ -272,18 +137,21 @@ def fit(
 
     Raises ValueError when either labelled snapshot has fewer than MIN_CLASS customers of a class.
     """
-    as_of = _moment(as_of, purchases["placed_at"])
-    purchases = _before(purchases, "placed_at", as_of)
-    returns, interactions = _before(returns, "placed_at", as_of), _before(interactions, "occurred_at", as_of)
+    as_of = as_moment(as_of, purchases["placed_at"])
+    purchases = events_before(purchases, "placed_at", as_of)
+    returns, interactions = (
+        events_before(returns, "placed_at", as_of),
+        events_before(interactions, "occurred_at", as_of),
+    )
     horizon = int(horizon_days or default_horizon(purchases, as_of))
     step = pd.Timedelta(days=horizon)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    train_features, y_train = _labelled(purchases, as_of - 2 * step, horizon, returns, interactions)
-    valid_features, y_valid = _labelled(purchases, as_of - step, horizon, returns, interactions)
+    train_features, y_train = labelled_snapshot(purchases, as_of - 2 * step, horizon, returns, interactions)
+    valid_features, y_valid = labelled_snapshot(purchases, as_of - step, horizon, returns, interactions)
     timings["snapshots"] = time.perf_counter() - started
-    _check_classes(y_train, "training")
-    _check_classes(y_valid, "validation")
+    check_classes(y_train, "training")
+    check_classes(y_valid, "validation")
     x_train, x_valid = models.design(train_features), models.design(valid_features)
 
     scores: dict[str, dict] = {}
@@ -362,11 +230,11 @@ def backtest(
     metrics}}}), warnings, the threshold, the holdout's calibration bins (`metrics.calibration_bins`), counts
     and timings.
     """
-    as_of = _moment(as_of, purchases["placed_at"])
+    as_of = as_moment(as_of, purchases["placed_at"])
     horizon = int(horizon or default_horizon(purchases, as_of))
     model = fit(purchases, as_of, horizon, returns, interactions, candidates, seed, seasonal)
     started = time.perf_counter()
-    features, y = _labelled(purchases, as_of, horizon, returns, interactions)
+    features, y = labelled_snapshot(purchases, as_of, horizon, returns, interactions)
     proba = model.predict_proba(features).to_numpy()
     metrics = classification_metrics(y, proba, model.threshold)
     baseline = classification_metrics(y, model.baseline_proba(features).to_numpy(), model.baseline_threshold)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from insights.models_ml import churn
+from insights.models_ml import churn, churn_labels
 from insights.models_ml.churn_models import CANDIDATES
 from insights.models_ml.churn_simulate import simulate
 from insights.models_ml.features import FEATURE_COLUMNS, snapshot
@@ -48,7 +48,7 @@ def test_labels_on_a_hand_made_example():
         (4, "2023-01-02"), (4, "2023-03-03"),  # comes back exactly at as_of + 30 days: outside the window
         (5, "2023-01-03"), (5, "2023-02-01"),  # comes back exactly at as_of: inside
     )  # fmt: skip
-    labels = churn.labels(purchases, "2023-02-01", 30)
+    labels = churn_labels.labels(purchases, "2023-02-01", 30)
     assert labels.to_dict() == {1: 0, 2: 1, 4: 1, 5: 0}
 
 
@@ -56,13 +56,13 @@ def test_default_horizon_follows_the_cadence():
     every_60_days = _purchases(
         *[(c, day) for c in range(1, 20) for day in pd.date_range("2022-01-01", periods=6, freq="60D")]
     )
-    assert churn.default_horizon(every_60_days, "2023-06-01") == 60
+    assert churn_labels.default_horizon(every_60_days, "2023-06-01") == 60
     daily = _purchases(*[(1, day) for day in pd.date_range("2023-01-01", periods=30)])
-    assert churn.default_horizon(daily, "2023-06-01") == churn.MIN_HORIZON
+    assert churn_labels.default_horizon(daily, "2023-06-01") == churn_labels.MIN_HORIZON
     once = _purchases((1, "2023-01-01"), (2, "2023-01-02"))
-    assert churn.default_horizon(once, "2023-06-01") == churn.DEFAULT_HORIZON
+    assert churn_labels.default_horizon(once, "2023-06-01") == churn_labels.DEFAULT_HORIZON
     rarely = _purchases((1, "2020-01-01"), (1, "2021-06-01"), (1, "2022-12-01"))
-    assert churn.default_horizon(rarely, "2023-06-01") == churn.MAX_HORIZON
+    assert churn_labels.default_horizon(rarely, "2023-06-01") == churn_labels.MAX_HORIZON
 
 
 def test_planted_signal_is_found_and_beats_recency_alone(planted_result):
@@ -176,7 +176,9 @@ def test_bias_check_warns_about_a_group_the_model_cannot_read():
 
 def test_opted_out_customers_are_neither_trained_on_nor_scored(planted):
     opted_out = set(range(1, 3001, 10))
-    purchases, _, interactions = churn.without_opted_out(opted_out, planted["purchases"], None, planted["interactions"])
+    purchases, _, interactions = churn_labels.without_opted_out(
+        opted_out, planted["purchases"], None, planted["interactions"]
+    )
     model = churn.fit(purchases, AS_OF, 90, interactions=interactions, candidates=("logistic_regression",))
     consenting_at_validation = purchases.loc[purchases["placed_at"] < AS_OF - pd.Timedelta(days=90), "customer"]
     assert model.counts["validation"] == consenting_at_validation.nunique()
@@ -215,12 +217,12 @@ def test_a_seasonal_move_of_the_churn_rate_seen_a_year_earlier_recalibrates(quie
 
 
 def test_without_a_year_of_history_the_calibration_is_not_shifted(planted):
-    season = churn.seasonal_shift(planted["purchases"], pd.Timestamp("2022-06-01", tz="UTC"), 90)
+    season = churn_labels.seasonal_shift(planted["purchases"], pd.Timestamp("2022-06-01", tz="UTC"), 90)
     assert season["shift"] == 0.0 and season["reason"].startswith("not estimable")
 
 
 def test_a_stationary_year_earlier_leaves_the_calibration_alone(planted):
-    season = churn.seasonal_shift(planted["purchases"], AS_OF, 90)
+    season = churn_labels.seasonal_shift(planted["purchases"], AS_OF, 90)
     assert season["estimate"] is not None and season["shift"] in (0.0, season["estimate"])
     assert abs(season["estimate"]) <= 3 * season["standard_error"] or season["shift"] == season["estimate"]
 
