@@ -3,8 +3,6 @@ interaction from the profile; choosing which orders to export; and uploading a f
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +15,7 @@ from crm.dates import validate_in_range
 from customers.filters import saved_query
 from customers.importing.source import ENCODINGS
 from customers.models import Customer, ImportRun, Interaction, SavedFilter
+from customers.validation import validate_content, validate_not_in_the_future
 
 MAX_SAVED_FILTERS = 50
 
@@ -122,14 +121,12 @@ class InteractionForm(forms.ModelForm):
 
     def clean_occurred_at(self):
         when = self.cleaned_data.get("occurred_at") or timezone.now()
-        if when > timezone.now() + dt.timedelta(minutes=5):
-            raise forms.ValidationError("An interaction cannot be in the future.")
+        validate_not_in_the_future(when)
         return when
 
     def clean(self):
         cleaned = super().clean()
-        if not (cleaned.get("subject") or "").strip() and not (cleaned.get("body") or "").strip():
-            raise forms.ValidationError("Write a subject or a few words about it.")
+        validate_content(cleaned.get("subject"), cleaned.get("body"))
         return cleaned
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
 from customers.models import Customer, ImportRun, Interaction, Order, OrderItem, Product
+from customers.validation import validate_content, validate_not_in_the_future
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -93,7 +92,7 @@ class InteractionSerializer(serializers.ModelSerializer):
     """A call, email, meeting, note, feedback or ticket. Logged through the API, it is the caller's, now unless
     said otherwise; the customer must be one the caller may see."""
 
-    occurred_at = serializers.DateTimeField(required=False)
+    occurred_at = serializers.DateTimeField(required=False, validators=[validate_not_in_the_future])
 
     class Meta:
         model = Interaction
@@ -107,18 +106,12 @@ class InteractionSerializer(serializers.ModelSerializer):
             # Only customers the caller may see can be chosen: anyone else's is "does not exist", as a 404 would be.
             self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
 
-    def validate_occurred_at(self, value):
-        """Not in the future (five minutes of clock skew allowed)."""
-        if value > timezone.now() + dt.timedelta(minutes=5):
-            raise serializers.ValidationError("An interaction cannot be in the future.")
-        return value
-
     def validate(self, attrs):
-        """A subject or a body, as the profile's form asks."""
-        subject = attrs.get("subject", getattr(self.instance, "subject", ""))
-        body = attrs.get("body", getattr(self.instance, "body", ""))
-        if not (subject or "").strip() and not (body or "").strip():
-            raise serializers.ValidationError("Write a subject or a few words about it.")
+        """A subject or a body, as the profile's form and the import ask (customers/validation.py)."""
+        validate_content(
+            attrs.get("subject", getattr(self.instance, "subject", "")),
+            attrs.get("body", getattr(self.instance, "body", "")),
+        )
         if self.instance is None:
             attrs.setdefault("occurred_at", timezone.now())
         return attrs

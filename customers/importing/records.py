@@ -17,6 +17,7 @@ from django.db import connection
 from customers.importing.formats import DateParser, RowError, clean_text, parse_price
 from customers.importing.sql import execute, scalar
 from customers.models import Customer, Interaction, InteractionLabel, Product, Sentiment, Tag, Topic
+from customers.validation import has_content, is_in_the_future
 
 STAGING_TYPES = {
     "line": "integer NOT NULL",
@@ -282,9 +283,10 @@ def _topics() -> dict[str, str]:
 
 
 def interaction_parser(options: dict) -> Callable[[int, dict], tuple]:
-    """Interactions: the customer's external id, when, and the kind (call, email, meeting, note, feedback,
-    ticket). Without an external id, one is derived from the content, so re-imports still skip repeats. Optional
-    `sentiment` (negative, neutral, positive) and `topic` (an active topic's slug or name) are staff labels."""
+    """Interactions: the customer's external id, when (not in the future), the kind (call, email, meeting, note,
+    feedback, ticket), and a subject or a body (customers/validation.py, as the form and the API ask). Without an
+    external id, one is derived from the content, so re-imports still skip repeats. Optional `sentiment`
+    (negative, neutral, positive) and `topic` (an active topic's slug or name) are staff labels."""
     parse_date = DateParser(options.get("time_zone") or "UTC")
     users = _usernames()
     kinds = [value for value, _ in Interaction.Kind.choices]
@@ -303,8 +305,12 @@ def interaction_parser(options: dict) -> Callable[[int, dict], tuple]:
         if not customer:
             raise RowError("customer_id", row.get("customer_id", ""), "is empty")
         occurred = parse_date("occurred_at", row.get("occurred_at", ""))
+        if is_in_the_future(occurred):
+            raise RowError("occurred_at", row.get("occurred_at", ""), "is in the future")
         kind = _choice("kind", row.get("kind", ""), kinds, "")
         subject, body = clean_text(row.get("subject", ""), 200), (row.get("body") or "").strip()
+        if not has_content(subject, body):
+            raise RowError("subject", row.get("subject", ""), "and body are both empty: write a subject or a body")
         external_id = (row.get("external_id") or "").strip()[:64]
         if not external_id:
             content = "\x1f".join([customer, occurred.isoformat(), kind, subject, body])

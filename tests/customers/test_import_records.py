@@ -124,3 +124,21 @@ def test_the_import_commands_exist_for_each_format(tmp_path, capsys):
     call_command("import_products", str(path), "--no-progress")
     assert "products created" in capsys.readouterr().out
     assert Product.objects.filter(sku="MUG-1").exists()
+
+
+def test_an_interaction_in_the_future_or_without_content_is_refused_as_the_form_and_api_refuse_it(tmp_path):
+    CustomerFactory(external_id="C-1")
+    path = write_csv(
+        tmp_path,
+        [
+            "customer_id,occurred_at,kind,subject,body",
+            "C-1,2026-03-01 10:00,call,Follow-up,",
+            "C-1,2999-01-01 10:00,meeting,Next year's review,",
+            "C-1,2026-03-02 10:00,note,  ,  ",
+            "C-1,2026-03-03 10:00,email,,Sent the samples.",
+        ],
+    )
+    run = import_file(path, fmt="lodestar-interactions")
+    assert run.status == ImportRun.Status.SUCCEEDED, run.error
+    assert sorted(Interaction.objects.values_list("kind", flat=True)) == ["call", "email"]
+    assert [(error["line"], error["column"]) for error in run.errors] == [(3, "occurred_at"), (4, "subject")]
