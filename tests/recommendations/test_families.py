@@ -110,7 +110,7 @@ def test_a_rules_run_takes_its_thresholds_as_parameters(shop):
     assert run.status == ModelRun.Status.SUCCEEDED, run.publish_note or run.error
     assert run.model_card["parameters"] == {
         "min_support": 0.01, "min_confidence": 0.3, "min_lift": 2.0, "min_gain": 0.0, "max_length": 3,
-        "per_antecedent": 3,
+        "per_antecedent": 6,
     }  # fmt: skip
     summary = run.model_card["rules"]
     assert summary["min_count"] == math.ceil(0.01 * summary["n_baskets"])  # the share as given: no floor of 20
