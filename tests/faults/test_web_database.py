@@ -192,7 +192,3 @@ def test_the_web_servers_database_connection_terminated(row: Row, world: World):
     # The next request is served as usual, on a new connection.
     status, body = world.server.get(world.profile)
     assert status == 200 and "Ada Lovelace" in body, world.server.log.read_text()[-3000:]
-
-
-def test_the_table_counts_its_rows():
-    assert len(ROWS) == 2
