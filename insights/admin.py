@@ -121,7 +121,8 @@ class ModelRunAdmin(admin.ModelAdmin):
                     self.message_user(request, str(exc), messages.WARNING)
             tasks.queue_runs([run.pk for run in started])
         for run in started:
-            self.message_user(request, f"Queued {run}; its page shows the progress.", messages.SUCCESS)
+            queued = f"Queued {run.get_family_display()} run #{run.pk}; its page shows the progress."
+            self.message_user(request, queued, messages.SUCCESS)
         if len(started) == 1:
             return HttpResponseRedirect(reverse("admin:insights_modelrun_change", args=[started[0].pk]))
         return HttpResponseRedirect(changelist)

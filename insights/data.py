@@ -74,7 +74,8 @@ def purchases(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
             line_total * F("rate"), filter=Q(items__product__kind=Product.Kind.PRODUCT), output_field=FloatField()
         )
     )
-    frame = _frame(orders, ["customer_id", "placed_at", "amount"]).rename(columns={"customer_id": "customer"})
+    frame = _read(orders, ["customer_id", "placed_at", "amount"]).rename(columns={"customer_id": "customer"})
+    frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True, format="ISO8601")
     frame["amount"] = frame["amount"].astype(float).fillna(0.0)
     return frame[frame["amount"] > 0].reset_index(drop=True)
 
@@ -84,7 +85,9 @@ def returns(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:
     orders = Order.objects.exclude(status=Order.Status.COMPLETED).filter(customer__in=_customers(customers))
     if until is not None:
         orders = orders.filter(placed_at__lt=until)
-    return _frame(orders.order_by(), ["customer_id", "placed_at"]).rename(columns={"customer_id": "customer"})
+    frame = _read(orders.order_by(), ["customer_id", "placed_at"]).rename(columns={"customer_id": "customer"})
+    frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True, format="ISO8601")
+    return frame
 
 
 def interactions(until: dt.datetime | None = None, customers=None) -> pd.DataFrame:

@@ -350,15 +350,26 @@ def fail(run_id: int, error: str, timings: dict | None = None, only_if_silent_si
     return failed
 
 
+def by_data(run_ids: list[int]) -> list[list[int]]:
+    """The runs grouped by what their families read (Family.reads), in id order within each group: the groups a
+    retrain trains side by side, each on one read of its data."""
+    families = dict(ModelRun.objects.filter(pk__in=run_ids).values_list("pk", "family"))
+    groups: dict[str, list[int]] = {}
+    for pk in sorted(families):
+        groups.setdefault(base.get(families[pk]).reads, []).append(pk)
+    return list(groups.values())
+
+
 def execute_together(run_ids: list[int], spread: bool = True) -> list[ModelRun]:
     """Run several queued runs of one as-of date one after another on one shared snapshot (the data is read once
     for all of them). Returns the runs as they ended."""
     from insights.snapshot import Snapshot
 
     runs = list(ModelRun.objects.filter(pk__in=run_ids).order_by("pk"))
+    reads_lines = any(base.get(run.family).reads == "lines" for run in runs)  # then purchases come from the lines
     snapshots: dict[dt.date, Snapshot] = {}
     done = []
     for run in runs:
-        snapshot = snapshots.setdefault(run.as_of, Snapshot.as_of(run.as_of, shared=len(runs) > 1))
+        snapshot = snapshots.setdefault(run.as_of, Snapshot.as_of(run.as_of, shared=reads_lines))
         done.append(execute_run(run.pk, snapshot=snapshot, spread=spread))
     return done

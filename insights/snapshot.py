@@ -2,8 +2,9 @@
 
 A nightly retrain trains six families on the same as-of date. Each used to read its own copy (segments, value and
 churn the same orders three times, the product families the same lines three times); a `Snapshot` reads each kind
-of data at most once and keeps it for the families that follow. With `shared=True` (several families) the order
-lines are read once and the per-order purchases are summed from them in pandas, instead of a second query.
+of data at most once and keeps it for the families that follow. With `shared=True` (a family of the same retrain
+reads the order lines) the lines are read once and the per-order purchases are summed from them in pandas, instead
+of a second query.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ class Snapshot:
 
         def read() -> Dataset:
             until, ids = self._until(), self.customers
-            purchases = data.purchases_from_lines(self.lines()) if self.shared else data.purchases(until, ids)
+            # From the lines when they are read anyway (a family of the same retrain reads them), else in SQL.
+            from_lines = self.shared or "lines" in self._kept
+            purchases = data.purchases_from_lines(self.lines()) if from_lines else data.purchases(until, ids)
             moment = self.until if self.until is not None else pd.Timestamp.max.tz_localize("UTC").floor("D")
             return Dataset(moment, purchases, data.returns(until, ids), data.interactions(until, ids))
 

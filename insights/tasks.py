@@ -12,12 +12,14 @@ from insights import runs
 
 def queue_runs(run_ids: list[int]) -> None:
     """Queue recorded runs in the current transaction (the outbox sends them after commit, or when the broker
-    answers again): one run alone as `train`, several as one `train_together`, which reads the data once for all."""
-    ids = [int(pk) for pk in run_ids]
-    if len(ids) == 1:
-        outbox.enqueue(train.name, ids[0])
-    elif ids:
-        outbox.enqueue(train_together.name, ids)
+    answers again): one run alone as `train`; several grouped by what their families read (`runs.by_data`), each
+    group as one `train_together`, which reads that data once for all of the group, so that two workers train the
+    customer families and the product families side by side."""
+    for group in runs.by_data([int(pk) for pk in run_ids]):
+        if len(group) == 1:
+            outbox.enqueue(train.name, group[0])
+        else:
+            outbox.enqueue(train_together.name, group)
 
 
 def queue_chunks(run) -> int:
@@ -74,7 +76,8 @@ def train_together(run_ids: list[int]) -> str:
 
 @shared_task(ignore_result=True)
 def retrain_all(trigger: str = "schedule") -> str:
-    """Record and train a run of every family (the nightly schedule calls this); families in flight are skipped."""
+    """Record a run of every family and queue them (`queue_runs`: the two kinds of data on two workers); the nightly
+    schedule calls this. Families in flight are skipped."""
     from insights.families import base
 
     started, skipped = [], []
@@ -83,8 +86,8 @@ def retrain_all(trigger: str = "schedule") -> str:
             started.append(runs.request_run(family, trigger=trigger).pk)
         except runs.AlreadyRunning as exc:
             skipped.append(exc.run.pk)
-    reports = [_report(run) for run in runs.execute_together(started)] if started else []
-    return f"trained runs {started} ({'; '.join(reports)}); already in flight: {skipped}"
+    queue_runs(started)
+    return f"queued runs {started}; already in flight: {skipped}"
 
 
 @shared_task(ignore_result=True)

@@ -181,6 +181,9 @@ class Family:
     chunked: ClassVar[bool] = False  # rows may be computed per range of customer ids on any worker
     rescored: ClassVar[bool] = False  # a customer's row is scored again after their order or interaction
     batch: ClassVar[int | None] = None  # customers per rows() call when writing (None: all at once)
+    # What the family reads: "customers" (purchases per order, returns, interactions) or "lines" (order lines). A
+    # retrain of several families trains those of each kind together on one read, the two kinds side by side.
+    reads: ClassVar[str] = "customers"
 
     def __init__(self, parameters: dict | None = None):
         self.params = self.read_parameters(parameters or {})

@@ -47,6 +47,7 @@ class DemandFamily(Family):
     """Forecast units per product and week ahead, with an interval."""
 
     name = "demand"
+    reads = "lines"
     label = "Product demand"
     result_model = ProductForecast
     deciding_metric = "total_wape"

@@ -41,6 +41,7 @@ class RecommendationsFamily(Family):
     """Two lists of products per customer, each with its reason."""
 
     name = "recommendations"
+    reads = "lines"
     label = "Recommendations"
     result_model = Recommendation
     deciding_metric = "precision_at_10"

@@ -100,6 +100,7 @@ class RulesFamily(Family):
     """Rules "customers who buy X also buy Y", per product."""
 
     name = "rules"
+    reads = "lines"
     label = "Association rules"
     result_model = AssociationRule
     deciding_metric = "hit_rate_at_10"

@@ -198,3 +198,35 @@ def test_loaded_models_are_kept_by_checksum_not_by_run_id(one_time_buyers):
     # The same run id now stands for another model (SQLite reuses ids): the checksum, not the id, picks it.
     ModelRun.objects.filter(pk=run.pk).update(artifact=other.artifact.name, artifact_sha256=other.artifact_sha256)
     assert isinstance(artifacts.load(run.pk), Segmentation)
+
+
+@pytest.mark.django_db
+def test_a_retrain_of_every_family_is_queued_as_two_groups_one_per_kind_of_data(django_capture_on_commit_callbacks):
+    """The customer families (one read of purchases and interactions) and the product families (one read of the
+    order lines) go to the workers as two tasks, which two worker processes train side by side."""
+    from crm.models import OutboxMessage
+    from insights import tasks
+
+    with django_capture_on_commit_callbacks():
+        reply = tasks.retrain_all.run(trigger=ModelRun.Trigger.SCHEDULE)
+    ids = dict(ModelRun.objects.values_list("family", "pk"))
+    assert f"queued runs {sorted(ids.values())}" in reply
+    sent = [(m.task, m.args[0]) for m in OutboxMessage.objects.order_by("pk")]
+    customers = sorted(ids[f] for f in ("segments", "value", "churn", "sentiment"))
+    lines = sorted(ids[f] for f in ("recommendations", "rules", "demand"))
+    assert sent == [(tasks.train_together.name, customers), (tasks.train_together.name, lines)]
+    assert {get(f).reads for f in names()} == {"customers", "lines"}
+
+
+@pytest.mark.django_db
+def test_one_family_of_a_kind_is_queued_alone(django_capture_on_commit_callbacks):
+    from crm.models import OutboxMessage
+    from insights import tasks
+
+    value, demand = runs.request_run("value"), runs.request_run("demand")
+    with django_capture_on_commit_callbacks():
+        tasks.queue_runs([value.pk, demand.pk])
+    assert [(m.task, m.args) for m in OutboxMessage.objects.order_by("pk")] == [
+        (tasks.train.name, [value.pk]),
+        (tasks.train.name, [demand.pk]),
+    ]

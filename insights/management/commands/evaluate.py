@@ -52,7 +52,7 @@ class Command(BaseCommand):
         given = dict(pair.partition("=")[::2] for pair in options["parameter"])
         if given and len(families) > 1:
             raise CommandError("--parameter needs one --family: each family has its own parameters.")
-        everything = Snapshot(None, shared=len(families) > 1)
+        everything = Snapshot(None, shared=any(base.get(name).reads == "lines" for name in families))
         results = {}
         for name in families:
             try:

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         else:
             waiting = " (waiting for the broker, which does not answer)" if outbox.waiting()["count"] else ""
             for run in recorded:
-                self.stdout.write(f"Queued {run}{waiting}.")
+                self.stdout.write(f"Queued {run.get_family_display()} run #{run.pk}{waiting}.")
             if options["wait"]:
                 self._follow([r.pk for r in recorded], options["timeout"])
         ended = ModelRun.objects.filter(pk__in=[r.pk for r in recorded])
