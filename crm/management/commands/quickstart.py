@@ -180,7 +180,9 @@ class Command(BaseCommand):
                     "worker",
                     "--loglevel=INFO",
                     "--pool=prefork",
-                    "--concurrency=1",
+                    # Two processes: the first training trains the customer and the product families side by side
+                    # (SQLite in WAL mode queues their short writes; see settings.DATABASES).
+                    "--concurrency=2",
                     "--hostname=quickstart@%h",
                     # One worker on one machine: no other workers to gossip or synchronise with.
                     "--without-gossip",
