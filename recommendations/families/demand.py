@@ -58,6 +58,10 @@ class DemandFamily(Family):
         "origins": Parameter(ORIGINS, _origins, "forecast origins the backtest pools (1 to 6)"),
     }
 
+    def __init__(self, parameters: dict | None = None):
+        super().__init__(parameters)
+        self.fits: dict = {}  # the run's fits, which its calibrations repeat (DemandForecaster.memo)
+
     def load(self, snapshot):
         from recommendations.models_ml.demand_weeks import weekly_demand
 
@@ -81,11 +85,15 @@ class DemandFamily(Family):
     def _backtest(self, demand, first=None):
         """The rolling-origin backtest: from `first` onwards (evaluate), or over the latest weeks (a run)."""
         from recommendations.models_ml import demand_eval
+        from recommendations.models_ml.demand import DemandForecaster
 
         horizon = self.params["horizon"]
         step = max(1, horizon // 2)
         origins = demand_eval.rolling_origins(demand.units.index, first, horizon, self.params["origins"], step)
-        result = demand_eval.rolling_backtest(demand, origins, horizon=horizon, min_active_weeks=MIN_ACTIVE_WEEKS)
+        forecaster = DemandForecaster(horizon=horizon, memo=self.fits)
+        result = demand_eval.rolling_backtest(
+            demand, origins, horizon=horizon, min_active_weeks=MIN_ACTIVE_WEEKS, forecaster=forecaster
+        )
         return self._evaluation(result)
 
     def _evaluation(self, result: dict) -> Evaluation:
@@ -124,7 +132,7 @@ class DemandFamily(Family):
 
         horizon = self.params["horizon"]
         if winner == MODEL:
-            return DemandForecaster(horizon=horizon).fit(data)
+            return DemandForecaster(horizon=horizon, memo=self.fits).fit(data)
         return NaiveForecaster(self.rival, horizon)
 
     def card(self, fitted, evaluation: Evaluation, data) -> dict:

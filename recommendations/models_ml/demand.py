@@ -71,6 +71,10 @@ def _hgb(loss: str, quantile: float | None, max_iter: int, random_state: int):
     )
 
 
+# What a fit sets (see `_fit`).
+FIT_STATE = ("models", "ratios", "pooled_ratios", "training_rows", "clipped_share", "seasonal_used", "empty_features")
+
+
 @dataclass
 class DemandForecaster:
     """Pooled direct multi-horizon forecaster of weekly units (see the module docstring).
@@ -111,6 +115,8 @@ class DemandForecaster:
     clipped_share: float = 0.0
     seasonal_used: bool = False
     empty_features: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+    # Fits already made in this run, by their weeks and settings (see `_fit`); None: every fit is made afresh.
+    memo: dict | None = field(default=None, repr=False, compare=False)
 
     def _seasonal(self, weeks: int) -> bool:
         """Whether the week-of-year feature is used on a history of `weeks` weeks."""
@@ -144,6 +150,27 @@ class DemandForecaster:
         return demand_interval.upper_scale(actual, *columns)
 
     def _fit(self, demand: WeeklyDemand) -> DemandForecaster:
+        """Fit on `demand`, or take the fit a run already made on the same weeks with the same settings (`memo`):
+        a rolling backtest's calibration fits repeat its earlier origins' fits, and the final fit's calibration
+        repeats the latest origin's."""
+        key = (*demand.units.index[[0, -1]], demand.units.shape, self.horizon, self.train_origins, self.max_rows)
+        key += (self.interval_rows, self.interval_prior, self.seasonal, self.target_cap, self.max_iter)
+        key += (self.random_state, self.quantiles)
+        done = self.memo.get(key) if self.memo is not None and len(demand.units) else None
+        if done is not None:
+            for name in FIT_STATE:
+                setattr(self, name, getattr(done, name))
+            self.seconds = {"reused": 0.0}
+            return self
+        self._train(demand)
+        if self.memo is not None and len(demand.units):
+            self.memo[key] = replace(self, memo=None)
+        return self
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "memo": None}  # a saved model carries none of its run's other fits
+
+    def _train(self, demand: WeeklyDemand) -> DemandForecaster:
         started = time.perf_counter()
         panel = Panel(demand)
         weeks = panel.y.shape[1]

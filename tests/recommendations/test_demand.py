@@ -2,6 +2,8 @@
 hand-made numbers, and the pooled model on simulated products with a planted season, beside the naive baselines,
 with an interval that covers about its nominal share. Pure: no database. One small model is fitted per module."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -235,3 +237,25 @@ def test_whole_units_of_slow_sellers_are_covered_as_promised_once_calibrated():
     assert plain["interval"]["coverage"] > 0.86
     assert 0.75 <= calibrated["interval"]["coverage"] <= 0.85
     assert calibrated["interval"]["upper_scale"] < 1
+
+
+def test_a_runs_calibration_fits_reuse_its_earlier_fits_with_the_same_answers(mixed, monkeypatch):
+    """A rolling backtest's calibration repeats the fit of the origin a horizon earlier, and the final fit's
+    calibration the latest origin's: with the run's memo those fits are made once, and nothing else changes."""
+    made = []
+    train = DemandForecaster._train
+    monkeypatch.setattr(DemandForecaster, "_train", lambda self, d: made.append(d.units.index[-1]) or train(self, d))
+    horizon = 8
+    origins = rolling_origins(mixed.units.index, None, horizon=horizon, count=3, step=horizon // 2)
+    answers = {}
+    for memo in ({}, None):
+        made.clear()
+        forecaster = DemandForecaster(**FAST, horizon=horizon, memo=memo)
+        evaluation = rolling_backtest(mixed, origins, horizon=horizon, min_active_weeks=10, forecaster=forecaster)
+        final = DemandForecaster(**FAST, horizon=horizon, memo=memo).fit(mixed)
+        answers[memo is not None] = (evaluation["metrics"], evaluation["interval"], final.predict(mixed))
+        assert len(made) == (6 if memo is not None else 8)
+        assert len(set(made)) == 6  # origins 1-3, the final fit, and two calibrations that repeat nothing
+    assert answers[True][:2] == answers[False][:2]
+    pd.testing.assert_frame_equal(answers[True][2], answers[False][2])
+    assert pickle.loads(pickle.dumps(final)).memo is None  # the saved model carries none of the run's other fits
