@@ -5,7 +5,8 @@ its baseline, and the backtest that compares them. No Django: texts and labels c
                                   folded, cut to MAX_CHARS (a 100 KB text costs no more than a short one)
     TextModel                     TF-IDF of words, word pairs and character n-grams (3-4 within words) into two
                                   logistic regressions, one for sentiment and one for topic, sharing one
-                                  vectorisation (TextGrams)
+                                  vectorisation (TextGrams, insights/models_ml/text_grams.py: set-based, so
+                                  scoring 100k texts takes seconds), PREDICT_CHUNK texts at a time
     LexiconBaseline               VADER's compound score for sentiment, the most common topic for topic
     backtest(labelled, seed)      both on a stratified 80/20 split of the labelled texts (random_state 0)
 
@@ -19,11 +20,12 @@ from __future__ import annotations
 
 import html
 import re
-from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from insights.models_ml.text_grams import TextGrams  # also here: models saved before it moved name it here
 
 SENTIMENTS = ("negative", "neutral", "positive")
 MAX_RAW_CHARS = 20_000  # cut before stripping tags, so a pathological text cannot make the regex slow
@@ -34,98 +36,25 @@ RANDOM_STATE = 0
 # Below this many labelled interactions the backtest tests on a held-out fifth of the built-in seed instead: 20 %
 # of fewer than 50 texts is too few to compare two classifiers on.
 MIN_LABELLED = 50
+PREDICT_CHUNK = 20_000  # texts vectorised and classified at once: about 100 MB of sparse features at most
 
-_TAG = r"<[^>]{0,2000}>"
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def _clean_one(text) -> str:
+    if not isinstance(text, str):
+        text = "" if text is None or pd.isna(text) else str(text)
+    text = text[:MAX_RAW_CHARS]
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())[:MAX_CHARS]  # str.split's whitespace is regex \s: runs folded, ends stripped
 
 
 def clean(texts) -> list[str]:
     """What the models read of each text (see the module doc). None and NaN read as ""."""
-    series = pd.Series(list(texts), dtype=object).fillna("").astype(str).str.slice(0, MAX_RAW_CHARS)
-    tagged = series.str.contains("<", regex=False)
-    if tagged.any():
-        series[tagged] = series[tagged].str.replace(_TAG, " ", regex=True)
-    escaped = series.str.contains("&", regex=False)
-    if escaped.any():
-        series[escaped] = series[escaped].map(html.unescape)
-    series = series.str.replace(r"\s+", " ", regex=True).str.strip().str.slice(0, MAX_CHARS)
-    return series.tolist()
-
-
-_WORD = re.compile(r"\w+")
-WORD_CACHE = 200_000  # words whose features are kept between texts (cleared when full)
-
-
-class TextGrams:
-    """Counts of each text's words, word pairs and character n-grams (3 and 4 within a word padded by spaces, as
-    scikit-learn's `char_wb`) in one sparse matrix, over one vocabulary of features seen in at least `min_df` texts.
-
-    scikit-learn's vectorisers build and look up every n-gram of every text in Python; here a word's features are
-    looked up once and cached, since texts repeat their words, and only word pairs are looked up per text. That is
-    what makes scoring every interaction of a large CRM take seconds rather than minutes."""
-
-    def __init__(self, lowest: int = 3, highest: int = 4, min_df: int = 2, max_features: int = 100_000):
-        self.lowest, self.highest, self.min_df, self.max_features = lowest, highest, min_df, max_features
-        self._cache: dict[str, list[int]] = {}
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in ("lowest", "highest", "min_df", "max_features")}
-
-    def set_params(self, **params) -> TextGrams:
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_cache": {}}  # rebuilt as texts come: not saved with the model
-
-    def _word_features(self, word: str) -> list[str]:
-        padded = f" {word} "
-        grams = [padded[i : i + n] for n in range(self.lowest, self.highest + 1) for i in range(len(padded) - n + 1)]
-        return [word, *grams]  # the word itself has no spaces, a character gram always has one or none: distinct
-
-    @staticmethod
-    def _pairs(words: list[str]) -> list[str]:
-        return [f"{a}  {b}" for a, b in zip(words, words[1:], strict=False)]  # two spaces: never a character gram
-
-    def fit(self, texts, y=None) -> TextGrams:
-        from collections import Counter
-
-        documents: Counter[str] = Counter()
-        for text in texts:
-            words = _WORD.findall(text.lower())
-            features = {f for word in set(words) for f in self._word_features(word)}
-            documents.update(features | set(self._pairs(words)))
-        kept = sorted((f for f, n in documents.items() if n >= self.min_df), key=lambda f: (-documents[f], f))
-        self.vocabulary_ = {f: i for i, f in enumerate(sorted(kept[: self.max_features]))}
-        self._cache = {}
-        return self
-
-    def transform(self, texts):
-        from scipy import sparse
-
-        vocabulary, cache = self.vocabulary_, self._cache
-        indices = array("q")  # extended from lists at C speed, read by numpy without a copy
-        indptr = array("q", [0])
-        for text in texts:
-            words = _WORD.findall(text.lower())
-            for word in words:
-                ids = cache.get(word)
-                if ids is None:
-                    if len(cache) >= WORD_CACHE:
-                        cache.clear()
-                    ids = cache[word] = [vocabulary[f] for f in self._word_features(word) if f in vocabulary]
-                indices.extend(ids)
-            indices.extend(vocabulary[p] for p in self._pairs(words) if p in vocabulary)
-            indptr.append(len(indices))
-        counts = sparse.csr_matrix(
-            (np.ones(len(indices)), np.frombuffer(indices, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(vocabulary)),
-        )
-        counts.sum_duplicates()
-        return counts
-
-    def fit_transform(self, texts, y=None):
-        return self.fit(texts).transform(texts)
+    return [_clean_one(text) for text in texts]
 
 
 def _vectoriser(texts: int):
@@ -195,8 +124,14 @@ class TextModel:
         return self
 
     def predict(self, texts) -> pd.DataFrame:
-        """sentiment, sentiment_probability, topic, topic_probability for each text, in order."""
-        features = self.vectoriser.transform(clean(texts))
+        """sentiment, sentiment_probability, topic, topic_probability for each text, in order; vectorised
+        PREDICT_CHUNK texts at a time, so memory stays bounded however many are scored."""
+        cleaned = clean(texts)
+        parts = [self._predict(cleaned[i : i + PREDICT_CHUNK]) for i in range(0, len(cleaned), PREDICT_CHUNK)]
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else self._predict([])
+
+    def _predict(self, cleaned: list[str]) -> pd.DataFrame:
+        features = self.vectoriser.transform(cleaned)
         sentiment, s_proba = _pick(self.sentiment.classes_, self.sentiment.predict_proba(features))
         topic, t_proba = _pick(self.topic.classes_, self.topic.predict_proba(features))
         return pd.DataFrame(
@@ -244,7 +179,10 @@ def vader_compound(texts) -> np.ndarray:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyser = SentimentIntensityAnalyzer()
-    return np.array([analyser.polarity_scores(text)["compound"] if text else 0.0 for text in clean(texts)])
+    # VADER reads one text at a time in Python: each distinct text is read once (notes and emails repeat).
+    codes, distinct = pd.factorize(pd.Series(clean(texts), dtype=object))
+    scores = np.array([analyser.polarity_scores(text)["compound"] if text else 0.0 for text in distinct], dtype=float)
+    return scores[codes] if len(codes) else np.zeros(0)
 
 
 def class_metrics(truth, predicted, prefix: str = "") -> dict:

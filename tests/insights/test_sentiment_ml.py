@@ -1,9 +1,12 @@
 """The sentiment and topic models on arrays (insights/models_ml/sentiment.py): cleaning any text, known answers on
-planted texts, the split, and the model beating the lexicon only where its labels teach it something."""
+planted texts, the split, the model beating the lexicon only where its labels teach it something, and the set-based
+vectoriser counting what a text-at-a-time reference counts."""
 
 from __future__ import annotations
 
 import pickle
+import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,7 @@ import pytest
 
 from insights.models_ml import sentiment
 from insights.models_ml.sentiment_seed import SENTENCES, seed_examples
+from insights.models_ml.text_grams import TextGrams
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +123,39 @@ def test_the_lexicon_baseline_uses_vader_thresholds_and_the_most_common_topic():
     assert list(predicted["sentiment"]) == ["positive", "negative", "neutral"]
     assert set(predicted["topic"]) == {"price"}
     assert predicted["topic_probability"].iloc[0] == pytest.approx(2 / 3)
+
+
+def _counted_one_text_at_a_time(grams: TextGrams, texts: list[str]) -> list[Counter]:
+    """The reference: each text's words, character grams and word pairs, counted in plain Python."""
+    found = []
+    for text in texts:
+        words = re.findall(r"\w+", text.lower())
+        features = [f for word in words for f in grams._word_features(word)]
+        features += [f"{a}  {b}" for a, b in zip(words, words[1:], strict=False)]
+        found.append(Counter(f for f in features if f in grams.vocabulary_))
+    return found
+
+
+def test_the_set_based_counts_are_each_texts_words_grams_and_pairs():
+    texts = ["Late late parcel", "the parcel was late", "aaaa aaaa", "", "Très bien, merci", "parcel"]
+    grams = TextGrams(min_df=1).fit(texts)
+    counts = grams.transform(texts).toarray()
+    names = {i: f for f, i in grams.vocabulary_.items()}
+    for row, expected in zip(counts, _counted_one_text_at_a_time(grams, texts), strict=True):
+        assert {names[i]: n for i, n in enumerate(row) if n} == expected
+    assert grams.transform([]).shape == (0, len(grams.vocabulary_))
+
+
+def test_the_vocabulary_keeps_features_seen_in_enough_texts():
+    grams = TextGrams(min_df=2).fit(["late parcel", "late parcel again", "on time"])
+    assert "late  parcel" in grams.vocabulary_ and "late" in grams.vocabulary_  # in two texts
+    assert "again" not in grams.vocabulary_ and "time" not in grams.vocabulary_  # in one
+    # the most frequent first, ties by name
+    assert TextGrams(min_df=1, max_features=3).fit(["abc abd"]).vocabulary_ == {" ab": 0, " abc": 1, " abd": 2}
+
+
+def test_predictions_are_the_same_in_chunks(seeded, monkeypatch):
+    texts = ["Still waiting for my parcel", "Thank you so much!", "What does it cost?"] * 5
+    whole = seeded.predict(texts)
+    monkeypatch.setattr(sentiment, "PREDICT_CHUNK", 4)
+    assert seeded.predict(texts).equals(whole)
