@@ -48,10 +48,12 @@ class InsightsConfig(AppConfig):
         post_save.connect(signals.interaction_saved, sender=Interaction, dispatch_uid="insights-rescore-interaction")
 
         from customers.privacy import register_export_section
-        from insights.privacy import model_results
+        from insights.privacy import model_results, next_actions
 
-        # A customer's data export holds every score, segment and recommendation of every kept run.
+        # A customer's data export holds every score, segment and recommendation of every kept run, and the next
+        # best actions suggested for them.
         register_export_section("model_results", model_results)
+        register_export_section("next_actions", next_actions)
 
         from customers.signals import profiling_consent_changed, records_imported
 

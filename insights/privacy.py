@@ -1,6 +1,7 @@
 """What the models hold about one customer, for their data export (customers/privacy.py): every row of every kept
 run of every per-customer family (segments, value, churn, recommendations: families other apps register too),
-with the run it belongs to. Pruned runs have no rows left; a withdrawn or erased customer has none at all."""
+with the run it belongs to, and the next best actions the worklists suggested for them. Pruned runs have no rows
+left; a withdrawn or erased customer has none at all, and no open suggestion (`forget_suggestions`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from customers.models import Customer
 from insights.families import base
-from insights.models import ModelRun
+from insights.models import ModelRun, SuggestedAction
 
 _LEFT_OUT = {"id", "run", "customer"}
 
@@ -39,3 +40,19 @@ def model_results(customer: Customer) -> dict[str, list[dict[str, Any]]]:
             for row in rows
         ]
     return results
+
+
+def next_actions(customer: Customer) -> list[dict[str, Any]]:
+    """The next best actions suggested for the customer on the worklists, and whether (and when) one was taken."""
+    return list(
+        SuggestedAction.objects.filter(customer=customer)
+        .order_by("suggested_at", "pk")
+        .values("action", "reason", "suggested_at", "taken_at")
+    )
+
+
+def forget_suggestions(customer_id: int) -> None:
+    """Profiling consent withdrawn (or erasure): the suggestions made from their scores and readings go; those a
+    rep took stay as a record of the contact, without the reason, which quoted the scores."""
+    SuggestedAction.objects.filter(customer_id=customer_id, taken_at__isnull=True).delete()
+    SuggestedAction.objects.filter(customer_id=customer_id).update(reason="")

@@ -22,12 +22,14 @@ def interaction_saved(sender, instance, raw: bool = False, **kwargs) -> None:
 
 
 def consent_changed(sender, customer_id: int, profiling_consent: bool | None = None, **kwargs) -> None:
-    """Profiling consent changed (customers.signals): withdrawn, the customer's scores leave the active runs now;
-    given again, the customer is re-scored after commit."""
+    """Profiling consent changed (customers.signals): withdrawn, the customer's scores leave the active runs now and
+    their open next best actions go; given again, the customer is re-scored after commit."""
     if profiling_consent is False:
+        from insights.privacy import forget_suggestions
         from insights.rescoring import forget_customer
 
         forget_customer(customer_id)
+        forget_suggestions(customer_id)
     else:
         queue_rescore(customer_id)
 

@@ -247,3 +247,22 @@ def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
     with django_assert_num_queries(17):
         suggestions = _suggestions(alice_client)
     assert {s.action for s in suggestions.values()} == {"call_now", "thank", "send_offer", "check_in", "win_back"}
+
+
+def test_the_customers_data_export_holds_the_actions_suggested_for_them(alice, charlie_client):
+    customer = CustomerFactory(owner=alice)
+    _suggested(customer, "thank", 5, taken_days_ago=4, user=alice)
+    data = charlie_client.get(reverse("customers:export_data", args=[customer.pk])).json()
+    assert [(row["action"], row["reason"], row["taken_at"] is not None) for row in data["next_actions"]] == [
+        ("thank", "r", True)
+    ]
+
+
+def test_withdrawn_profiling_consent_takes_the_open_suggestions_and_the_reasons_away(alice):
+    from customers.signals import profiling_consent_changed
+
+    customer = CustomerFactory(owner=alice)
+    _suggested(customer, "call_now", 5)
+    _suggested(customer, "thank", 5, taken_days_ago=4, user=alice)
+    profiling_consent_changed.send(sender=None, customer_id=customer.pk, profiling_consent=False)
+    assert list(SuggestedAction.objects.filter(customer=customer).values_list("action", "reason")) == [("thank", "")]
