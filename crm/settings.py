@@ -8,6 +8,7 @@ CELERY_BROKER_URL and CACHE_URL, turns DEBUG off and supplies SECRET_KEY.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -245,6 +246,14 @@ CELERY_TASK_ALWAYS_EAGER = False
 # A running model run or import stamps a heartbeat (crm/liveness.py); silent this long, its worker counts as lost:
 # a sweep (every minute, and before any new request for that family) fails it and frees its family.
 WORKER_LOST_AFTER_SECONDS = env_int("WORKER_LOST_AFTER_SECONDS", 5 * 60, minimum=2)
+# Threads each process's numerical libraries may start (OpenMP in scikit-learn's gradient boosting, BLAS in numpy),
+# set before they load: one by default. A worker trains in one process per core, beside PostgreSQL and the web
+# server on the same cores; with more threads than cores OpenMP's threads spin waiting for each other (measured on
+# the 2-core box under load: a churn scoring chunk took 6 s on one thread, 17 to 64 s on two). A dedicated worker
+# machine with cores to spare may set MODEL_THREADS higher; OMP_NUM_THREADS and the like, when set, win.
+MODEL_THREADS = env_int("MODEL_THREADS", 1, minimum=1)
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, str(MODEL_THREADS))
 # Customers per scoring task: a run with more is scored by a Celery group spread over the workers.
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 25_000, minimum=100)
 # Results of runs that are no longer active are kept this long (score history, rollback), then pruned nightly;
