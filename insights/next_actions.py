@@ -166,16 +166,23 @@ def decide(work: Worklist, mood: dict[int, _Mood]) -> dict[int, tuple[str, Entry
     return chosen
 
 
+def _consent(entry: Entry) -> str:
+    """An offer is marketing: without the customer's consent to it, it is made in a conversation, not sent."""
+    if entry.customer.marketing_consent:
+        return ""
+    return " No marketing consent: make the offer in a call, do not send it."
+
+
 def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:
     if action == NextAction.CALL_NOW:
         value = f"{money(entry.at_risk, currency)} of revenue at risk" if entry.at_risk is not None else "at high risk"
         return f"Complained{_when(reading)}, and {value} ({percent(entry.probability)} chance of losing them)."
     if action == NextAction.WIN_BACK:
         bought = f"; used to buy {and_list(products)}" if products else ""
-        return f"Gone: {entry.why}{bought}."
+        return f"Gone: {entry.why}{bought}.{_consent(entry)}"
     if action == NextAction.SEND_OFFER:
         offer = f"; offer {and_list(products)}" if products else "; no product recommended for them yet"
-        return f"Due by their rhythm: {rhythm_words(entry)}{offer}."
+        return f"Due by their rhythm: {rhythm_words(entry)}{offer}.{_consent(entry)}"
     if action == NextAction.THANK:
         return f"Praised us{_when(reading)}."
     return f"At risk, with no complaint, praise or order due: {entry.why}."

@@ -103,6 +103,16 @@ def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_produ
     assert "Oat milk, Honey and Granola" in suggestion.message
 
 
+def test_an_offer_to_a_customer_without_marketing_consent_is_made_in_a_call(alice, alice_client, runs_):
+    _scored(runs_, alice, "No consent", orders=(60, 30))
+    agreed = _scored(runs_, alice, "Agreed", orders=(60, 30))
+    agreed.marketing_consent = True
+    agreed.save()
+    suggestions = _suggestions(alice_client)
+    assert suggestions["No consent"].reason.endswith("No marketing consent: make the offer in a call, do not send it.")
+    assert "marketing consent" not in suggestions["Agreed"].reason
+
+
 def test_an_overdue_customer_without_a_score_gets_an_offer_too(alice, alice_client, runs_):
     late = CustomerFactory(owner=alice, name="Monthly, late")
     _orders(late, 130, 100, 70)
