@@ -93,6 +93,7 @@ def test_in_process_training_says_it_trains_here_not_that_it_queued(demo_purchas
     out = io.StringIO()
     call_command("retrain", family="value", as_of=AS_OF, in_process=True, stdout=out)
     assert "Training Customer value run" in out.getvalue() and "Queued" not in out.getvalue()
+    assert "(queued)" not in out.getvalue()
 
 
 @pytest.fixture
