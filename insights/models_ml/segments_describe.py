@@ -37,7 +37,13 @@ _NAMES = {
     ("one-off", "recent"): "New customers",
     ("one-off", "cooling"): "One-time buyers going quiet",
     ("one-off", "lapsed"): "Lapsed one-time buyers",
+    ("occasional", "recent"): "Recent occasional buyers",
+    ("occasional", "cooling"): "Occasional buyers going quiet",
+    ("occasional", "lapsed"): "Lapsed occasional buyers",
 }
+# A segment is called "one-time buyers" only when nearly all its members have one order: the name is read as a
+# statement about each customer in it, and a median of one order still allows 49 % with three, four or five.
+NEARLY_ALL = 0.9
 
 
 def percentile_in(population: pd.Series, value: float) -> float:
@@ -49,17 +55,19 @@ def percentile_in(population: pd.Series, value: float) -> float:
     return float((below + up_to) / 2 / len(ordered))
 
 
-def name_cluster(median_frequency: float, percentiles: dict[str, float]) -> str:
+def name_cluster(median_frequency: float, percentiles: dict[str, float], one_order_share: float = 1.0) -> str:
     """A short name from rules on the cluster's medians (percentiles are positions in the whole base, 0..1).
 
-    Frequency band: "one-off" when the median customer has a single order; "frequent" when the median order count
-    is in the top 25 %; otherwise "repeat". Activity from days since the last order: "recent" in the most recent
-    40 %, "lapsed" in the 35 % longest gone, otherwise "cooling". These give the base name (table `_NAMES`,
-    e.g. frequent + recent = "Frequent regulars"); a median average order in the top 25 % adds "with big orders",
-    in the bottom 25 % "with small orders"; frequent, not lapsed and big is "Frequent big spenders".
+    Frequency band: "one-off" when nearly all members (`NEARLY_ALL`; `one_order_share` is the share with a single
+    order) have one order; "occasional" when the median member has one order but more than a few have several;
+    "frequent" when the median order count is in the top 25 %; otherwise "repeat". Activity from days since the
+    last order: "recent" in the most recent 40 %, "lapsed" in the 35 % longest gone, otherwise "cooling". These
+    give the base name (table `_NAMES`, e.g. frequent + recent = "Frequent regulars"); a median average order in
+    the top 25 % adds "with big orders", in the bottom 25 % "with small orders"; frequent, not lapsed and big is
+    "Frequent big spenders".
     """
     if median_frequency <= 1:
-        band = "one-off"
+        band = "one-off" if one_order_share >= NEARLY_ALL else "occasional"
     elif percentiles["frequency"] >= 0.75:
         band = "frequent"
     else:
@@ -93,10 +101,11 @@ def profile_clusters(
         members = everyone[labels == label]
         medians = members.median()
         pcts = {c: percentile_in(everyone[c], medians[c]) for c in DESCRIBED_COLUMNS}
+        one_order = float((members["frequency"] <= 1).mean())
         if names is not None:
             name = names[label]
         else:
-            name = "Unusual customers" if label == UNUSUAL else name_cluster(medians["frequency"], pcts)
+            name = "Unusual customers" if label == UNUSUAL else name_cluster(medians["frequency"], pcts, one_order)
         profiles[_plain(label)] = {
             "cluster": _plain(label),
             "name": name,
@@ -104,6 +113,8 @@ def profile_clusters(
             "share": round(len(members) / len(features), 4),
             "medians": {c: round(float(medians[c]), 2) for c in DESCRIBED_COLUMNS},
             "percentiles": {c: round(p, 3) for c, p in pcts.items()},
+            "one_order_share": round(one_order, 4),
+            "most_orders": _plain(members["frequency"].max()),
             "distinguishing": max(DESCRIBED_COLUMNS, key=lambda c: (abs(pcts[c] - 0.5), -DESCRIBED_COLUMNS.index(c))),
         }
     _disambiguate(profiles)
@@ -130,7 +141,8 @@ def _sentence(profile: dict, overall: pd.Series, money: Callable[[float], str]) 
     orders = _count(med["frequency"])
     parts = [
         f"typically {orders} order{'s' if orders != '1' else ''}"
-        + _compared(pct["frequency"], _count(overall["frequency"])),
+        + _compared(pct["frequency"], _count(overall["frequency"]))
+        + _more_than_one(profile),
         f"last one {med['recency_days']:.0f} days ago"
         + _compared(pct["recency_days"], f"{overall['recency_days']:.0f}", recency=True),
         f"average order {money(med['monetary_avg'])}" + _compared(pct["monetary_avg"], money(overall["monetary_avg"])),
@@ -142,17 +154,27 @@ def _sentence(profile: dict, overall: pd.Series, money: Callable[[float], str]) 
     return head + ", ".join(parts) + f". Stands out by: {READABLE[profile['distinguishing']]}."
 
 
+def _more_than_one(profile: dict) -> str:
+    """ ", though 40% ordered 2 to 5 times": said when the median member has one order but not nearly all do, so
+    "typically 1 order" is not read as "each has one"."""
+    several = 1 - profile["one_order_share"]
+    if profile["medians"]["frequency"] > 1 or several <= 1 - NEARLY_ALL:
+        return ""
+    share = max(1, round(several * 100))
+    return f", though {share}% ordered 2 to {_count(profile['most_orders'])} times"
+
+
 def _compared(percentile: float, everyone: str, recency: bool = False) -> str:
-    """ " (top 10 %; everyone: 4)": the rank only for a median in the top or bottom quarter of the base, rounded
+    """ " (top 10%; everyone: 4)": the rank only for a median in the top or bottom quarter of the base, rounded
     up to a 5 % step; for recency few days are "most recent"."""
     if 0.25 < percentile < 0.75:
         return f" (everyone: {everyone})"
     high = percentile >= 0.75
     share = math.ceil((1 - percentile if high else percentile) * 20) * 5
     if recency:
-        rank = f"among the {share} % longest gone" if high else f"among the most recent {share} %"
+        rank = f"among the {share}% longest gone" if high else f"among the most recent {share}%"
     else:
-        rank = f"top {share} %" if high else f"bottom {share} %"
+        rank = f"top {share}%" if high else f"bottom {share}%"
     return f" ({rank}; everyone: {everyone})"
 
 

@@ -137,3 +137,40 @@ def test_the_migration_matrix_takes_numbered_clusters():
     assert matrix["rows"] == [0, 1, NEW] and matrix["columns"] == [0, 1, GONE]
     assert matrix["counts"] == [[0, 1, 0], [1, 1, 0], [0, 0, 0]]
     assert matrix["shares"][2] == [0.0, 0.0, 0.0]
+
+
+def lapsed_members(orders: list[int], others: int = 300) -> tuple[pd.DataFrame, pd.Series]:
+    """Made-up customers: a lapsed group (label 1, 400 to 600 days gone) with the given order counts, beside
+    `others` recent regulars (label 0, 5 orders, 10 to 40 days gone)."""
+    n = len(orders)
+    recency = np.concatenate([np.linspace(400, 600, n), np.linspace(10, 40, others)])
+    frequency = np.array(orders + [5] * others, dtype=float)
+    features = pd.DataFrame(
+        {"recency_days": recency, "frequency": frequency, "monetary_avg": 50.0, "tenure_days": recency + 300},
+        index=pd.RangeIndex(n + others, name="customer"),
+    )
+    features["monetary_total"] = features["frequency"] * features["monetary_avg"]
+    return features, pd.Series([1] * n + [0] * others, index=features.index)
+
+
+def test_a_lapsed_group_where_all_have_one_order_is_called_one_time_buyers():
+    features, labels = lapsed_members([1] * 100)
+    profile = profile_clusters(features, labels)[1]
+    assert profile["name"] == "Lapsed one-time buyers"
+    assert profile["one_order_share"] == 1.0
+    assert "though" not in profile["text"]
+
+
+def test_a_lapsed_group_with_some_repeat_buyers_is_not_called_one_time_buyers():
+    # 60 one-order customers and 40 with 3, 4 or 5: the median is 1 order, yet 40% are not one-time buyers.
+    features, labels = lapsed_members([1] * 60 + [3, 4, 5, 3] * 10)
+    profile = profile_clusters(features, labels)[1]
+    assert profile["name"] == "Lapsed occasional buyers"
+    assert profile["one_order_share"] == 0.6
+    assert "typically 1 order" in profile["text"]
+    assert ", though 40% ordered 2 to 5 times" in profile["text"]
+
+
+def test_a_few_repeat_buyers_in_a_one_time_group_leave_its_name():
+    features, labels = lapsed_members([1] * 95 + [2] * 5)
+    assert profile_clusters(features, labels)[1]["name"] == "Lapsed one-time buyers"
