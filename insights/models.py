@@ -153,7 +153,8 @@ class CustomerValue(models.Model):
 
     run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
-    p_alive = models.FloatField()
+    # NULL for a customer with no repeat purchase, whose P(alive) BG/NBD sets to 1 by construction.
+    p_alive = models.FloatField(null=True, blank=True)
     expected_purchases_90d = models.FloatField()
     expected_purchases_365d = models.FloatField()
     expected_order_value = models.FloatField()

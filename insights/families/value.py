@@ -109,7 +109,8 @@ class ValueFamily(PurchasesFamily):
         rfm = rfm_for_value(data.purchases, data.until)
         if customers is not None:
             rfm = rfm[rfm.index.isin(customers)]
-        scores = fitted.customer_value(rfm).fillna(0.0).astype(float)
+        scores = fitted.customer_value(rfm).astype(float)
+        scores = scores.fillna({c: 0.0 for c in scores.columns if c != "p_alive"})  # p_alive: NULL, not 0
         scores = scores.rename(columns={"expected_value": "expected_order_value", "clv": "clv_12m"})
         return scores.rename_axis("customer_id").reset_index()
 

@@ -159,8 +159,8 @@ def customer_value(
     months: int = 12,
     monthly_discount: float = 0.0,
 ) -> pd.DataFrame:
-    """Per customer (rfm's index): p_alive, expected_purchases_90d, expected_purchases_365d, expected_value
-    (spend per purchase) and clv (value over `months` months).
+    """Per customer (rfm's index): p_alive (NaN without a repeat purchase), expected_purchases_90d,
+    expected_purchases_365d, expected_value (spend per purchase) and clv (value over `months` months).
 
     clv sums, month by month, the expected purchases in that month times the expected spend per purchase,
     discounted by (1 + monthly_discount)^month; with the default discount of 0 it is simply expected purchases
@@ -173,7 +173,9 @@ def customer_value(
     discount = (1 + monthly_discount) ** -np.arange(1, months + 1)
     return pd.DataFrame(
         {
-            "p_alive": purchases.p_alive(x, t_x, T),
+            # BG/NBD lets a customer drop out only after a repeat purchase, so with none its P(alive) is 1 by
+            # construction, however long ago the one order was: not an estimate to show beside that order (NaN).
+            "p_alive": np.where(x > 0, purchases.p_alive(x, t_x, T), np.nan),
             "expected_purchases_90d": purchases.expected_purchases(90.0, x, t_x, T),
             "expected_purchases_365d": purchases.expected_purchases(365.0, x, t_x, T),
             "expected_value": value,

@@ -184,3 +184,15 @@ def test_bad_inputs_are_refused():
         fit_bgnbd([1.0], [10.0], [5.0])  # last purchase after the end of observation
     with pytest.raises(ValueError):
         fit_bgnbd([], [], [])
+
+
+def test_a_customer_without_a_repeat_purchase_gets_no_p_alive(customers, fitted):
+    """BG/NBD puts P(alive) at 1 for anyone with no repeat purchase, however long ago their one order: that is no
+    estimate to show, so it is left empty; the expected purchases and value are still given."""
+    rfm = customers.assign(monetary_value=simulate_spend(customers["x"].to_numpy(), **SPEND, seed=5)).head(300)
+    value = customer_value(rfm, fitted, GammaGamma(**SPEND))
+    one_time = (rfm["x"] == 0).to_numpy()
+    assert one_time.any() and (~one_time).any()
+    assert value["p_alive"][one_time].isna().all()
+    assert value["p_alive"][~one_time].between(0, 1).all()
+    assert value["clv"].notna().all() and value["expected_purchases_365d"].notna().all()

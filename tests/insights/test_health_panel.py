@@ -201,3 +201,21 @@ def test_a_run_just_queued_or_started_says_nothing_of_the_worker(charlie_client)
     _queued("churn", minutes_ago=0.1)
     ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running")
     assert "Waiting for the background worker" not in _card(charlie_client, customer)
+
+
+def test_a_one_time_buyer_is_not_said_to_be_certainly_still_buying(charlie_client):
+    """No P(alive) for a customer without a repeat purchase (BG/NBD's 1 by construction): the card says why."""
+    customer = CustomerFactory()
+    _score(customer, probability=0.99)
+    CustomerValue.objects.create(
+        run=_published("value"),
+        customer=customer,
+        p_alive=None,
+        expected_purchases_90d=0.05,
+        expected_purchases_365d=0.2,
+        expected_order_value=100,
+        clv_12m=20,
+    )
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "one order so far: too early to say whether they still buy" in page
+    assert "chance they still buy" not in page.replace("too early to say whether they still buy", "")
