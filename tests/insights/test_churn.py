@@ -247,3 +247,25 @@ def test_a_large_snapshot_is_calibrated_on_a_held_out_quarter_and_stays_calibrat
     assert fits == [validation - math.ceil(validation * churn_models.CALIBRATION_SHARE)]
     assert result["metrics"]["roc_auc"] > result["baseline"]["metrics"]["roc_auc"] + 0.015
     assert result["metrics"]["ece"] < 0.05
+
+
+def test_gradient_boosting_keeps_the_directions_a_rep_expects(planted):
+    """More recent spend and orders never raise the boosted model's risk, and complaints never lower it, whatever
+    else the customer looks like: so an explanation never says a year without spend lowered the risk."""
+    from insights.models_ml import churn_models
+    from insights.models_ml.churn_labels import labelled_snapshot
+
+    at = AS_OF - pd.Timedelta(days=90)
+    features, y = labelled_snapshot(planted["purchases"], at, 90, None, planted["interactions"])
+    matrix = churn_models.design(features)
+    fitted = churn_models.fit_candidate("gradient_boosting", matrix, y)
+    base = fitted.score(matrix)
+    for column, direction in churn_models.MONOTONIC.items():
+        j = churn_models.MODEL_COLUMNS.index(column)
+        if not fitted.columns[j]:
+            continue
+        known = ~np.isnan(matrix[:, j])  # a missing value has a branch of its own, unconstrained
+        raised = matrix.copy()
+        raised[:, j] += np.nanstd(matrix[:, j]) + 1
+        change = (fitted.score(raised) - base)[known]
+        assert known.any() and (change * direction >= -1e-9).all(), column
