@@ -9,6 +9,7 @@ listed among those raising the risk only when it is a fall in spending."""
 from __future__ import annotations
 
 from crm.templatetags.lodestar import money
+from insights.models_ml.risk_signs import reads_as_risk
 
 MONEY_FEATURES = {
     "monetary_total": "{amount} spent in total",
@@ -32,8 +33,9 @@ def raising_factors(factors: list[dict]) -> list[dict]:
 
 
 def lowering_factors(factors: list[dict]) -> list[dict]:
-    """The factors lowering the risk, strongest first."""
-    return [f for f in factors if f.get("effect", 0) < 0]
+    """The factors lowering the risk, strongest first, without those whose words describe a risk sign (a run
+    published before `churn_explain` left them out may still hold them)."""
+    return [f for f in factors if f.get("effect", 0) < 0 and not reads_as_risk(f)]
 
 
 RUN_FACTS_SECONDS = 24 * 3600

@@ -13,7 +13,9 @@ one-at-a-time method: correlated features (spend_90d and spend_trend, say) each 
 effects need not add up to the difference from the average risk.
 
 Each factor is a JSON-able dict {"feature", "value", "effect", "text"}; per customer, up to `top` raising and
-`top` lowering factors with |effect| >= MIN_EFFECT, strongest first (the shape of ChurnScore.factors).
+`top` lowering factors with |effect| >= MIN_EFFECT, strongest first (the shape of ChurnScore.factors). Effects are
+relative to a typical customer, so a long silence can "lower" the risk of someone whose risk is high anyway; a
+factor whose words describe a risk sign (`risk_signs.reads_as_risk`) is never given as lowering it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pandas as pd
 
 from insights.models_ml import churn_models as models
 from insights.models_ml.features import FEATURE_COLUMNS
+from insights.models_ml.risk_signs import reads_as_risk
 
 MIN_EFFECT = 0.01  # below one point of probability a factor explains nothing worth reading
 
@@ -50,7 +53,7 @@ def _count(value: float, word: str, plural: str | None = None) -> str:
 
 
 def _times(ratio: float) -> str:
-    return f"{ratio:.1f}".rstrip("0").rstrip(".") + "x"
+    return f"{ratio:.1f}".rstrip("0").rstrip(".") + "×"  # the pages' `times` form
 
 
 def _recency(row: dict) -> str:
@@ -71,9 +74,9 @@ def _trend(row: dict) -> str:
         return "no spend in the last year"
     change = (trend - 1) * 100
     if change <= -10:
-        return f"spend in the last 90 days is down {-change:.0f} % on their yearly pace"
+        return f"spend in the last 90 days is down {-change:.0f}% on their yearly pace"
     if change >= 10:
-        return f"spend in the last 90 days is up {change:.0f} % on their yearly pace"
+        return f"spend in the last 90 days is up {change:.0f}% on their yearly pace"
     return "spend in the last 90 days is in line with their yearly pace"
 
 
@@ -155,9 +158,10 @@ def explain(model, features: pd.DataFrame, top: int = 3, min_effect: float = MIN
         return {}
     table = effects(model, features)
     top = min(top, table.shape[1])
-    # Top-k per row without a Python loop over the model: sort each row's effects once in each direction.
+    # Top-k per row without a Python loop over the model: sort each row's effects once in each direction. Lowering
+    # keeps every candidate, as those that read as a risk sign are skipped and the next ones take their place.
     raising = np.argsort(-table, axis=1)[:, :top]
-    lowering = np.argsort(table, axis=1)[:, :top]
+    lowering = np.argsort(table, axis=1)
     values = features.reindex(columns=FEATURE_COLUMNS).to_numpy(dtype=float)
     out: dict[int, list[dict]] = {}
     for i, customer in enumerate(features.index):
@@ -165,15 +169,22 @@ def explain(model, features: pd.DataFrame, top: int = 3, min_effect: float = MIN
         picked += [j for j in lowering[i] if table[i, j] <= -min_effect]
         picked.sort(key=lambda j: -abs(table[i, j]))
         row = dict(zip(FEATURE_COLUMNS, values[i], strict=True)) if picked else {}
-        factors, said = [], set()
+        factors, said, lowered = [], set(), 0
         for j in picked:
             text = describe(FEATURE_COLUMNS[j], row)
             if text in said:
                 continue  # two features telling one story (no cadence yet): say it once, at its strongest
-            said.add(text)
             value = None if math.isnan(values[i, j]) else round(float(values[i, j]), 4)
-            factors.append(
-                {"feature": FEATURE_COLUMNS[j], "value": value, "effect": round(float(table[i, j]), 4), "text": text}
-            )
+            factor = {
+                "feature": FEATURE_COLUMNS[j],
+                "value": value,
+                "effect": round(float(table[i, j]), 4),
+                "text": text,
+            }
+            if factor["effect"] < 0 and (lowered >= top or reads_as_risk(factor)):
+                continue
+            said.add(text)
+            lowered += factor["effect"] < 0
+            factors.append(factor)
         out[int(customer)] = factors
     return out

@@ -134,7 +134,7 @@ def test_explanations_name_a_long_silence(planted_model):
     silent = _typical(planted_model, recency_days=5 * cadence)
     factors = planted_model.explain(silent)[99]
     assert factors[0]["feature"] == "recency_days" and factors[0]["effect"] > 0
-    assert factors[0]["text"] == f"no order for {5 * cadence:.0f} days, 5x their usual gap"
+    assert factors[0]["text"] == f"no order for {5 * cadence:.0f} days, 5× their usual gap"
 
 
 def test_explanations_for_everyone_are_json_and_ordered(planted, planted_model):
@@ -269,3 +269,31 @@ def test_gradient_boosting_keeps_the_directions_a_rep_expects(planted):
         raised[:, j] += np.nanstd(matrix[:, j]) + 1
         change = (fitted.score(raised) - base)[known]
         assert known.any() and (change * direction >= -1e-9).all(), column
+
+
+class LinearModel:
+    """A hand-made churn model: probability = 0.5 + weights . (value - reference), clipped to 0..1. Here a longer
+    silence and less spend *lower* the risk against a typical customer, as a fitted model can find for customers
+    whose risk is high anyway; more contact lowers it too."""
+
+    reference = dict.fromkeys(FEATURE_COLUMNS, 0.0) | {"recency_days": 40.0, "cadence_days": 40.0, "spend_365d": 500.0}
+    weights = {"recency_days": -0.001, "spend_365d": 0.0001, "interactions_90d": -0.01}
+
+    def proba_matrix(self, matrix):
+        score = 0.5 + sum(
+            w * (matrix[:, FEATURE_COLUMNS.index(c)] - self.reference[c]) for c, w in self.weights.items()
+        )
+        return np.clip(score, 0, 1)
+
+
+def test_a_factor_that_reads_as_a_risk_sign_is_never_given_as_lowering_the_risk():
+    from insights.models_ml import churn_explain
+
+    row = LinearModel.reference | {"recency_days": 124.0, "spend_365d": 0.0, "interactions_90d": 5.0}
+    features = pd.DataFrame([row], index=pd.Index([7], name="customer"))[FEATURE_COLUMNS]
+    effects = dict(zip(FEATURE_COLUMNS, churn_explain.effects(LinearModel(), features)[0], strict=True))
+    assert effects["recency_days"] < 0 and effects["spend_365d"] < 0  # the model says both lower the risk...
+    factors = churn_explain.explain(LinearModel(), features)[7]
+    # ...but "no order for 124 days, 3.1× their usual gap" and "0 spent in the last year" are risk signs in words.
+    assert [f["text"] for f in factors] == ["5 interactions in the last 90 days"]
+    assert factors[0]["effect"] == pytest.approx(-0.05)

@@ -219,3 +219,31 @@ def test_a_one_time_buyer_is_not_said_to_be_certainly_still_buying(charlie_clien
     page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "one order so far: too early to say whether they still buy" in page
     assert "chance they still buy" not in page.replace("too early to say whether they still buy", "")
+
+
+def test_the_factors_say_they_are_compared_with_a_typical_customer(charlie_client):
+    customer = CustomerFactory()
+    _score(customer)
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "Raising the risk, compared with a typical customer" in page
+    assert "Lowering the risk, compared with a typical customer" in page
+
+
+def test_a_stored_factor_that_reads_as_a_risk_sign_is_not_listed_as_lowering_the_risk(charlie_client):
+    customer = CustomerFactory()
+    run = _published("churn")
+    factors = [
+        {
+            "feature": "recency_days",
+            "value": 120,
+            "effect": -0.2,
+            "text": "no order for 120 days, 3.1x their usual gap",
+        },
+        {"feature": "spend_365d", "value": 0.0, "effect": -0.1, "text": "0 spent in the last year"},
+        {"feature": "interactions_90d", "value": 4, "effect": -0.05, "text": "4 interactions in the last 90 days"},
+    ]
+    ChurnScore.objects.create(run=run, customer=customer, probability=0.8, band="high", factors=factors)
+    page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "4 interactions in the last 90 days" in page
+    assert "no order for 120 days" not in page
+    assert "spent in the last year" not in page

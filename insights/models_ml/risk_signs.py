@@ -1,0 +1,29 @@
+"""Which churn factors read as a sign of risk whatever their effect, so they are never listed as lowering it.
+
+A factor's effect compares the customer with a typical one (see `churn_explain`), so a model can find that "no order
+for 120 days, 3.1× their usual gap" lowers a risk that is already high for every customer like them. Under
+"Lowering the risk" such a line reads backwards to a rep: its own words describe a reason to worry. Plain Python
+(no numpy), so the web process can filter the factors a run stored without loading the ML stack.
+"""
+
+from __future__ import annotations
+
+NONE_IS_A_RISK = {"orders_90d", "orders_365d", "spend_90d", "spend_365d"}  # no order or spend in the window
+ANY_IS_A_RISK = {"complaints_90d", "negative_90d", "returns"}  # complaints, unhappy contacts, returns
+
+
+def reads_as_risk(factor: dict) -> bool:
+    """True when the factor's own words describe a risk sign: a silence past the usual gap (or a long one with no
+    usual gap yet), no order or spend in the last 90 days or year, a complaint, an unhappy contact or a return."""
+    feature, value, text = factor.get("feature"), factor.get("value"), factor.get("text", "")
+    if feature == "recency_days":
+        return text.startswith("no order for") or "past their usual" in text
+    if feature == "spend_trend":
+        return text == "no spend in the last year"
+    if value is None:
+        return False
+    if feature in NONE_IS_A_RISK:
+        return value <= 0
+    if feature in ANY_IS_A_RISK:
+        return value > 0
+    return False
