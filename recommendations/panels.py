@@ -89,7 +89,10 @@ def basket_context(request: HttpRequest, customer: Customer) -> dict:
 
 
 def product_rules_context(request: HttpRequest, product: Product) -> dict:
-    """Products most often in the same basket as `product` (its single-product rules, strongest first)."""
+    """Products most often in the same basket as `product` (its single-product rules, strongest first). Shipping,
+    fees and adjustments are left out of baskets, so for them the card says that instead of "not bought often"."""
+    if not product.is_product:
+        return {"not_goods": True, "kind": product.get_kind_display()}
     run_id = active_run_id("rules")
     if run_id is None:
         return {"no_model": True}
@@ -107,7 +110,10 @@ def _rules_verdict() -> list[str]:
 
 
 def forecast_context(request: HttpRequest, product: Product) -> dict:
-    """The active demand run's weekly forecast of `product` with its interval, and how good the model was."""
+    """The active demand run's weekly forecast of `product` with its interval, and how good the model was.
+    Shipping, fees and adjustments are not goods and are never forecast: the card says so, not "no sale"."""
+    if not product.is_product:
+        return {"not_goods": True, "kind": product.get_kind_display()}
     run = active_run("demand")
     if run is None:
         return {"no_model": True}

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.models import Product
 from insights import publishing
 from insights.models import ModelRun
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
@@ -166,6 +167,16 @@ def test_the_product_page_charts_the_forecast_beside_the_weeks_sold_before_it(al
 def test_without_runs_the_product_page_says_how_to_get_them(alice_client):
     page = product_page(alice_client, ProductFactory())
     assert "No association rules yet" in page and "No demand forecast yet" in page
+
+
+def test_a_delivery_line_says_it_is_not_goods_not_that_it_never_sold(alice_client):
+    delivery = ProductFactory(name="Standard delivery", kind=Product.Kind.SHIPPING)
+    OrderItemFactory(product=delivery, quantity=3)
+    published("rules"), published("demand")
+    page = product_page(alice_client, delivery)
+    assert "Not forecast: shipping is not goods. Delivery, fees and adjustments are left out of demand" in page
+    assert "Not analysed: shipping is not goods." in page
+    assert "no sale in the model" not in page and "not bought often enough" not in page
 
 
 def test_the_product_page_needs_the_same_queries_whatever_the_data_size(alice_client, django_assert_num_queries):
