@@ -33,7 +33,9 @@ class InsightsConfig(AppConfig):
         WORKLIST_PANELS.register("complaints", "insights/panels/complaints.html", complaints_context, order=5)
         DASHBOARD_PANELS.register("next_actions", "insights/panels/next_actions.html", next_actions_context, order=5)
 
-        from insights import list_filters
+        from insights import list_filters, publishing
+
+        publishing.remember_during_requests()  # each request reads the active runs once
 
         list_filters.register()  # segment, churn and value filters, columns and sorts on the customer list
 

@@ -36,13 +36,8 @@ NO_FIGURE = mark_safe('<span class="muted">—</span>')  # noqa: S308 (a constan
 
 
 def runs_for(request: HttpRequest | None) -> dict[str, int | None]:
-    """The active segments, value and churn runs, resolved once per request (one cache round trip)."""
-    cached = getattr(request, "_insights_active_runs", None)
-    if cached is None:
-        cached = active_runs(FAMILIES)
-        if request is not None:
-            request._insights_active_runs = cached
-    return cached
+    """The active segments, value and churn runs (read once per request: insights/publishing.py)."""
+    return active_runs(FAMILIES)
 
 
 def segment_choices(run_id: int) -> list[tuple[str, str]]:

@@ -2,16 +2,19 @@
 
 Results go in with COPY on PostgreSQL (bulk_create elsewhere) while their run is inactive, so nobody reads them
 half-written; `publish` then flips the family's active run in one short transaction. Readers find the active
-run through `active_run_id`, cached and invalidated on every flip.
+run through `active_run_id`, cached and invalidated on every flip, and read once per request: the first reader in
+a request asks the cache for every family at once and the request keeps the answer (`remember_during_requests`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -34,31 +37,62 @@ def _verdict_key(family: str) -> str:
     return f"insights:active-verdict:{family}"
 
 
+# The active runs (id, verdict) a request has read, by family; None outside a request, where every call reads the
+# cache, so a worker or a command never keeps an answer. Set and cleared by the request signals (see below).
+_read_in_request: ContextVar[dict[str, tuple[int, str]] | None] = ContextVar("active_runs_read", default=None)
+
+
+def remember_during_requests() -> None:
+    """From now on, each request reads the active runs once, as DESIGN.md asks: the first reader fetches every
+    family's in one cache round trip, and the request's other panels, columns and filters reuse the answer, so
+    they all agree on one set of runs. Called from InsightsConfig.ready()."""
+    request_started.connect(_forget_runs, dispatch_uid="insights-active-runs-start")
+    request_finished.connect(_stop_remembering, dispatch_uid="insights-active-runs-finish")
+
+
+def _forget_runs(**kwargs) -> None:
+    _read_in_request.set({})
+
+
+def _stop_remembering(**kwargs) -> None:
+    _read_in_request.set(None)
+
+
 def active_run_id(family: str) -> int | None:
     """The id of the family's active run, or None when no run has been published yet (cached)."""
     return active_runs([family])[family]
 
 
 def active_runs(families: Iterable[str]) -> dict[str, int | None]:
-    """Active run ids of several families, from one cache round trip when warm."""
-    keys = {family: _cache_key(family) for family in families}
-    found = cache.get_many(list(keys.values()))
-    missing = [family for family, key in keys.items() if key not in found]
-    if missing:
-        found.update({keys[f]: run_id for f, (run_id, _) in _read_active(missing).items()})
-    return {family: found[key] or None for family, key in keys.items()}
+    """Active run ids of several families, from one cache round trip when warm (none for the rest of a request)."""
+    read = _active(list(families))
+    return {family: read[family][0] or None for family in read}
 
 
 def active_verdicts(families: Iterable[str]) -> dict[str, str]:
     """The verdict in words of each family's active run ("Customer value: the simple past-rate forecast, because
     ..."), "" for a family without one; cached with the active run, so a page that has read `active_runs` pays
     nothing more."""
-    keys = {family: _verdict_key(family) for family in families}
-    found = cache.get_many(list(keys.values()))
-    missing = [family for family, key in keys.items() if key not in found]
+    read = _active(list(families))
+    return {family: read[family][1] for family in read}
+
+
+def _active(families: list[str]) -> dict[str, tuple[int, str]]:
+    """(active run id or 0, its verdict) of each family: from what this request already read, else from the cache
+    (every family at once in a request), else from the database."""
+    remembered = _read_in_request.get()
+    if remembered is not None and all(family in remembered for family in families):
+        return {family: remembered[family] for family in families}
+    wanted = families if remembered is None else sorted({*families, *ModelRun.Family.values})
+    keys = {family: (_cache_key(family), _verdict_key(family)) for family in wanted}
+    found = cache.get_many([key for pair in keys.values() for key in pair])
+    read = {family: (found[run], found[note]) for family, (run, note) in keys.items() if run in found and note in found}
+    missing = [family for family in wanted if family not in read]
     if missing:
-        found.update({keys[f]: note for f, (_, note) in _read_active(missing).items()})
-    return {family: found[key] for family, key in keys.items()}
+        read.update(_read_active(missing))
+    if remembered is not None:
+        remembered.update(read)
+    return {family: read[family] for family in families}
 
 
 def _read_active(families: list[str]) -> dict[str, tuple[int, str]]:
@@ -145,6 +179,8 @@ def publish(run: ModelRun, note: str | None = None) -> None:
         stale = [_cache_key(run.family), _verdict_key(run.family)]
         cache.delete_many(stale)
         transaction.on_commit(lambda: cache.delete_many(stale))
+    if _read_in_request.get() is not None:  # published from a request (an admin's re-activation): read it again
+        _read_in_request.set({})
     run.refresh_from_db()
 
 

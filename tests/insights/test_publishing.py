@@ -64,6 +64,35 @@ def test_the_active_run_is_cached_and_refreshed_on_publish(
         assert publishing.active_runs(["churn"]) == {"churn": run.pk}
 
 
+def test_a_request_reads_the_active_runs_once_and_the_next_request_reads_them_again(
+    django_capture_on_commit_callbacks, monkeypatch, request
+):
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    # As Django's test client does: the test's transaction must outlive the "requests".
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+        request.addfinalizer(lambda signal=signal: signal.connect(close_old_connections))
+    run = _run(status="succeeded", is_active=True)
+    asked = []
+    real_get_many = publishing.cache.get_many
+    monkeypatch.setattr(publishing.cache, "get_many", lambda keys: asked.append(keys) or real_get_many(keys))
+    request_started.send(sender=None)
+    assert publishing.active_runs(["churn", "value"]) == {"churn": run.pk, "value": None}
+    assert publishing.active_run_id("segments") is None
+    assert publishing.active_verdicts(["churn"]) == {"churn": ""}
+    assert len(asked) == 1  # every family's at once, then nothing more in this request
+    request_finished.send(sender=None)
+    newer = _run()
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.publish(newer)
+    assert publishing.active_run_id("churn") == newer.pk  # outside a request, nothing is kept
+    request_started.send(sender=None)
+    assert publishing.active_run_id("churn") == newer.pk
+    request_finished.send(sender=None)
+
+
 def test_results_are_written_in_bulk_with_their_run():
     run = _run()
     customers = [CustomerFactory() for _ in range(3)]
