@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from crm.reversing import path_for
 from customers.models import Customer, Order, OrderItem, Product
 from insights.publishing import active_run, active_run_id, active_verdicts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
@@ -43,8 +44,9 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
             kept.append(row)
             per_list[row.list] += 1
     lists = {"reorder": [], "try_next": []}
+    product_url = path_for("products:detail")
     for row, reason in zip(kept, reason_sentences(kept, run), strict=True):
-        lists[row.list].append({"product": row.product, "reason": reason})
+        lists[row.list].append({"product": row.product, "reason": reason, "url": product_url(row.product_id)})
     return {
         "no_model": False,
         "reorder": lists["reorder"],
@@ -55,12 +57,16 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
 
 
 def _strongest(rules) -> list[AssociationRule]:
-    """The first (strongest) rule per consequent, up to BOUGHT_TOGETHER of them."""
+    """The first (strongest) rule per consequent, up to BOUGHT_TOGETHER of them, each with its consequent's URL
+    (`consequent_url`, from one `reverse()` for all)."""
     seen, kept = set(), []
     for rule in rules:
         if rule.consequent_id not in seen and rule.consequent.is_active:
             seen.add(rule.consequent_id)
             kept.append(rule)
+    product_url = path_for("products:detail")
+    for rule in kept[:BOUGHT_TOGETHER]:
+        rule.consequent_url = product_url(rule.consequent_id)
     return kept[:BOUGHT_TOGETHER]
 
 

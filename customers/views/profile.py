@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crm.reversing import path_for
 from customers.forms import ConsentForm, InteractionForm, OwnerForm, TagForm
 from customers.models import Customer, Tag, sees_all_customers
 from customers.panels import render_profile_panels
@@ -83,7 +84,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "other_tags": other_tags,
         "may_create_tags": request.user.has_perm("customers.add_tag"),
         "figures": key_figures(customer),
-        "orders": recent_orders(customer),
+        "orders": with_product_urls(recent_orders(customer)),
         "interactions": recent_interactions(customer),
         "timeline_limit": TIMELINE_LIMIT,
         "panels": render_profile_panels(request, customer),
@@ -96,6 +97,16 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_change_consent": may_change_consent(request.user),
     }
     return render(request, "customers/customer_detail.html", context)
+
+
+def with_product_urls(orders: list) -> list:
+    """Give each line of `orders` its product page's URL, from one `reverse()` for all of them (crm/reversing.py):
+    the latest orders may hold dozens of lines, each a `reverse()` of its own if the template asked."""
+    product_url = path_for("products:detail")
+    for order in orders:
+        for item in order.items.all():
+            item.product_url = product_url(item.product_id)
+    return orders
 
 
 def _visible_customer(request: HttpRequest, pk: int, allowed: bool) -> Customer:
