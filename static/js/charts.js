@@ -57,6 +57,11 @@
   // Category labels take at most 40 % of a narrow chart, so that the bars keep room on a phone.
   const labelWidth = (element) => Math.min(220, Math.floor(element.clientWidth * 0.4));
 
+  // Every axis label names the page's font itself: ECharts sizes the room for labels (containLabel) with the
+  // axis label's own font, not the chart-wide textStyle, so a label drawn in the page's font came out wider than
+  // the room made for it and was clipped at the chart's edge ("apsed one-time buyers").
+  const label = (options) => ({ fontFamily: palette.font, ...options });
+
   const base = {
     animation: !still,
     textStyle: { fontFamily: palette.font, color: palette.text },
@@ -70,8 +75,8 @@
       tooltip: { ...base.tooltip, trigger: "axis", axisPointer: { type: "shadow" }, formatter: axisTooltip(spec) },
       legend: spec.series.length > 1 ? { top: 0 } : undefined,
       grid: { left: 8, right: 24, top: spec.series.length > 1 ? 32 : 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", splitNumber: element.clientWidth < 480 ? 3 : 5, axisLabel: { hideOverlap: true, formatter: (v) => short(spec.format, v) }, splitLine: { lineStyle: { color: palette.border } } },
-      yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: { width: labelWidth(element), overflow: "truncate" } },
+      xAxis: { type: "value", splitNumber: element.clientWidth < 480 ? 3 : 5, axisLabel: label({ hideOverlap: true, formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
+      yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: label({ width: labelWidth(element), overflow: "truncate" }) },
       series: spec.series.map((s, i) => ({ name: s.name, type: "bar", data: s.data, barMaxWidth: 22, itemStyle: { color: seriesColor(s, i), borderRadius: [0, 3, 3, 0] } })),
     };
   }
@@ -82,8 +87,10 @@
       tooltip: { ...base.tooltip, trigger: "axis", formatter: axisTooltip(spec) },
       legend: spec.series.length > 1 ? { top: 0 } : undefined,
       grid: { left: 8, right: 16, top: spec.series.length > 1 ? 32 : 12, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: spec.categories, boundaryGap: !spec.series.some((s) => s.area), axisLabel: { hideOverlap: true } },
-      yAxis: { type: "value", scale: spec.format === "decimal", axisLabel: { formatter: (v) => short(spec.format, v) }, splitLine: { lineStyle: { color: palette.border } } },
+      xAxis: { type: "category", data: spec.categories, boundaryGap: !spec.series.some((s) => s.area), axisLabel: label({ hideOverlap: true }) },
+      // A spec may fix the value axis ("min", "max": net sentiment runs from -100% to 100%) and ask for a line
+      // at zero ("zero_line"), so a flat line at 0 reads as "neutral", not as an empty chart.
+      yAxis: { type: "value", scale: spec.format === "decimal", min: spec.min, max: spec.max, axisLabel: label({ formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
       series: spec.series.map((s, i) => ({
         name: s.name,
         type: "line",
@@ -93,6 +100,9 @@
         itemStyle: { color: seriesColor(s, i) },
         lineStyle: { width: 2, type: s.dashed ? "dashed" : "solid", color: seriesColor(s, i) },
         areaStyle: s.area ? { color: palette.soft } : undefined,
+        markLine: spec.zero_line && i === 0
+          ? { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: palette.muted, type: "solid", width: 1 }, data: [{ yAxis: 0 }] }
+          : undefined,
       })),
     };
   }
@@ -113,8 +123,8 @@
         },
       },
       grid: { left: 8, right: 16, top: 8, bottom: 48, containLabel: true },
-      xAxis: { type: "category", data: spec.categories, position: "top", axisLabel: { interval: 0, width: column, overflow: "break" } },
-      yAxis: { type: "category", data: spec.rows, inverse: true, axisLabel: { width: labelWidth(element), overflow: "truncate" } },
+      xAxis: { type: "category", data: spec.categories, position: "top", axisLabel: label({ interval: 0, width: column, overflow: "break" }) },
+      yAxis: { type: "category", data: spec.rows, inverse: true, axisLabel: label({ width: labelWidth(element), overflow: "truncate" }) },
       visualMap: {
         min: 0, max: 1, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160,
         inRange: { color: ["#f4f7fe", palette.accent] }, text: ["100%", "0%"], dimension: 2,
@@ -131,7 +141,7 @@
 
   function calibration(spec) {
     const largest = Math.max(...spec.points.map((p) => p[2]));
-    const axis = (name) => ({ type: "value", min: 0, max: 1, name, nameLocation: "middle", nameGap: 36, axisLabel: { formatter: (v) => short("percent", v) }, splitLine: { lineStyle: { color: palette.border } } });
+    const axis = (name) => ({ type: "value", min: 0, max: 1, name, nameLocation: "middle", nameGap: 36, axisLabel: label({ formatter: (v) => short("percent", v) }), splitLine: { lineStyle: { color: palette.border } } });
     return {
       ...base,
       tooltip: {

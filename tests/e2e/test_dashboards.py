@@ -55,3 +55,28 @@ def test_a_managers_dashboards_draw_every_chart_without_errors(tab, sign_in, boo
         assert chart["width"] > 100 and chart["height"] > 100, f"chart {chart['name']!r} has no room: {chart}"
     assert not EXPECTED_CHARTS - {chart["name"] for chart in drawn}, "charts missing from the page"
     tab.assert_clean()
+
+
+# Per canvas chart: whether anything is drawn in the strip of `EDGE` CSS pixels along its left edge. Every chart
+# keeps a margin there (grid left >= 8 px), so ink in it is a label cut off at the edge.
+EDGE = 3
+LEFT_EDGE_JS = """(edge) => [...document.querySelectorAll('[data-chart] canvas')].map((canvas) => {
+  const scale = canvas.width / canvas.getBoundingClientRect().width;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, Math.ceil(edge * scale), canvas.height).data;
+  let inked = false;
+  for (let i = 3; i < pixels.length && !inked; i += 4) inked = pixels[i] > 0;
+  return {name: canvas.closest('[data-chart]').dataset.chart, inked};
+})"""
+
+
+def test_no_chart_label_is_cut_off_at_the_charts_left_edge(tab, sign_in, book, charlie):
+    sign_in(charlie)
+    assert tab.open(reverse("insights:dashboards")).ok
+    page = tab.page
+    charts = page.locator("[data-chart]")
+    expect(charts.first).to_be_attached()
+    for n in range(charts.count()):
+        expect(charts.nth(n).locator("canvas, svg").first).to_be_attached()
+    page.wait_for_load_state("networkidle")
+    cut = [chart["name"] for chart in page.evaluate(LEFT_EDGE_JS, EDGE) if chart["inked"]]
+    assert not cut, f"labels cut off at the left edge of {cut}"
