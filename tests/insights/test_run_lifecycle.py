@@ -231,3 +231,18 @@ def test_one_family_of_a_kind_is_queued_alone(django_capture_on_commit_callbacks
         (tasks.train.name, [value.pk]),
         (tasks.train.name, [demand.pk]),
     ]
+
+
+def test_a_group_of_a_retrain_writes_its_rows_itself_rather_than_spreading_chunks(demo_purchases, settings):
+    """Both workers train a group each: scoring in chunks would only read each chunk's data again, so a group
+    writes every row in the process that holds the data, however many customers."""
+    from crm.models import OutboxMessage
+    from insights import tasks
+
+    settings.SCORING_CHUNK_SIZE = 100  # fewer than the demo's customers: a lone run would spread its chunks
+    group = [runs.request_run(family, as_of=AS_OF).pk for family in ("value", "churn")]
+    tasks.train_together.run(group)
+    for run in ModelRun.objects.filter(pk__in=group):
+        assert run.status == ModelRun.Status.SUCCEEDED and run.chunks_total == 1, run.error
+        assert get(run.family).result_model.objects.filter(run=run).count() > 100
+    assert not OutboxMessage.objects.filter(task=tasks.score_chunk.name).exists()
