@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
+from django.template.defaultfilters import date as date_format
 from django.utils import timezone
 
+from crm.templatetags.lodestar import percent
 from customers.models import Customer, Interaction, InteractionLabel, Sentiment, Topic
 from insights.models import InteractionSentiment
 from insights.publishing import active_run_id
@@ -100,19 +102,29 @@ def trend(customer: Customer, today: dt.date) -> list[dict]:
 
 
 def trend_chart(months: list[dict]) -> dict:
-    """The trend as a line for static/js/charts.js (insights/dashboards/charts.py describes the format)."""
-    labels = [row["month"].strftime("%b %Y") for row in months]
+    """The trend as a line for static/js/charts.js (insights/dashboards/charts.py describes the format). Net
+    sentiment runs from -100% (all negative) to 100% (all positive), so the axis shows the whole range with a line
+    at zero: a flat line at 0 then reads as "neutral", not as an empty chart."""
+    labels = [date_format(row["month"], "M Y") for row in months]
     latest = months[-1]
     return {
         "type": "line",
         "format": "percent",
+        "min": -1,
+        "max": 1,
+        "zero_line": True,
         "categories": labels,
         "series": [{"name": "Net sentiment", "data": [round(row["net"], 3) for row in months]}],
         "label": (
             f"Line chart of net sentiment (positive minus negative interactions, as a share of all) per month from "
-            f"{labels[0]} to {labels[-1]}: {round(latest['net'] * 100)} % in {labels[-1]}."
+            f"{labels[0]} to {labels[-1]}: {percent(latest['net'])} in {labels[-1]}."
         ),
     }
+
+
+def all_neutral(months: list[dict]) -> bool:
+    """True when the months hold interactions and every one of them was read as neutral."""
+    return bool(months) and not any(row["negative"] or row["positive"] for row in months)
 
 
 @dataclass
@@ -129,7 +141,8 @@ class Complaint:
         said = "a member of staff marked it negative" if self.labelled else "read as negative"
         about = f" about {self.topic_name.lower()}" if self.topic_name else ""
         return (
-            f"Complained{about} on {self.interaction.occurred_at:%d %b}: “{self.interaction.subject or '…'}” ({said})."
+            f"Complained{about} on {date_format(timezone.localtime(self.interaction.occurred_at), 'j M Y')}: "
+            f"“{self.interaction.subject or '…'}” ({said})."
         )
 
 

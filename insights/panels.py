@@ -143,6 +143,7 @@ def communication_context(request: HttpRequest, customer: Customer) -> dict:
         "topics": [t for t in topics if t.is_active],
         "may_label": request.user.has_perm("customers.add_interactionlabel"),
         "months": months,
+        "all_neutral": communication.all_neutral(months),
         "charts": {"sentiment-trend": chart} if chart else {},
         "trend_label": chart["label"] if chart else "",
         "verdicts": [note for note in active_verdicts(["sentiment"]).values() if note],

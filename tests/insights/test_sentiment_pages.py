@@ -112,6 +112,42 @@ def test_the_profile_draws_the_sentiment_trend_without_inline_script(alice_clien
     assert "<script>" not in html and "style=" not in html
 
 
+def test_the_sentiment_trend_runs_from_minus_100_to_100_percent_with_a_zero_line():
+    from insights.communication import trend_chart
+
+    months = [
+        {"month": dt.date(2026, 10, 1), "negative": 2, "neutral": 0, "positive": 0, "net": -1.0},
+        {"month": dt.date(2026, 11, 1), "negative": 1, "neutral": 1, "positive": 2, "net": 0.25},
+    ]
+    chart = trend_chart(months)
+    assert (chart["min"], chart["max"], chart["zero_line"]) == (-1, 1, True)
+    assert chart["categories"] == ["Oct 2026", "Nov 2026"]
+    assert chart["label"].endswith(": 25% in Nov 2026.")
+
+
+def test_a_customer_whose_every_interaction_is_neutral_is_told_so(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    for days in (0, 35):
+        InteractionFactory(
+            customer=customer,
+            subject="Address change",
+            body="Please use the new address.",
+            occurred_at=NOW - dt.timedelta(days=days),
+        )
+    run = runs.execute_run(runs.request_run("sentiment").pk)
+    InteractionSentiment.objects.filter(run=run).update(sentiment="neutral")
+    page = _profile(alice_client, customer)
+    assert page.context["all_neutral"]
+    assert "Every interaction in these months read as neutral" in page.content.decode()
+
+
+def test_a_customer_with_a_complaint_is_not_called_all_neutral(alice_client, read):
+    customer, _, _ = read
+    page = _profile(alice_client, customer)
+    assert not page.context["all_neutral"]
+    assert "read as neutral" not in page.content.decode()
+
+
 def test_an_opted_out_customer_shows_no_reading(alice, alice_client):
     customer = CustomerFactory(owner=alice, profiling_consent=False)
     InteractionFactory(customer=customer, body="Furious")
