@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats, timezone
 
 from crm.reversing import path_for
 from customers import list_extensions
@@ -80,13 +81,18 @@ def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
 
 
 def present_rows(customers: list[Customer]) -> None:
-    """Give each listed customer its profile's URL and its owner's name: `{% url %}` per row (a tenth of a
-    millisecond each) was most of the list's rendering at 50 rows; one `reverse()` serves them all here."""
+    """Give each listed customer its profile's URL, its owner's name and its last order's day as the `<time>`
+    element writes it (`last_order_iso` in the site's time zone, as `date:"c"` gives it, and `last_order_day` in
+    the language's DATE_FORMAT): `{% url %}` and two `date` filters per row were most of the list's rendering at
+    50 rows; one `reverse()` serves every row, and Django's formatting is called without the template's plumbing."""
     detail_url = path_for("customers:detail")
     for customer in customers:
         customer.detail_url = detail_url(customer.pk)
         owner = customer.owner
         customer.owner_name = (owner.get_full_name() or owner.get_username()) if owner else ""
+        last = timezone.localtime(customer.last_order_at) if customer.last_order_at else None
+        customer.last_order_iso = last.isoformat() if last else ""
+        customer.last_order_day = formats.date_format(last) if last else ""
 
 
 # Errors the filter card shows beside their own field; the others are told as messages above the list.

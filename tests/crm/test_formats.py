@@ -27,3 +27,8 @@ def test_sums_have_two_places_and_grouped_thousands(page):
 
 def test_a_late_evening_in_utc_is_the_next_day_in_tokyo(page):
     assert '<time datetime="2026-03-05T08:59:00+09:00">5 Mar 2026</time>' in page
+
+
+def test_the_list_writes_the_last_order_day_in_tokyo_too(page, alice_client):
+    listed = alice_client.get(reverse("customers:list")).content.decode()
+    assert '<time datetime="2026-03-05T08:59:00+09:00">5 Mar 2026</time>' in listed
