@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -64,10 +64,16 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/customer_list.html", context)
 
 
-def left_out(filterset: CustomerFilterSet, listed: int) -> int:
-    """How many customers the same filters match that a sort by a score leaves out, for want of a score (no
-    row in the active run, or no profiling consent): one more count."""
-    return max(0, filterset.unsorted().count() - listed)
+def left_out(filterset: CustomerFilterSet, listed: int) -> dict:
+    """How many customers the same filters match that a sort by a score leaves out, for want of a score, and why:
+    {"total", "opted_out" (no profiling consent, so never scored), "unscored" (no row in the active run yet)}.
+    One more query."""
+    counts = filterset.unsorted().aggregate(
+        matched=Count("pk"), opted_out=Count("pk", filter=Q(profiling_consent=False))
+    )
+    total = max(0, counts["matched"] - listed)
+    opted_out = min(total, counts["opted_out"])
+    return {"total": total, "opted_out": opted_out, "unscored": total - opted_out}
 
 
 def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:

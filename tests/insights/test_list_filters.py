@@ -161,7 +161,16 @@ def test_the_export_leaves_model_figures_blank_for_who_opted_out_or_is_unscored(
 def test_sorting_by_risk_says_how_many_unscored_customers_it_leaves_out(alice_client, book):
     response = alice_client.get(LIST, {"sort": "-risk"})
     assert "A99 unscored" not in listed(response)
-    assertContains(response, "1 customer matching these filters\n  has no score yet and is left out")
+    assertContains(response, "1 customer matching these filters\n  has no score and is left out\n  (1 not scored yet)")
+
+
+def test_sorting_by_risk_says_who_is_left_out_because_they_opted_out_of_profiling(alice, alice_client, book):
+    CustomerFactory(owner=alice, name="A98 opted out", profiling_consent=False)
+    CustomerFactory(owner=alice, name="A97 opted out", profiling_consent=False)
+    response = alice_client.get(LIST, {"sort": "-value"})
+    assert response.context["left_out"] == {"total": 3, "opted_out": 2, "unscored": 1}
+    assertContains(response, "3 customers matching these filters\n  have no score and are left out\n  (2 opted out of")
+    assertContains(response, "2 opted out of profiling, so are never scored; 1 not scored yet).")
     assert alice_client.get(LIST).context["left_out"] is None
 
 
