@@ -17,6 +17,13 @@ from crm.roles import DEMO_PASSWORD, DEMO_USERS
 
 __all__ = ["DEMO_PASSWORD", "DEMO_REPS", "DEMO_USERS", "Login", "ensure_demo_logins"]
 DEMO_REPS = ("alice", "bob")
+# Their full names: what a message from the worklist is signed with (a login name is no signature).
+DEMO_NAMES = {
+    "alice": ("Alice", "Archer"),
+    "bob": ("Bob", "Baker"),
+    "charlie": ("Charlie", "Chen"),
+    "dana": ("Dana", "Dubois"),
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,13 @@ def ensure_demo_logins() -> list[Login]:
     for username, role, is_staff, is_superuser in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": f"{username}@example.com", "is_staff": is_staff, "is_superuser": is_superuser},
+            defaults={
+                "email": f"{username}@example.com",
+                "is_staff": is_staff,
+                "is_superuser": is_superuser,
+                "first_name": DEMO_NAMES.get(username, ("", ""))[0],
+                "last_name": DEMO_NAMES.get(username, ("", ""))[1],
+            },
         )
         if created:
             user.password = password_hash

@@ -356,6 +356,7 @@ def test_demo_logins_are_made_in_their_roles_when_debug_is_on(settings):
     assert users["admin"].is_superuser
     assert all(user.check_password(DEMO_PASSWORD) for user in users.values())
     assert f"alice      Sales rep  {DEMO_PASSWORD}" in out
+    assert users["alice"].get_full_name() == "Alice Archer"  # what her worklist messages are signed with
     owners = Customer.objects.values_list("owner__username", flat=True)
     assert pd.Series(list(owners)).value_counts().to_dict() == {"alice": 100, "bob": 100}
 
