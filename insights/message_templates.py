@@ -9,9 +9,11 @@ What a template may use (the admin's help text lists it too):
 
     {{ customer.name }} {{ customer.first_name }} {{ customer.company }} {{ customer.city }}
     {{ rep.name }}                      the member of staff reading the worklist
-    {{ products }} {{ products_text }}  the products of the suggestion, as a list and as "A, B and C"
+    {{ products }} {{ products_text }}  the products of the suggestion, as a list (the defaults put one a line:
+                                        a name may hold a comma) and as "A; B; C"
     {{ topic }}                         what the customer complained about or praised
-    {{ last_order }} {{ days_since }} {{ usual_gap_days }}
+    {{ last_order }} {{ days_since }} {{ usual_gap_days }}  the date as the pages write it (7 Dec 2026), days
+                                        since it to today, and their usual gap in days
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The next best action: one suggestion, with its reason and a message to start from, for each customer on the
 worklist (insights/worklist.py), decided from what the worklist and the published runs already say, in the first
-of these that applies:
+of these that applies (a customer is on one list only, so the list and the action never disagree):
 
-- *Call now*: on the revenue-at-risk list (high value at risk) and a complaint in the last CALL_NOW_DAYS days.
-- *Win back*: gone (the win-back list), with what they used to buy.
+- *Win back*: gone (the win-back list: no order for over a year, insights/worklist.py), with what they used to buy.
+- *Call now*: on the revenue-at-risk list and a complaint in the last CALL_NOW_DAYS days.
 - *Send an offer*: due by their own rhythm (their usual gap between orders has passed, or they are on the overdue
   list), naming the products the active recommendations run recommends them (reorders first).
 - *Thank*: recent praise (a positive interaction in the last PRAISE_DAYS days).
@@ -11,7 +11,9 @@ of these that applies:
 
 Set-based: a fixed number of queries for the whole worklist (recent interactions with their readings, topic names,
 recommended products, what the gone used to buy, the message templates, and one insert that records what was
-suggested). The recommendations app supplies the products through `register_offer_source` (imports point one
+suggested). A reason says what the row's other cells do not (the rhythm is in the row already); product names may
+hold commas ("Smoked Chutney, 1 kg"), so a list of them is set apart by semicolons, and a message lists them one a
+line. The recommendations app supplies the products through `register_offer_source` (imports point one
 way). What was suggested is recorded once per open suggestion (insights.models.SuggestedAction), and marked taken
 when a rep marks the customer done from it (insights/services.py `act_on_worklist`).
 """
@@ -24,13 +26,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from crm.templatetags.lodestar import money, percent
 from customers.models import Interaction, Order, OrderItem, Product, Sentiment
 from insights import communication
 from insights.message_templates import fill
 from insights.models import MessageTemplate, NextAction, SuggestedAction
-from insights.worklist import Entry, Worklist, rhythm_words
+from insights.worklist import Entry, Worklist
 
 CALL_NOW_DAYS = 7  # "a complaint last week"
 PRAISE_DAYS = 14
@@ -39,6 +42,7 @@ OFFER_PRODUCTS = 3
 USED_TO_BUY = 3
 MAX_READINGS = 2_000  # recent interactions read for the whole worklist, newest first
 PRAISE_TOPIC = "praise"
+DATE_FORMAT = "j M Y"  # the pages' date format (7 Dec 2026), in messages too
 
 # A function of (customer ids, how many) giving each customer's recommended product names, best first.
 OfferSource = Callable[[list[int], int], dict[int, list[str]]]
@@ -72,9 +76,9 @@ class _Mood:
     praise: communication.Reading | None = None
 
 
-def and_list(names: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}" if names else ""
+def name_list(names: list[str]) -> str:
+    """Product names set apart so that none can be misread, though a name may hold a comma: 'A; B; C'."""
+    return "; ".join(names)
 
 
 def _sure(reading: communication.Reading) -> bool:
@@ -153,10 +157,10 @@ def decide(work: Worklist, mood: dict[int, _Mood]) -> dict[int, tuple[str, Entry
     for customer_id in dict.fromkeys([*at_risk, *gone, *late]):
         feeling = mood.get(customer_id, _Mood())
         risk = at_risk.get(customer_id)
-        if risk and feeling.complaint:
-            chosen[customer_id] = (NextAction.CALL_NOW, risk, feeling.complaint)
-        elif customer_id in gone:
+        if customer_id in gone:
             chosen[customer_id] = (NextAction.WIN_BACK, gone[customer_id], None)
+        elif risk and feeling.complaint:
+            chosen[customer_id] = (NextAction.CALL_NOW, risk, feeling.complaint)
         elif customer_id in late or _due(risk):
             chosen[customer_id] = (NextAction.SEND_OFFER, late.get(customer_id) or risk, None)
         elif feeling.praise:
@@ -178,14 +182,14 @@ def _reason(action: str, entry: Entry, reading, products: list[str], currency: s
         value = f"{money(entry.at_risk, currency)} of revenue at risk" if entry.at_risk is not None else "at high risk"
         return f"Complained{_when(reading)}, and {value} ({percent(entry.probability)} chance of losing them)."
     if action == NextAction.WIN_BACK:
-        bought = f"; used to buy {and_list(products)}" if products else ""
-        return f"Gone: {entry.why}{bought}.{_consent(entry)}"
+        bought = f" They used to buy: {name_list(products)}." if products else ""
+        return f"No order for over a year.{bought}{_consent(entry)}"
     if action == NextAction.SEND_OFFER:
-        offer = f"; offer {and_list(products)}" if products else "; no product recommended for them yet"
-        return f"Due by their rhythm: {rhythm_words(entry)}{offer}.{_consent(entry)}"
+        offer = f" Offer: {name_list(products)}." if products else " No product recommended for them yet."
+        return f"Due by their rhythm.{offer}{_consent(entry)}"
     if action == NextAction.THANK:
         return f"Praised us{_when(reading)}."
-    return f"At risk, with no complaint, praise or order due: {entry.why}."
+    return "At risk, with no complaint, praise or order due."
 
 
 def _message_data(entry: Entry, user, products: list[str], reading) -> dict:
@@ -199,9 +203,9 @@ def _message_data(entry: Entry, user, products: list[str], reading) -> dict:
         },
         "rep": {"name": user.get_full_name() or user.get_username()},
         "products": products,
-        "products_text": and_list(products),
+        "products_text": name_list(products),
         "topic": reading.topic_name.lower() if reading and reading.topic_name else "",
-        "last_order": f"{entry.last_order:%d %b %Y}" if entry.last_order else "",
+        "last_order": date_format(timezone.localtime(entry.last_order), DATE_FORMAT) if entry.last_order else "",
         "days_since": entry.days_since,
         "usual_gap_days": round(entry.usual_gap_days) if entry.usual_gap_days else None,
     }

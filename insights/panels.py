@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils import timezone
 
 from crm import outbox
 from crm.panels import PanelSlot
@@ -91,6 +92,8 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
             segment_profile = segment_profiles(active["segments"]).get(str(segment.cluster), "")
     currency = base_currency()
     factors = churn.factors if churn else []
+    churn_as_of = (churn.rescored_on or runs[active["churn"]]["as_of"]) if churn else None
+    today = timezone.localdate()  # days since the last order are counted to today, as on the worklist
     churn_history = _history(ChurnScore, customer, "probability")
     value_history = _history(CustomerValue, customer, "clv_12m")
     history = [
@@ -101,10 +104,10 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         "no_model": False,
         "currency": currency,
         "churn": churn,
-        "churn_as_of": (churn.rescored_on or runs[active["churn"]]["as_of"]) if churn else None,
+        "churn_as_of": churn_as_of,
         "horizon_days": runs[active["churn"]]["horizon_days"] if churn else None,
-        "raising": [factor_text(f, currency) for f in raising_factors(factors)][:3],
-        "lowering": [factor_text(f, currency) for f in lowering_factors(factors)][:3],
+        "raising": [factor_text(f, currency, churn_as_of, today) for f in raising_factors(factors)][:3],
+        "lowering": [factor_text(f, currency, churn_as_of, today) for f in lowering_factors(factors)][:3],
         "value": value,
         "value_as_of": (value.rescored_on or runs[active["value"]]["as_of"]) if value else None,
         "segment": segment,

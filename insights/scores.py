@@ -8,6 +8,10 @@ listed among those raising the risk only when it is a fall in spending."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
+
 from crm.templatetags.lodestar import money
 from insights.models_ml.risk_signs import reads_as_risk
 
@@ -19,12 +23,52 @@ MONEY_FEATURES = {
 }
 
 
-def factor_text(factor: dict, currency: str) -> str:
-    """A churn factor in words; money factors with the currency they are in."""
-    template = MONEY_FEATURES.get(factor.get("feature", ""))
-    if template and factor.get("value") is not None:
-        return template.format(amount=money(factor["value"], currency))
-    return factor.get("text", "")
+def factor_text(factor: dict, currency: str, as_of: dt.date | None = None, today: dt.date | None = None) -> str:
+    """A churn factor in words; money factors with the currency they are in. Given the day the score is `as_of`
+    and `today`, the days since the last order are counted to today as the worklist counts them
+    (insights/worklist.py `days_since`), not as of the score."""
+    feature, value = factor.get("feature", ""), factor.get("value")
+    template = MONEY_FEATURES.get(feature)
+    if template and value is not None:
+        return template.format(amount=money(value, currency))
+    text = factor.get("text", "")
+    if feature == "recency_days" and value is not None and as_of is not None and today is not None:
+        return recency_words(days_to_today(value, as_of, today), _cadence(text, value), capital=text[:1].isupper())
+    return text
+
+
+_GAP = re.compile(r"usual (\d+)-day gap")
+_RATIO = re.compile(r"([\d.]+)\s*[x×] their usual gap")
+
+
+def _cadence(text: str, recency_days: float) -> float | None:
+    """Their usual gap in days, as the model's recency words gave it (in days, or as a ratio of the recency)."""
+    if found := _GAP.search(text):
+        return float(found.group(1))
+    if (found := _RATIO.search(text)) and float(found.group(1)) > 0:
+        return recency_days / float(found.group(1))
+    return None
+
+
+def recency_words(days: int, cadence: float | None, capital: bool = False) -> str:
+    """The recency factor in words, as the churn model words it (insights/models_ml/churn_explain.py), for `days`
+    since the last order: no order since the score, or they would have been scored again, so the gap is the same."""
+    if not cadence or cadence <= 0:
+        words = f"no order for {days:,} days" if days > 30 else f"last order {days:,} days ago"
+    elif (ratio := days / cadence) >= 1.5:
+        words = f"no order for {days:,} days, {f'{ratio:.1f}'.rstrip('0').rstrip('.')}× their usual gap"
+    elif ratio > 1:
+        words = f"last order {days:,} days ago, a little past their usual {cadence:.0f}-day gap"
+    else:
+        words = f"last order {days:,} days ago, within their usual {cadence:.0f}-day gap"
+    return words[:1].upper() + words[1:] if capital else words
+
+
+def days_to_today(recency_days: float, as_of: dt.date, today: dt.date) -> int:
+    """Whole days from the last order's day to `today`, from the model's recency: the time from the last order to
+    the end of the `as_of` day (insights/data.py `as_of_datetime`), so the whole days to `as_of` are one less than
+    it rounded up, and the days from `as_of` to today come on top."""
+    return max(0, math.ceil(recency_days) - 1) + (today - as_of).days
 
 
 def raising_factors(factors: list[dict]) -> list[dict]:

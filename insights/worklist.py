@@ -1,11 +1,20 @@
 """The worklist: who to contact today and why, from the active churn and value runs.
 
-- *Revenue at risk* ranks the customers who can still be saved: the chance of losing them (churn probability)
-  times what they would take with them (their expected value over the next 12 months), in the base currency.
-- *Win back* lists, apart and shorter, the customers who are already gone: the value model gives them almost no
-  chance of still buying (P(alive) below GONE_P_ALIVE), or their one and only order is over a year old (the value
-  model cannot tell for them: one order says nothing of a rhythm). They are ranked by what they used to spend.
-- *Overdue* lists customers with a buying rhythm (3+ purchases) whose next order is late.
+Each customer is on one list at most, the first of these that applies, so that a row has one action and one
+message (insights/next_actions.py decides the action from the list):
+
+1. *Win back*: gone, meaning no purchase for over GONE_DAYS days (a year). This one rule, the same for a customer of
+   one order and of fifty, decides both this list and the action: nobody gone is offered "your next order", nobody
+   under a year is written off. Ranked by what they used to spend.
+2. *Revenue at risk*: not gone, and at medium or high churn risk. Ranked by revenue at risk: the chance of losing
+   them (churn probability) times what they would take with them (their expected value over the next 12 months),
+   in the base currency. `revenue_at_risk` sums the same figure per owner, for this page and the dashboards.
+3. *Overdue*: neither of those, with a buying rhythm (3+ purchases) and the next order over OVERDUE_FACTOR times
+   their usual gap late.
+4. *Cross-sell* (the recommendations app's section, from `unlisted`): on none of the lists above.
+
+*Days since the last order* (`days_since`) counts whole days from the day of the last purchase to today, both in
+the site's time zone; the rhythm, the reasons, the messages and the gone rule all use this count.
 
 A rep sees their own customers; a manager (anyone who sees every customer) sees the team's, with each row's owner,
 a summary per owner, and may narrow to one owner. A customer someone marked done or snoozed stays off every
@@ -23,6 +32,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -51,8 +61,7 @@ from insights.scores import factor_text, raising_factors, run_facts
 WORKLIST_SIZE = 20  # customers in the revenue-at-risk and overdue lists
 WIN_BACK_SIZE = 10  # the win-back list is a smaller, separate effort
 SAVABLE_BANDS = ("high", "medium")
-GONE_P_ALIVE = 0.05  # below a 5 % chance of still buying (BG/NBD's P(alive)) a customer is gone, not at risk
-GONE_AFTER_ONE_ORDER_DAYS = 365  # one order over a year ago and nothing since: gone
+GONE_DAYS = 365  # no purchase for over a year: gone (a rule a rep can check on the profile, whatever the rhythm)
 OVERDUE_FACTOR = 1.5  # overdue once the time since the last order passes 1.5 x their usual gap
 MIN_ORDERS_FOR_RHYTHM = 3
 UNASSIGNED = "none"  # the owner filter's value for customers nobody owns
@@ -102,14 +111,31 @@ class Worklist:
 
     team: bool  # the viewer sees every customer: the team's worklist, with owners
     owner: str  # the owner filter ("" for all, UNASSIGNED, or a user id)
+    today: dt.date  # the day days since the last order are counted to
     currency: str
     churn_run: dict | None  # {"as_of", "horizon_days"} of the active runs (insights/scores.py run_facts)
     value_run: dict | None
     at_risk: list[Entry] = field(default_factory=list)
     win_back: list[Entry] = field(default_factory=list)
     overdue: list[Entry] = field(default_factory=list)
-    by_owner: list[dict] = field(default_factory=list)
+    by_owner: list[dict] = field(default_factory=list)  # revenue at risk per owner (`revenue_at_risk`)
     owners: list = field(default_factory=list)
+
+    @property
+    def at_risk_customers(self) -> int:
+        """How many customers are on the revenue-at-risk list, shown or not (the list shows WORKLIST_SIZE)."""
+        return sum(row["customers"] for row in self.by_owner)
+
+    @property
+    def at_risk_hidden(self) -> int:
+        """How many of those are off the list for now, marked done or snoozed."""
+        return sum(row["hidden"] for row in self.by_owner)
+
+    @property
+    def at_risk_total(self) -> float | None:
+        """Their revenue at risk in total (None when none of them has a value score)."""
+        amounts = [row["at_risk"] for row in self.by_owner if row["at_risk"] is not None]
+        return sum(amounts) if amounts else None
 
     @property
     def horizon_days(self) -> int | None:
@@ -117,27 +143,99 @@ class Worklist:
         return self.churn_run["horizon_days"] if self.churn_run else None
 
 
+def days_since(moment: dt.datetime, today: dt.date) -> int:
+    """Whole days from the day of `moment` to `today`, both in the site's time zone: the one count of "days since
+    the last order" every list, reason and message uses."""
+    return (today - timezone.localdate(moment)).days
+
+
+def gone_before(today: dt.date) -> dt.datetime:
+    """The start of the day GONE_DAYS before `today`: a customer whose last purchase came before it is gone (more
+    than GONE_DAYS days since it, by `days_since`)."""
+    return timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=GONE_DAYS), dt.time.min))
+
+
+def gone(today: dt.date, customer_ref: str = "customer_id") -> Q:
+    """Gone (see the module doc): some purchase, none since `gone_before(today)`. `customer_ref` names the
+    customer's id in the outer query."""
+    purchases = _purchases(customer_ref)
+    return Q(Exists(purchases)) & ~Q(Exists(purchases.filter(placed_at__gte=gone_before(today))))
+
+
 def scope(user, today: dt.date, owner: str = "") -> QuerySet:
     """The customers on the user's worklist today: those they see (a rep's own, everyone's for a manager),
     narrowed to one owner if asked, less those someone marked done or snoozed until after today."""
+    return _owned(user, owner).exclude(pk__in=_hidden(today))
+
+
+def _owned(user, owner: str = "") -> QuerySet:
     customers = Customer.objects.visible_to(user)
     if owner == UNASSIGNED:
         customers = customers.filter(owner__isnull=True)
     elif owner:
         customers = customers.filter(owner_id=owner)
-    hidden = WorklistAction.objects.filter(hidden_until__gt=today).values("customer_id")
-    return customers.exclude(pk__in=hidden)
+    return customers
+
+
+def _hidden(today: dt.date) -> QuerySet:
+    return WorklistAction.objects.filter(hidden_until__gt=today).values("customer_id")
 
 
 def _purchases(customer_ref: str):
     return Order.objects.filter(figures.PURCHASE, customer=OuterRef(customer_ref)).order_by().values("customer")
 
 
+def _value(value: int | None) -> Subquery:
+    values = CustomerValue.objects.filter(run_id=value, customer=OuterRef("customer_id"))
+    return Subquery(values.values("clv_12m")[:1], output_field=FloatField())
+
+
+def savable(customers: QuerySet, churn: int, value: int | None, today: dt.date) -> QuerySet:
+    """The active churn run's scores of `customers` that are on the revenue-at-risk list by the module doc's rule
+    (medium or high risk, not gone), each with its revenue at risk (`at_risk`: churn probability x expected
+    12-month value; NULL without a value score)."""
+    return (
+        ChurnScore.objects.filter(run_id=churn, band__in=SAVABLE_BANDS, customer__in=customers)
+        .exclude(gone(today))
+        .annotate(at_risk=ExpressionWrapper(F("probability") * _value(value), output_field=FloatField()))
+    )
+
+
+def revenue_at_risk(user, today: dt.date, owner: str = "", runs: dict | None = None) -> list[dict]:
+    """Revenue at risk per owner of the customers the user sees (narrowed to one owner if asked), highest first:
+    the customers on the revenue-at-risk list by its rule, done or snoozed ones included (their risk is still
+    there), with how many of them are off the list for now. Rows: {"owner" (id or None), "owner_name",
+    "customers", "at_risk" (None when no value is scored), "hidden"}. One query; [] without an active churn run.
+    The worklist and the dashboards both show this figure."""
+    runs = runs if runs is not None else active_runs(["churn", "value"])
+    if not runs.get("churn"):
+        return []
+    rows = (
+        savable(_owned(user, owner), runs["churn"], runs.get("value"), today)
+        .values("customer__owner", "customer__owner__username")
+        .annotate(
+            customers=Count("pk"),
+            total=Sum("at_risk"),
+            hidden=Count("pk", filter=Q(customer__in=_hidden(today))),
+        )
+        .order_by(F("total").desc(nulls_last=True), "customer__owner__username")
+    )
+    return [
+        {
+            "owner": row["customer__owner"],
+            "owner_name": row["customer__owner__username"] or "",
+            "customers": row["customers"],
+            "at_risk": row["total"],
+            "hidden": row["hidden"],
+        }
+        for row in rows
+    ]
+
+
 def _scored(user, today: dt.date, owner: str, churn: int, value: int | None) -> QuerySet:
     """The active churn run's scores of the customers in scope, with their value, P(alive), purchases, first and
     last purchase, and whether they are gone, as correlated subqueries (the (customer, run) and (customer,
     placed_at) indexes serve them)."""
-    now = timezone.now()
     values = CustomerValue.objects.filter(run_id=value, customer=OuterRef("customer_id"))
     purchases = _purchases("customer_id")
     scores = (
@@ -151,19 +249,16 @@ def _scored(user, today: dt.date, owner: str, churn: int, value: int | None) -> 
             last_order=Subquery(purchases.annotate(at=Max("placed_at")).values("at")),
         )
     )
-    gone = Q(p_alive__lt=GONE_P_ALIVE) | Q(
-        orders__lte=1, last_order__lt=now - dt.timedelta(days=GONE_AFTER_ONE_ORDER_DAYS)
-    )
     return scores.annotate(
-        gone=Case(When(gone, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        gone=Case(When(gone(today), then=Value(True)), default=Value(False), output_field=BooleanField()),
         at_risk=ExpressionWrapper(F("probability") * F("value"), output_field=FloatField()),
     )
 
 
-def _rhythm(entry: Entry, first: dt.datetime | None, now: dt.datetime) -> None:
+def _rhythm(entry: Entry, first: dt.datetime | None, today: dt.date) -> None:
     if entry.last_order is None:
         return
-    entry.days_since = (now - entry.last_order).days
+    entry.days_since = days_since(entry.last_order, today)
     if entry.orders >= 2 and first is not None:
         entry.usual_gap_days = (entry.last_order - first).total_seconds() / 86400 / (entry.orders - 1)
 
@@ -178,7 +273,11 @@ def rhythm_words(entry: Entry) -> str:
     return f"{entry.orders} orders, about every {gap} days, last {entry.days_since} days ago"
 
 
-def _entry(score: ChurnScore, now: dt.datetime, currency: str) -> Entry:
+# The churn factors the rhythm words already say, in the worklist's own count of days: left out of a row's reason.
+RHYTHM_FEATURES = frozenset({"recency_days", "cadence_days", "frequency"})
+
+
+def _entry(score: ChurnScore, today: dt.date, currency: str) -> Entry:
     entry = Entry(
         customer=score.customer,
         probability=score.probability,
@@ -190,8 +289,9 @@ def _entry(score: ChurnScore, now: dt.datetime, currency: str) -> Entry:
         orders=score.orders,
         last_order=score.last_order,
     )
-    _rhythm(entry, score.first_order, now)
-    entry.factors = [factor_text(f, currency) for f in raising_factors(score.factors)][:1]
+    _rhythm(entry, score.first_order, today)
+    factors = [f for f in raising_factors(score.factors) if f.get("feature") not in RHYTHM_FEATURES]
+    entry.factors = [factor_text(f, currency) for f in factors][:1]
     return entry
 
 
@@ -204,59 +304,50 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
     worklist = Worklist(
         team=team,
         owner=owner,
+        today=today,
         currency=figures.base_currency(),
         churn_run=facts.get(runs["churn"]),
         value_run=facts.get(runs["value"]),
     )
-    now = timezone.now()
     if team:
         worklist.owners = list(
             get_user_model().objects.filter(pk__in=Customer.objects.values("owner_id")).order_by("username")
         )
     if worklist.churn_run is not None:
         scored = _scored(user, today, owner, runs["churn"], runs["value"])
-        savable = scored.filter(band__in=SAVABLE_BANDS, gone=False)
-        ranked = savable.order_by(F("at_risk").desc(nulls_last=True), "-probability", "customer_id")
+        savable_ = scored.filter(band__in=SAVABLE_BANDS, gone=False)
+        ranked = savable_.order_by(F("at_risk").desc(nulls_last=True), "-probability", "customer_id")
         horizon = worklist.horizon_days
         for score in ranked[:WORKLIST_SIZE]:
-            entry = _entry(score, now, worklist.currency)
+            entry = _entry(score, today, worklist.currency)
             risk = f"{percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
             entry.why = "; ".join(part for part in [rhythm_words(entry), *entry.factors, risk] if part)
             worklist.at_risk.append(entry)
-        gone = scored.filter(gone=True).annotate(spent=figures.spend_subquery("customer_id"))
-        for score in gone.order_by(F("spent").desc(nulls_last=True), "customer_id")[:WIN_BACK_SIZE]:
-            entry = _entry(score, now, worklist.currency)
-            still = (
-                f"{percent(score.p_alive)} chance they still buy"
-                if score.p_alive is not None and score.p_alive < GONE_P_ALIVE
-                else "nothing since"
-            )
-            entry.why = f"{rhythm_words(entry)}; {still}"
+        lost = scored.filter(gone=True).annotate(spent=figures.spend_subquery("customer_id"))
+        for score in lost.order_by(F("spent").desc(nulls_last=True), "customer_id")[:WIN_BACK_SIZE]:
+            entry = _entry(score, today, worklist.currency)
+            entry.why = rhythm_words(entry)
             worklist.win_back.append(entry)
-        if team:
-            worklist.by_owner = list(
-                savable.values("customer__owner", "customer__owner__username")
-                .annotate(customers=Count("pk"), at_risk=Sum("at_risk"))
-                .order_by(F("at_risk").desc(nulls_last=True), "customer__owner__username")
-            )
-    worklist.overdue = overdue(user, today, owner)
+        worklist.by_owner = revenue_at_risk(user, today, owner, runs)
+    worklist.overdue = overdue(user, today, owner, runs["churn"])
     return worklist
 
 
-def overdue(user, today: dt.date, owner: str = "") -> list[Entry]:
-    """Customers with a buying rhythm (3+ purchases) whose next order is late, the latest against their rhythm
-    first; the rhythm is (last - first) / (purchases - 1). Computed and ranked in SQL, one query."""
+def _late(customers: QuerySet, today: dt.date, churn: int | None) -> QuerySet:
+    """`customers` on the overdue list by the module doc's rule, annotated with their purchases (`n`), first and
+    last purchase, usual gap (`gap`, days) and how many gaps late they are (`late`)."""
     now = timezone.now()
     bought = Q(orders__status=Order.Status.COMPLETED, orders__is_outlier=False)
-    customers = (
-        scope(user, today, owner)
-        .select_related("owner")
-        .annotate(
+    if churn:
+        at_risk = ChurnScore.objects.filter(run_id=churn, band__in=SAVABLE_BANDS).values("customer_id")
+        customers = customers.exclude(pk__in=at_risk)  # on the revenue-at-risk list, or gone: filtered below
+    return (
+        customers.annotate(
             n=Count("orders", filter=bought),
             first=Min("orders__placed_at", filter=bought),
             last=Max("orders__placed_at", filter=bought),
         )
-        .filter(n__gte=MIN_ORDERS_FOR_RHYTHM)
+        .filter(n__gte=MIN_ORDERS_FOR_RHYTHM, last__gte=gone_before(today))
         # NULLIF: the database may weigh these before the filter above, and must never divide by zero.
         .annotate(
             gap=ExpressionWrapper(
@@ -271,12 +362,29 @@ def overdue(user, today: dt.date, owner: str = "") -> list[Entry]:
             )
         )
         .filter(gap__gte=1, late__gt=OVERDUE_FACTOR)
-        .order_by("-late", "pk")[:WORKLIST_SIZE]
     )
+
+
+def overdue(user, today: dt.date, owner: str = "", churn: int | None = None) -> list[Entry]:
+    """Customers with a buying rhythm (3+ purchases) whose next order is late, neither gone nor on the
+    revenue-at-risk list of the active churn run `churn`, the latest against their rhythm first; the rhythm is
+    (last - first) / (purchases - 1). Computed and ranked in SQL, one query."""
+    customers = _late(scope(user, today, owner).select_related("owner"), today, churn)
     late = []
-    for customer in customers:
+    for customer in customers.order_by("-late", "pk")[:WORKLIST_SIZE]:
         entry = Entry(customer=customer, orders=customer.n, last_order=customer.last)
-        _rhythm(entry, customer.first, now)
+        _rhythm(entry, customer.first, today)
         entry.why = rhythm_words(entry)
         late.append(entry)
     return late
+
+
+def unlisted(user, today: dt.date, owner: str = "") -> QuerySet:
+    """The customers in the user's scope today on none of the worklist's lists (the cross-sell section's): not
+    gone, not at medium or high risk in the active churn run, not overdue."""
+    churn = active_runs(["churn"])["churn"]
+    customers = scope(user, today, owner).exclude(gone(today, "pk"))
+    if churn:
+        at_risk = ChurnScore.objects.filter(run_id=churn, band__in=SAVABLE_BANDS).values("customer_id")
+        customers = customers.exclude(pk__in=at_risk)
+    return customers.exclude(pk__in=_late(Customer.objects.all(), today, churn).values("pk"))

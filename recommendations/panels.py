@@ -173,19 +173,25 @@ def forecast_chart(name: str, past: list[dict], weeks: list[ProductForecast]) ->
     }
 
 
+def _owner(request: HttpRequest) -> str:
+    """The worklist's owner filter (?owner=<id> or none), as the worklist reads it."""
+    owner = request.GET.get("owner", "")
+    return owner if owner == "none" or owner.isdigit() else ""
+
+
 def cross_sell_context(request: HttpRequest, rep) -> dict | None:
     """The rep's customers with the strongest personal "try next" suggestion (leaving out plain best sellers),
-    strongest first, each with its reason; None (no section) until a recommendations run is published."""
+    strongest first, each with its reason; None (no section) until a recommendations run is published. Only the
+    customers on none of the worklist's other lists (insights/worklist.py `unlisted`): one customer, one list."""
     from insights.forms import SNOOZE_CHOICES, outcome_choices
-    from insights.queries import WORKLIST_SIZE, book
+    from insights.queries import WORKLIST_SIZE, unlisted
 
     run = active_run("recommendations")
     if run is None:
         return None
+    customers = unlisted(rep, timezone.localdate(), _owner(request))
     rows = list(
-        Recommendation.objects.filter(
-            run_id=run.pk, list=Recommendation.List.TRY_NEXT, rank=1, customer__in=book(rep, timezone.localdate())
-        )
+        Recommendation.objects.filter(run_id=run.pk, list=Recommendation.List.TRY_NEXT, rank=1, customer__in=customers)
         .exclude(reason_code__in=["popular", "popular_now"])
         .select_related("customer", "product")
         .order_by("-score", "customer_id")[:WORKLIST_SIZE]

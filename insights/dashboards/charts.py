@@ -67,22 +67,22 @@ def segment_value(segments: list[dict]) -> dict:
         "categories": [row["segment"] for row in segments],
         "series": [
             {"name": "Value, 12 months", "data": [round(row["value"], 2) for row in segments]},
-            {"name": "Value at risk", "data": [round(row["at_risk"], 2) for row in segments], "tone": "danger"},
+            {"name": "Revenue at risk", "data": [round(row["at_risk"], 2) for row in segments], "tone": "danger"},
         ],
-        "label": "Bar chart of expected 12-month value and value at risk per segment: "
+        "label": "Bar chart of expected 12-month value and revenue at risk per segment: "
         + "; ".join(f"{row['segment']} {_money(row['value'])}, {_money(row['at_risk'])} at risk" for row in segments)
         + ".",
     }
 
 
 def owners(rows: list[dict]) -> dict:
-    """Bars of value at risk per owner, highest first."""
+    """Bars of revenue at risk per owner, highest first."""
     return {
         "type": "bar",
         "format": "money",
         "categories": [row["owner"] for row in rows],
-        "series": [{"name": "Value at risk", "data": [round(row["at_risk"], 2) for row in rows], "tone": "danger"}],
-        "label": "Bar chart of value at risk by owner: "
+        "series": [{"name": "Revenue at risk", "data": [round(row["at_risk"], 2) for row in rows], "tone": "danger"}],
+        "label": "Bar chart of revenue at risk by owner: "
         + "; ".join(f"{row['owner']} {_money(row['at_risk'])}" for row in rows)
         + ".",
     }

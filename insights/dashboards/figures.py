@@ -1,4 +1,4 @@
-"""The dashboards' figures read from the model runs: segments with their size, value and risk; value at risk by
+"""The dashboards' figures read from the model runs: segments with their size, value and risk; revenue at risk by
 owner; the migration between the last two segment runs; model quality across runs beside the baselines; the churn
 model's calibration card. Revenue per month and cohort retention come from the orders (trends.py beside this).
 
@@ -8,9 +8,12 @@ queries whatever the data size."""
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery, Sum
+from django.utils import timezone
 
 from customers.models import Customer, sees_all_customers
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
+from insights.worklist import revenue_at_risk, savable
 
 # The one metric per family that the quality table leads with, and whether higher is better.
 QUALITY_FAMILIES = ("segments", "value", "churn")  # the customer families whose quality this page charts
@@ -27,14 +30,14 @@ def _visible_filter(user, column: str) -> tuple[str, list]:
 
 
 def segment_table(user, runs: dict) -> list[dict]:
-    """Per segment: customers, total and average 12-month value, average churn risk, value at risk."""
+    """Per segment: customers, total and average 12-month value, average churn risk, and revenue at risk (the
+    worklist's figure, insights/worklist.py `savable`)."""
     if not runs.get("segments"):
         return []
     where, params = _visible_filter(user, "s.customer_id")
     table = {m: m._meta.db_table for m in (CustomerSegment, CustomerValue, ChurnScore)}
     sql = f"""
-        SELECT s.segment, COUNT(*), COALESCE(SUM(v.clv_12m), 0), AVG(c.probability),
-               COALESCE(SUM(c.probability * v.clv_12m), 0)
+        SELECT s.segment, COUNT(*), COALESCE(SUM(v.clv_12m), 0), AVG(c.probability)
         FROM {table[CustomerSegment]} s
         LEFT JOIN {table[CustomerValue]} v ON v.customer_id = s.customer_id AND v.run_id = %s
         LEFT JOIN {table[ChurnScore]} c ON c.customer_id = s.customer_id AND c.run_id = %s
@@ -44,6 +47,7 @@ def segment_table(user, runs: dict) -> list[dict]:
         cursor.execute(sql, [runs.get("value") or 0, runs.get("churn") or 0, runs["segments"], *params])
         rows = cursor.fetchall()
     total = sum(row[1] for row in rows) or 1
+    at_risk = _at_risk_by_segment(user, runs)
     return [
         {
             "segment": segment,
@@ -52,31 +56,37 @@ def segment_table(user, runs: dict) -> list[dict]:
             "value": float(value),
             "average_value": float(value) / count if count else 0.0,
             "average_risk": None if risk is None else float(risk),
-            "at_risk": float(at_risk),
+            "at_risk": at_risk.get(segment, 0.0),
         }
-        for segment, count, value, risk, at_risk in rows
+        for segment, count, value, risk in rows
     ]
 
 
-def value_at_risk_by_owner(user, runs: dict) -> list[dict]:
-    """Sum of churn probability x 12-month value per owner, highest first (only for those who see all)."""
+def revenue_at_risk_by_owner(user, runs: dict) -> list[dict]:
+    """Revenue at risk per owner, highest first (only for those who see all): the worklist's figure and rule
+    (insights/worklist.py `revenue_at_risk`), so both pages give an owner the same amount."""
     if not (runs.get("churn") and runs.get("value")) or not sees_all_customers(user):
         return []
-    customer, user_table = Customer._meta.db_table, Customer._meta.get_field("owner").related_model._meta.db_table
-    sql = f"""
-        SELECT COALESCE(u.username, ''), COUNT(*), SUM(c.probability * v.clv_12m)
-        FROM {ChurnScore._meta.db_table} c
-        JOIN {CustomerValue._meta.db_table} v ON v.customer_id = c.customer_id AND v.run_id = %s
-        JOIN {customer} cu ON cu.id = c.customer_id
-        LEFT JOIN {user_table} u ON u.id = cu.owner_id
-        WHERE c.run_id = %s
-        GROUP BY u.username ORDER BY 3 DESC"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [runs["value"], runs["churn"]])
-        return [
-            {"owner": owner or "(unassigned)", "customers": n, "at_risk": float(risk or 0)}
-            for owner, n, risk in cursor.fetchall()
-        ]
+    rows = revenue_at_risk(user, timezone.localdate(), runs=runs)
+    return [
+        {"owner": row["owner_name"] or "(unassigned)", "customers": row["customers"], "at_risk": row["at_risk"] or 0.0}
+        for row in rows
+    ]
+
+
+def _at_risk_by_segment(user, runs: dict) -> dict[str, float]:
+    """Revenue at risk per segment of the active segments run, by the worklist's rule (one query)."""
+    if not (runs.get("churn") and runs.get("value")):
+        return {}
+    segment = CustomerSegment.objects.filter(run_id=runs["segments"], customer=OuterRef("customer_id"))
+    rows = (
+        savable(Customer.objects.visible_to(user), runs["churn"], runs["value"], timezone.localdate())
+        .annotate(segment=Subquery(segment.values("segment")[:1]))
+        .values("segment")
+        .annotate(total=Sum("at_risk"))
+        .order_by()
+    )
+    return {row["segment"]: float(row["total"] or 0) for row in rows}
 
 
 def model_quality() -> list[dict]:

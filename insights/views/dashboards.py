@@ -17,7 +17,7 @@ from insights.publishing import active_runs, active_verdicts
 
 @login_required
 def dashboards(request: HttpRequest) -> HttpResponse:
-    """Revenue per month and cohort retention, segments with their value and risk, value at risk by owner,
+    """Revenue per month and cohort retention, segments with their value and risk, revenue at risk by owner,
     migration between segment runs, model quality across runs beside the baselines and the churn model's
     calibration, as charts with their tables (each section says what to do while it has no data)."""
     context = page_context(request.user)
@@ -37,7 +37,7 @@ def page_context(user) -> dict:
         "revenue": orders["revenue"],
         "cohorts": orders["cohorts"],
         "segments": figures.segment_table(user, runs),
-        "owners": figures.value_at_risk_by_owner(user, runs),
+        "owners": figures.revenue_at_risk_by_owner(user, runs),
         "migration": figures.migration(user, runs),
         "quality": figures.model_quality(),
         "verdicts": [note for note in active_verdicts(["segments", "value", "churn"]).values() if note],

@@ -38,6 +38,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     next_actions.suggest(work, request.user, today)  # each entry's next best action, recorded as suggested
     context = {
         "work": work,
+        "time_zone": timezone.get_current_timezone_name(),
         "no_model": work.churn_run is None,
         "owns_customers": work.team or Customer.objects.filter(owner=request.user).exists(),
         "snooze_choices": SNOOZE_CHOICES,

@@ -1,4 +1,4 @@
-"""The manager's dashboards: revenue per month, cohort retention, segments with value and risk, value at risk by
+"""The manager's dashboards: revenue per month, cohort retention, segments with value and risk, revenue at risk by
 owner, migration, model quality and the churn model's calibration; charts with their tables, empty states, the
 visibility rule and a fixed number of queries."""
 
@@ -41,10 +41,10 @@ def book(alice, bob):
     in which alice's Loyal customer was Lapsed and a fourth customer of bob's, now gone, was Loyal."""
     earlier = _run("segments")
     runs = {"segments": _run("segments"), "value": _run("value"), "churn": _run("churn")}
-    for owner, segment, before, clv, risk in [
-        (alice, "Loyal", "Lapsed", 1000, 0.1),
-        (alice, "Lapsed", "Lapsed", 200, 0.9),
-        (bob, "Loyal", "Loyal", 3000, 0.2),
+    for owner, segment, before, clv, risk, band in [
+        (alice, "Loyal", "Lapsed", 1000, 0.1, "low"),
+        (alice, "Lapsed", "Lapsed", 200, 0.9, "high"),
+        (bob, "Loyal", "Loyal", 3000, 0.4, "medium"),
     ]:
         customer = CustomerFactory(owner=owner)
         _segment(runs["segments"], customer, segment)
@@ -53,7 +53,7 @@ def book(alice, bob):
             run=runs["value"], customer=customer, p_alive=0.9, expected_purchases_90d=1, expected_purchases_365d=4,
             expected_order_value=clv / 4, clv_12m=clv,
         )  # fmt: skip
-        ChurnScore.objects.create(run=runs["churn"], customer=customer, probability=risk, band="low", factors=[])
+        ChurnScore.objects.create(run=runs["churn"], customer=customer, probability=risk, band=band, factors=[])
     _segment(earlier, CustomerFactory(owner=bob), "Loyal")
     return runs
 
@@ -62,7 +62,7 @@ def test_a_manager_sees_every_segment_with_its_value_and_risk(charlie_client, bo
     page = charlie_client.get(reverse("insights:dashboards"))
     rows = {row["segment"]: row for row in page.context["segments"]}
     assert rows["Loyal"]["customers"] == 2 and rows["Loyal"]["value"] == 4000
-    assert rows["Loyal"]["at_risk"] == pytest.approx(0.1 * 1000 + 0.2 * 3000)
+    assert rows["Loyal"]["at_risk"] == pytest.approx(0.4 * 3000)  # revenue at risk: medium or high risk only
     assert rows["Lapsed"]["average_risk"] == pytest.approx(0.9)
 
 
@@ -70,12 +70,31 @@ def test_a_rep_sees_the_figures_of_their_own_customers_only(alice_client, book):
     page = alice_client.get(reverse("insights:dashboards"))
     rows = {row["segment"]: row for row in page.context["segments"]}
     assert rows["Loyal"]["customers"] == 1 and rows["Loyal"]["value"] == 1000
-    assert page.context["owners"] == []  # value at risk by owner is for those who see everyone
+    assert page.context["owners"] == []  # revenue at risk by owner is for those who see everyone
 
 
-def test_value_at_risk_by_owner_is_ranked(charlie_client, book):
+def test_revenue_at_risk_by_owner_is_ranked(charlie_client, book):
     owners = charlie_client.get(reverse("insights:dashboards")).context["owners"]
-    assert [(o["owner"], round(o["at_risk"])) for o in owners] == [("bob", 600), ("alice", 280)]
+    assert [(o["owner"], o["customers"], round(o["at_risk"])) for o in owners] == [("bob", 1, 1200), ("alice", 1, 180)]
+
+
+def test_an_owners_revenue_at_risk_is_the_same_on_the_dashboards_and_the_worklist(
+    alice, charlie_client, alice_client, book
+):
+    gone = CustomerFactory(owner=alice)  # no order for over a year: on no one's revenue at risk
+    _buy(gone, "2024-01-05", (ProductFactory(), 1, "10.00"))
+    ChurnScore.objects.create(run=book["churn"], customer=gone, probability=0.99, band="high", factors=[])
+    CustomerValue.objects.create(
+        run=book["value"], customer=gone, p_alive=0.5, expected_purchases_90d=1, expected_purchases_365d=4,
+        expected_order_value=100, clv_12m=400,
+    )  # fmt: skip
+    dashboards = {o["owner"]: o for o in charlie_client.get(reverse("insights:dashboards")).context["owners"]}
+    team = {o["owner_name"]: o for o in charlie_client.get(reverse("insights:worklist")).context["work"].by_owner}
+    own = alice_client.get(reverse("insights:worklist")).context["work"]
+    assert dashboards["alice"]["at_risk"] == team["alice"]["at_risk"] == own.at_risk_total == pytest.approx(180)
+    assert dashboards["alice"]["customers"] == team["alice"]["customers"] == own.at_risk_customers == 1
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "Revenue at risk by owner" in html and "Value at risk" not in html
 
 
 def _moves(migration) -> dict:
@@ -246,7 +265,7 @@ def test_the_page_draws_each_chart_from_its_data_with_a_label_and_a_table(charli
 def test_a_rep_is_shown_their_own_figures_and_no_owner_ranking(alice_client, book, orders):
     page = alice_client.get(reverse("insights:dashboards"))
     charts = _charts(page)
-    assert "owners" not in charts and "Value at risk by owner" not in page.content.decode()
+    assert "owners" not in charts and "Revenue at risk by owner" not in page.content.decode()
     assert charts["segment_sizes"]["series"][0]["data"] == [1, 1]  # alice's Loyal and Lapsed customers
     assert [row["size"] for row in page.context["cohorts"]["rows"]] == [2]
 
@@ -283,7 +302,7 @@ def test_a_single_segments_run_and_an_old_churn_run_say_what_comes_next(charlie_
     assert "No segments run yet" in html  # the run scored none of the visible customers
     assert "No migration yet: it appears once a second segments run has scored customers" in html
     assert "The active churn run recorded no calibration" in html
-    assert "Value at risk needs an active churn run and an active customer value run" in html
+    assert "Revenue at risk needs an active churn run and an active customer value run" in html
 
 
 def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
@@ -293,12 +312,13 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
 
     def measure():
         cache.clear()
-        # session, user, groups, perms; active runs; revenue and cohorts; segments, owners, migration, quality,
-        # churn card; the next best actions taken; the active demand run of the "what will sell" section
-        with django_assert_num_queries(13):
+        # session, user, groups, perms; active runs; revenue and cohorts; segments and their revenue at risk,
+        # owners, migration, quality, churn card; the next best actions taken; the active demand run of the "what
+        # will sell" section
+        with django_assert_num_queries(14):
             charlie_client.get(url)
         # Warm: the session, the active runs and the figures from the orders come from the cache.
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(10):
             charlie_client.get(url)
 
     measure()
@@ -312,7 +332,7 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
 def test_a_reps_page_needs_a_fixed_number_of_queries_too(alice_client, book, orders, django_assert_num_queries):
     url = reverse("insights:dashboards")
     alice_client.get(url)
-    with django_assert_num_queries(7):  # as the manager's, without the owners' ranking and "what will sell"
+    with django_assert_num_queries(8):  # as the manager's, without the owners' ranking and "what will sell"
         alice_client.get(url)
 
 

@@ -57,7 +57,8 @@ def test_the_card_shows_risk_factors_value_and_segment_from_the_active_runs(char
     )  # fmt: skip
     page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "High" in page and "72% chance" in page  # 0.72 shown as a percentage
-    assert "No order for 140 days, 3x their usual gap" in page
+    days = 139 + (timezone.localdate() - dt.date(2026, 1, 1)).days  # counted on to today, as the worklist counts
+    assert f"No order for {days:,} days, {days / (140 / 3):.1f}× their usual gap".replace(".0×", "×") in page
     assert "12 orders so far" in page
     assert "360" in page and "4.5 orders expected" in page
     assert "Loyal big spenders" in page and "Orders monthly, spends big" in page
@@ -247,3 +248,33 @@ def test_a_stored_factor_that_reads_as_a_risk_sign_is_not_listed_as_lowering_the
     assert "4 interactions in the last 90 days" in page
     assert "no order for 120 days" not in page
     assert "spent in the last year" not in page
+
+
+def test_the_profile_and_the_worklist_count_the_days_since_the_last_order_alike(alice, alice_client):
+    # The quick start's walk: "last 119 days ago" on the worklist, "no order for 120 days" on the profile.
+    from decimal import Decimal
+
+    from insights.data import as_of_datetime
+    from tests.factories import OrderFactory, OrderItemFactory
+
+    today = timezone.localdate()
+    customer = CustomerFactory(owner=alice, name="Counted")
+    placed = []
+    for days in (357, 238, 119):
+        moment = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days), dt.time(14, 0)))
+        OrderItemFactory(order=OrderFactory(customer=customer, placed_at=moment), quantity=1, unit_price=Decimal(9))
+        placed.append(moment)
+    as_of = today - dt.timedelta(days=1)
+    recency = (as_of_datetime(as_of) - placed[-1]).total_seconds() / 86400  # 118.4: the model said "118 days"
+    run = _published("churn", as_of=as_of, horizon_days=90)
+    factors = [{"feature": "recency_days", "value": recency, "effect": 0.3, "text": "no order for 118 days"}]
+    ChurnScore.objects.create(run=run, customer=customer, probability=0.8, band="high", factors=factors)
+    value = _published("value", as_of=as_of)
+    CustomerValue.objects.create(
+        run=value, customer=customer, p_alive=0.5, expected_purchases_90d=1, expected_purchases_365d=2,
+        expected_order_value=50, clv_12m=100,
+    )  # fmt: skip
+    profile = alice_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "no order for 119 days" in profile
+    entry = alice_client.get(reverse("insights:worklist")).context["work"].at_risk[0]
+    assert entry.why.startswith("3 orders, about every 119 days, last 119 days ago")

@@ -19,6 +19,7 @@ from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, O
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
+NO_CONSENT = "No marketing consent: make the offer in a call, do not send it."
 
 
 @pytest.fixture(autouse=True)
@@ -99,8 +100,31 @@ def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_produ
     suggestion = _suggestions(alice_client)["Due now"]
     assert suggestion.action == "send_offer"
     assert suggestion.products == ["Oat milk", "Honey", "Granola"]  # likely reorders first
-    assert "offer Oat milk, Honey and Granola" in suggestion.reason
-    assert "Oat milk, Honey and Granola" in suggestion.message
+    assert suggestion.reason == "Due by their rhythm. Offer: Oat milk; Honey; Granola. " + NO_CONSENT
+    assert "This time you may like:\n- Oat milk\n- Honey\n- Granola\n\nReply" in suggestion.message
+
+
+def test_product_names_with_commas_cannot_be_misread_in_a_reason_or_a_message(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Due now", orders=(60, 30))
+    recommendations = ModelRun.objects.create(family="recommendations", as_of=dt.date(2026, 1, 1), status="running")
+    publishing.publish(recommendations)
+    names = ["Cedar Wax Melts", "Dark Roast Pour-Over Dripper, Mini", "Smoked Chutney, 1 kg"]
+    for rank, name in enumerate(names, start=1):
+        Recommendation.objects.create(
+            run=recommendations, customer=customer, list="reorder", rank=rank, product=ProductFactory(name=name),
+            score=1.0, component="als", reason_code="buy_again",
+        )  # fmt: skip
+    suggestion = _suggestions(alice_client)["Due now"]
+    assert "Offer: Cedar Wax Melts; Dark Roast Pour-Over Dripper, Mini; Smoked Chutney, 1 kg." in suggestion.reason
+    assert "\n- Cedar Wax Melts\n- Dark Roast Pour-Over Dripper, Mini\n- Smoked Chutney, 1 kg\n" in suggestion.message
+
+
+def test_a_reason_does_not_repeat_the_rows_why(alice, alice_client, runs_):
+    _scored(runs_, alice, "Due now", orders=(60, 30))
+    _scored(runs_, alice, "Steady")
+    work = alice_client.get(reverse("insights:worklist")).context["work"]
+    for entry in work.at_risk:
+        assert entry.why.split(";")[0] not in entry.suggestion.reason
 
 
 def test_an_offer_to_a_customer_without_marketing_consent_is_made_in_a_call(alice, alice_client, runs_):
@@ -118,7 +142,7 @@ def test_an_overdue_customer_without_a_score_gets_an_offer_too(alice, alice_clie
     _orders(late, 130, 100, 70)
     suggestion = _suggestions(alice_client)["Monthly, late"]
     assert suggestion.action == "send_offer"
-    assert "no product recommended for them yet" in suggestion.reason
+    assert "No product recommended for them yet." in suggestion.reason
 
 
 def test_recent_praise_gets_a_thank_you(alice, alice_client, runs_):
@@ -139,12 +163,29 @@ def test_a_complaint_outweighs_praise(alice, alice_client, runs_):
 def test_gone_customers_are_won_back_with_what_they_used_to_buy(alice, alice_client, runs_):
     customer = _scored(runs_, alice, "Long gone", probability=0.99, clv=5, p_alive=0.01, orders=())
     tea, mugs = ProductFactory(name="Green tea"), ProductFactory(name="Mugs")
-    _orders(customer, 400, 380, 360, product=tea)
-    _orders(customer, 370, product=mugs)
+    _orders(customer, 420, 400, 380, product=tea)
+    _orders(customer, 390, product=mugs)
     suggestion = _suggestions(alice_client)["Long gone"]
     assert suggestion.action == "win_back"
     assert suggestion.products == ["Green tea", "Mugs"]
-    assert "used to buy Green tea and Mugs" in suggestion.reason
+    assert suggestion.reason.startswith("No order for over a year. They used to buy: Green tea; Mugs.")
+    last = timezone.localdate(NOW - dt.timedelta(days=380))
+    assert f"since your last order on {last.day} {last:%b %Y}." in suggestion.message  # 7 Dec 2026, as the pages
+    assert "You used to order:\n- Green tea\n- Mugs\n\nThey are still here" in suggestion.message
+
+
+def test_a_customer_gone_over_a_year_is_won_back_never_offered_their_next_order(alice, alice_client, runs_):
+    _scored(runs_, alice, "Gone, 680 days", p_alive=0.3, orders=(749, 726, 703, 680))  # every 23 days: 29x late
+    suggestion = _suggestions(alice_client)["Gone, 680 days"]
+    assert suggestion.action == "win_back"
+    assert "next order?" not in suggestion.subject
+
+
+def test_the_message_is_signed_with_the_reps_full_name(alice, alice_client, runs_):
+    alice.first_name, alice.last_name = "Alice", "Archer"
+    alice.save()
+    _scored(runs_, alice, "Someone")
+    assert _suggestions(alice_client)["Someone"].message.endswith("\n\nAlice Archer")
 
 
 def test_the_message_is_the_admins_template_and_the_page_escapes_it(alice, alice_client, runs_):
@@ -237,7 +278,7 @@ def _every_kind(runs_, alice, tag: str) -> None:
     _said(thank, "positive", days_ago=2)
     _scored(runs_, alice, f"Offer {tag}", orders=(60, 30))
     _scored(runs_, alice, f"Check {tag}")
-    _scored(runs_, alice, f"Gone {tag}", probability=0.99, clv=1, p_alive=0.01)
+    _scored(runs_, alice, f"Gone {tag}", probability=0.99, clv=1, p_alive=0.01, orders=(400,))
 
 
 def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
@@ -247,14 +288,14 @@ def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
     publishing.publish(recommendations)
     _every_kind(runs_, alice, "one")
     alice_client.get(reverse("insights:worklist"))  # warms the active-run cache
-    # user, permissions (2), at risk, win back, overdue; for the suggestions: topic names, recent interactions,
-    # recommended products, what the gone bought, the message templates, the insert of what was suggested; own
-    # customers; the complaints panel (2) and the cross-sell panel (run, rows)
-    with django_assert_num_queries(17):
+    # user, permissions (2), at risk, win back, revenue at risk by owner, overdue; for the suggestions: topic names,
+    # recent interactions, recommended products, what the gone bought, the message templates, the insert of what
+    # was suggested; own customers; the complaints panel (2) and the cross-sell panel (run, rows)
+    with django_assert_num_queries(18):
         alice_client.get(reverse("insights:worklist"))
     for i in range(4):
         _every_kind(runs_, alice, str(i))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         suggestions = _suggestions(alice_client)
     assert {s.action for s in suggestions.values()} == {"call_now", "thank", "send_offer", "check_in", "win_back"}
 
