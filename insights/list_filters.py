@@ -31,7 +31,7 @@ CHOICES_SECONDS = 24 * 60 * 60
 CHURN_BANDS = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
 # Value bands by share of the run's customers, highest value first: (band, label, share of customers at or
 # below the band's floor). A run may store its own floors as model_card["value_bands"] = {"medium": x, "high": y}.
-VALUE_BANDS = [("high", "High (top 20 %)", 0.8), ("medium", "Medium (next 30 %)", 0.5), ("low", "Low (bottom 50 %)", 0)]
+VALUE_BANDS = [("high", "High (top 20%)", 0.8), ("medium", "Medium (next 30%)", 0.5), ("low", "Low (bottom 50%)", 0)]
 NO_FIGURE = mark_safe('<span class="muted">—</span>')  # noqa: S308 (a constant)
 
 

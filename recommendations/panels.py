@@ -9,6 +9,8 @@ import datetime as dt
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.template.defaultfilters import date as date_format
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from crm.reversing import path_for
@@ -153,7 +155,7 @@ def forecast_chart(name: str, past: list[dict], weeks: list[ProductForecast]) ->
     """The product's past weeks and its forecast with the 80 % range as a line chart for static/js/charts.js (the
     dashboards' format, insights/dashboards/charts.py): one category per week, the sold units and the forecast as
     two lines, the range as two dashed lines."""
-    categories = [row["week"].strftime("%d %b") for row in past] + [w.week.strftime("%d %b") for w in weeks]
+    categories = [date_format(row["week"], "j M Y") for row in past] + [date_format(w.week, "j M Y") for w in weeks]
     gap = [None] * len(past)
     total = sum(w.forecast for w in weeks)
     return {
@@ -163,12 +165,12 @@ def forecast_chart(name: str, past: list[dict], weeks: list[ProductForecast]) ->
         "series": [
             {"name": "Sold", "data": [round(row["units"], 1) for row in past] + [None] * len(weeks)},
             {"name": "Forecast", "data": gap + [round(w.forecast, 1) for w in weeks], "tone": "danger"},
-            {"name": "80 % range, low", "data": gap + [round(w.lower, 1) for w in weeks], "dashed": True},
-            {"name": "80 % range, high", "data": gap + [round(w.upper, 1) for w in weeks], "dashed": True},
+            {"name": "80% range, low", "data": gap + [round(w.lower, 1) for w in weeks], "dashed": True},
+            {"name": "80% range, high", "data": gap + [round(w.upper, 1) for w in weeks], "dashed": True},
         ],
         "label": (
             f"Line chart of {name}: units sold in each of the last {len(past)} weeks, then the forecast for the next "
-            f"{len(weeks)} weeks ({total:,.0f} units in all) between the ends of its 80 % range."
+            f"{len(weeks)} weeks ({floatformat(total, '0g')} units in all) between the ends of its 80% range."
         ),
     }
 

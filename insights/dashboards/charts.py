@@ -16,6 +16,7 @@ The page passes them all in one json_script element; the figures are also in a t
 from __future__ import annotations
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import date as date_format
 
 from crm.templatetags.lodestar import money
 from customers.figures import base_currency
@@ -154,7 +155,7 @@ def quality(rows: list[dict]) -> dict[str, dict]:
             "format": "decimal",
             "family": family,
             "title": f"{name}: {metric}, {'higher' if runs[0]['higher_is_better'] else 'lower'} is better",
-            "categories": [f"#{row['run'].pk} {row['run'].as_of:%d %b}" for row in runs],
+            "categories": [f"#{row['run'].pk} {date_format(row['run'].as_of, 'j M Y')}" for row in runs],
             "series": [
                 {"name": "Model", "data": [row["model"] for row in runs]},
                 {"name": "Baseline", "data": [row["baseline"] for row in runs], "dashed": True},

@@ -107,7 +107,7 @@ class SentimentFamily(Family):
             higher_is_better=True,
             metrics=result.metrics,
             baseline_metrics=result.baseline_metrics,
-            window=f"a stratified {share} % of {result.tested_on} ({result.counts['test_texts']} texts)",
+            window=f"a stratified {share}% of {result.tested_on} ({result.counts['test_texts']} texts)",
             details={"tested_on": result.tested_on, "counts": result.counts},
         )
 

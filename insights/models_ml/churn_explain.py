@@ -53,19 +53,19 @@ def _count(value: float, word: str, plural: str | None = None) -> str:
 
 
 def _times(ratio: float) -> str:
-    return f"{ratio:.1f}".rstrip("0").rstrip(".") + "×"  # the pages' `times` form
+    return f"{ratio:.1f}×"  # as the pages' `times` filter writes a ratio: "3.0×", "3.1×"
 
 
 def _recency(row: dict) -> str:
     days, cadence = row["recency_days"], row["cadence_days"]
     if math.isnan(cadence) or cadence <= 0:
-        return f"no order for {days:.0f} days" if days > 30 else f"last order {days:.0f} days ago"
+        return f"no order for {days:,.0f} days" if days > 30 else f"last order {days:,.0f} days ago"
     ratio = days / cadence
     if ratio >= 1.5:
-        return f"no order for {days:.0f} days, {_times(ratio)} their usual gap"
+        return f"no order for {days:,.0f} days, {_times(ratio)} their usual gap"
     if ratio > 1:
-        return f"last order {days:.0f} days ago, a little past their usual {cadence:.0f}-day gap"
-    return f"last order {days:.0f} days ago, within their usual {cadence:.0f}-day gap"
+        return f"last order {days:,.0f} days ago, a little past their usual {cadence:,.0f}-day gap"
+    return f"last order {days:,.0f} days ago, within their usual {cadence:,.0f}-day gap"
 
 
 def _trend(row: dict) -> str:
@@ -82,7 +82,7 @@ def _trend(row: dict) -> str:
 
 def _tenure(row: dict) -> str:
     days = row["tenure_days"]
-    return f"first order {days:.0f} days ago" if days < 60 else f"a customer for {days / 30.44:.0f} months"
+    return f"first order {days:,.0f} days ago" if days < 60 else f"a customer for {days / 30.44:.0f} months"
 
 
 def _cadence(row: dict) -> str:
@@ -90,7 +90,7 @@ def _cadence(row: dict) -> str:
     return (
         "only one purchase day so far, no usual gap yet"
         if math.isnan(days)
-        else f"usually orders every {days:.0f} days"
+        else f"usually orders every {days:,.0f} days"
     )
 
 
@@ -107,7 +107,7 @@ def _regularity(row: dict) -> str:
 
 def _last_contact(row: dict) -> str:
     days = row["days_since_contact"]
-    return "no contact on record" if math.isnan(days) else f"last contact {days:.0f} days ago"
+    return "no contact on record" if math.isnan(days) else f"last contact {days:,.0f} days ago"
 
 
 TEXTS = {

@@ -143,12 +143,13 @@ def _sentence(profile: dict, overall: pd.Series, money: Callable[[float], str]) 
         f"typically {orders} order{'s' if orders != '1' else ''}"
         + _compared(pct["frequency"], _count(overall["frequency"]))
         + _more_than_one(profile),
-        f"last one {med['recency_days']:.0f} days ago"
-        + _compared(pct["recency_days"], f"{overall['recency_days']:.0f}", recency=True),
+        f"last one {med['recency_days']:,.0f} days ago"
+        + _compared(pct["recency_days"], f"{overall['recency_days']:,.0f}", recency=True),
         f"average order {money(med['monetary_avg'])}" + _compared(pct["monetary_avg"], money(overall["monetary_avg"])),
         f"{money(med['monetary_total'])} spent in all"
         + _compared(pct["monetary_total"], money(overall["monetary_total"])),
-        f"customer for {med['tenure_days']:.0f} days" + _compared(pct["tenure_days"], f"{overall['tenure_days']:.0f}"),
+        f"customer for {med['tenure_days']:,.0f} days"
+        + _compared(pct["tenure_days"], f"{overall['tenure_days']:,.0f}"),
     ]
     head = f"{profile['name']}: {profile['customers']:,} customers ({profile['share']:.0%}), "
     return head + ", ".join(parts) + f". Stands out by: {READABLE[profile['distinguishing']]}."
@@ -294,10 +295,10 @@ def _condition_text(column: str, lower: float | None, upper: float | None, money
     if column in ("recency_days", "tenure_days"):
         which = "last" if column == "recency_days" else "first"
         if lower is None:
-            return f"{which} order within the last {upper:.0f} days"
+            return f"{which} order within the last {upper:,.0f} days"
         if upper is None:
-            return f"{which} order more than {lower:.0f} days ago"
-        return f"{which} order {lower:.0f} to {upper:.0f} days ago"
+            return f"{which} order more than {lower:,.0f} days ago"
+        return f"{which} order {lower:,.0f} to {upper:,.0f} days ago"
     what = READABLE.get(column, column)
     if lower is None:
         return f"{what} at most {money(upper)}"

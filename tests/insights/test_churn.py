@@ -134,7 +134,7 @@ def test_explanations_name_a_long_silence(planted_model):
     silent = _typical(planted_model, recency_days=5 * cadence)
     factors = planted_model.explain(silent)[99]
     assert factors[0]["feature"] == "recency_days" and factors[0]["effect"] > 0
-    assert factors[0]["text"] == f"no order for {5 * cadence:.0f} days, 5× their usual gap"
+    assert factors[0]["text"] == f"no order for {5 * cadence:,.0f} days, 5.0× their usual gap"
 
 
 def test_explanations_for_everyone_are_json_and_ordered(planted, planted_model):

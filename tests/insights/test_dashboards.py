@@ -134,8 +134,15 @@ def test_the_quality_line_follows_the_runs_as_of_dates_when_an_older_date_is_tra
     ModelRun.objects.create(family="churn", as_of=dt.date(2026, 3, 1), status="held", metrics={"roc_auc": 0.7})
     ModelRun.objects.create(family="churn", as_of=dt.date(2025, 12, 1), status="held", metrics={"roc_auc": 0.6})
     chart = _charts(charlie_client.get(reverse("insights:dashboards")))["quality_churn"]
-    assert [label.split(" ", 1)[1] for label in chart["categories"]] == ["01 Dec", "01 Jan", "01 Mar"]
+    assert [label.split(" ", 1)[1] for label in chart["categories"]] == ["1 Dec 2025", "1 Jan 2026", "1 Mar 2026"]
     assert chart["series"][0]["data"][0] == 0.6
+
+
+def test_the_dashboards_write_each_kind_of_figure_one_way(charlie_client, book, orders):
+    from tests.crm.test_figure_forms import assert_one_form
+
+    ModelRun.objects.create(family="churn", as_of=dt.date(2025, 12, 1), status="held", metrics={"roc_auc": 0.6})
+    assert_one_form(charlie_client.get(reverse("insights:dashboards")).content.decode())
 
 
 def test_without_any_run_the_page_says_no_model_has_run(charlie_client):
