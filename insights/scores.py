@@ -37,14 +37,14 @@ def factor_text(factor: dict, currency: str, as_of: dt.date | None = None, today
     return text
 
 
-_GAP = re.compile(r"usual (\d+)-day gap")
+_GAP = re.compile(r"usual ([\d,]+)-day gap")
 _RATIO = re.compile(r"([\d.]+)\s*[x×] their usual gap")
 
 
 def _cadence(text: str, recency_days: float) -> float | None:
     """Their usual gap in days, as the model's recency words gave it (in days, or as a ratio of the recency)."""
     if found := _GAP.search(text):
-        return float(found.group(1))
+        return float(found.group(1).replace(",", ""))
     if (found := _RATIO.search(text)) and float(found.group(1)) > 0:
         return recency_days / float(found.group(1))
     return None
@@ -56,11 +56,11 @@ def recency_words(days: int, cadence: float | None, capital: bool = False) -> st
     if not cadence or cadence <= 0:
         words = f"no order for {days:,} days" if days > 30 else f"last order {days:,} days ago"
     elif (ratio := days / cadence) >= 1.5:
-        words = f"no order for {days:,} days, {f'{ratio:.1f}'.rstrip('0').rstrip('.')}× their usual gap"
+        words = f"no order for {days:,} days, {ratio:.1f}× their usual gap"
     elif ratio > 1:
-        words = f"last order {days:,} days ago, a little past their usual {cadence:.0f}-day gap"
+        words = f"last order {days:,} days ago, a little past their usual {cadence:,.0f}-day gap"
     else:
-        words = f"last order {days:,} days ago, within their usual {cadence:.0f}-day gap"
+        words = f"last order {days:,} days ago, within their usual {cadence:,.0f}-day gap"
     return words[:1].upper() + words[1:] if capital else words
 
 
