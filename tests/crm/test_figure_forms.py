@@ -62,7 +62,10 @@ def test_the_profile_writes_each_kind_of_figure_one_way(alice, alice_client):
     order = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=1077))
     OrderItemFactory(order=order, quantity=1, unit_price=Decimal("40.00"))
     # The churn card's factors as the model writes them: a long silence, a share and a ratio.
-    row = dict.fromkeys(FEATURE_COLUMNS, 0.0) | {"recency_days": 1077.0, "cadence_days": 100.0, "spend_365d": 40.0}
+    # The run is as of 1 Nov 2026, so the model's recency is as of then; the page counts the days on to today, as the
+    # worklist does (insights/scores.py factor_text), which brings them to the order's 1,077.
+    recency = 1077 - (timezone.localdate() - dt.date(2026, 11, 1)).days + 0.5
+    row = dict.fromkeys(FEATURE_COLUMNS, 0.0) | {"recency_days": recency, "cadence_days": 100.0, "spend_365d": 40.0}
     row |= {"spend_trend": 0.5, "spend_90d": 10.0, "orders_365d": 2.0}
     factors = [
         {"feature": f, "value": row[f], "effect": 0.2, "text": churn_explain.describe(f, row)}
