@@ -9,6 +9,9 @@ of these that applies (a customer is on one list only, so the list and the actio
 - *Thank*: recent praise (a positive interaction in the last PRAISE_DAYS days).
 - *Check in*: at risk, with none of the above to say.
 
+A customer in the "Recent complaints" section and on none of the lists gets *Call now* there, to put it right
+(`suggest_for_complaints`).
+
 Set-based: a fixed number of queries for the whole worklist (recent interactions with their readings, topic names,
 recommended products, what the gone used to buy, the message templates, and one insert that records what was
 suggested). A reason says what the row's other cells do not (the rhythm is in the row already); product names may
@@ -209,6 +212,48 @@ def _message_data(entry: Entry, user, products: list[str], reading) -> dict:
         "days_since": entry.days_since,
         "usual_gap_days": round(entry.usual_gap_days) if entry.usual_gap_days else None,
     }
+
+
+def suggest_for_complaints(complaints: list, work: Worklist | None, user) -> None:
+    """The "Recent complaints" section's actions: a complaining customer on none of the lists above gets *Call now*
+    (put it right), with its message and a record of the suggestion; one on a list keeps the action their row there
+    gives (`complaint.suggestion` None, `complaint.listed` True), so a customer never gets two. Two queries at most,
+    none without complaints."""
+    listed = {e.customer.pk for e in ([*work.at_risk, *work.win_back, *work.overdue] if work else [])}
+    template = None
+    found = {}
+    for complaint in complaints:
+        customer = complaint.customer
+        complaint.listed, complaint.suggestion = customer.pk in listed, None
+        if complaint.listed:
+            continue
+        if template is None:
+            template = MessageTemplate.objects.filter(action=NextAction.CALL_NOW).first() or MessageTemplate()
+        about = f" about {complaint.topic_name.lower()}" if complaint.topic_name else ""
+        when = date_format(timezone.localtime(complaint.interaction.occurred_at), DATE_FORMAT)
+        suggestion = Suggestion(NextAction.CALL_NOW, f"Complained{about} on {when}: call to put it right.")
+        data = {
+            "customer": {
+                "name": customer.name,
+                "first_name": (customer.name.split() or [""])[0],
+                "company": customer.company,
+                "city": customer.city,
+            },
+            "rep": {"name": user.get_full_name() or user.get_username()},
+            "products": [],
+            "products_text": "",
+            "topic": complaint.topic_name.lower() if complaint.topic_name else "",
+            "last_order": "",
+            "days_since": None,
+            "usual_gap_days": None,
+        }
+        if template.body:
+            suggestion.subject, suggestion.message = fill(template.subject, data), fill(template.body, data)
+        complaint.suggestion = found[customer.pk] = suggestion
+    SuggestedAction.objects.bulk_create(
+        [SuggestedAction(customer_id=c, action=s.action, reason=s.reason[:500]) for c, s in found.items()],
+        ignore_conflicts=True,
+    )
 
 
 def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:

@@ -158,15 +158,21 @@ def complaints_context(request: HttpRequest, rep) -> dict:
     revenue-at-risk ranking, so the two can be combined or weighed separately."""
     from django.utils import timezone
 
-    from insights import communication
+    from insights import communication, next_actions
+    from insights.forms import SNOOZE_CHOICES, outcome_choices
     from insights.worklist import scope
 
     owner = request.GET.get("owner", "")
     owner = owner if owner == "none" or owner.isdigit() else ""
     today = timezone.localdate()
+    complaints = communication.complaints(scope(rep, today, owner), today)
+    # The lists the worklist view built for this request (its customers keep the action their row gives).
+    next_actions.suggest_for_complaints(complaints, getattr(request, "worklist", None), request.user)
     return {
-        "complaints": communication.complaints(scope(rep, today, owner), today),
+        "complaints": complaints,
         "days": communication.COMPLAINT_DAYS,
+        "outcome_choices": outcome_choices(),
+        "snooze_choices": SNOOZE_CHOICES,
     }
 
 

@@ -36,6 +36,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     work = lists.build(request.user, today, owner)
     next_actions.suggest(work, request.user, today)  # each entry's next best action, recorded as suggested
+    request.worklist = work  # the complaints panel gives an action only to those on none of these lists
     context = {
         "work": work,
         "time_zone": timezone.get_current_timezone_name(),

@@ -317,3 +317,31 @@ def test_withdrawn_profiling_consent_takes_the_open_suggestions_and_the_reasons_
     _suggested(customer, "thank", 5, taken_days_ago=4, user=alice)
     profiling_consent_changed.send(sender=None, customer_id=customer.pk, profiling_consent=False)
     assert list(SuggestedAction.objects.filter(customer=customer).values_list("action", "reason")) == [("thank", "")]
+
+
+def test_a_complaint_from_a_customer_on_no_list_gets_call_now_in_the_complaints_section(alice, alice_client, runs_):
+    """Every customer on the worklist has an action: a complaint from a low-risk customer (on none of the lists) is
+    answered with Call now and its message in the complaints section, with Done counting it as taken; a complaint
+    from a customer on a list keeps the action their row gives, never a second one."""
+    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    _said(calm, "negative", days_ago=2, topic="billing")
+    listed = _scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
+    _said(listed, "negative", days_ago=3)
+    response = alice_client.get(reverse("insights:worklist"))
+    assert "Calm Carol" not in _suggestions(alice_client)
+    page = response.content.decode()
+    section = page[page.index('id="complaints-title"') :]
+    carol = section[section.index(f'data-customer="{calm.pk}"') :]
+    carol = carol[: carol.index("</li>")]
+    assert 'data-action="call_now"' in carol and "call to put it right" in carol
+    assert "Hello Calm," in carol and "billing problem" in carol
+    assert 'name="suggestion" value="call_now"' in carol  # Done from here records the suggestion as taken
+    ann = section[section.index(f'data-customer="{listed.pk}"') :]
+    ann = ann[: ann.index("</li>")]
+    assert "data-action" not in ann and "on their row above" in ann
+    assert SuggestedAction.objects.filter(customer=calm, action="call_now", taken_at=None).count() == 1
+    alice_client.post(
+        reverse("insights:worklist_action", args=[calm.pk]),
+        {"action": "done", "outcome": "reached", "days": 7, "suggestion": "call_now"},
+    )
+    assert SuggestedAction.objects.get(customer=calm, action="call_now").taken_at is not None
