@@ -67,8 +67,9 @@ def imported_chunks(merged_at) -> list[list[int]]:
     chunks of RESCORE_CHUNK ids."""
     touched = (
         Order.objects.filter(created_at=merged_at, customer__isnull=False)
+        .order_by()  # no ORDER BY inside a UNION's parts (SQLite refuses it)
         .values("customer_id")
-        .union(Interaction.objects.filter(created_at=merged_at).values("customer_id"))
+        .union(Interaction.objects.filter(created_at=merged_at).order_by().values("customer_id"))
     )
     ids = sorted(
         Customer.objects.filter(pk__in=[row["customer_id"] for row in touched], profiling_consent=True).values_list(

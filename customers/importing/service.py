@@ -107,7 +107,9 @@ def _run(run: ImportRun, path: Path, spec, stage: StagingTable, on_progress: Pro
         with transaction.atomic():
             _one_merge_at_a_time()
             merged_at = timezone.now()
-            counts.update(spec.merge(stage.name, merged_at))
+            # The merge's raw SQL gets the moment as Django stores it (SQLite: naive UTC text), so that the rows it
+            # stamps compare equal to merged_at in the ORM (re-scoring finds the customers it touched).
+            counts.update(spec.merge(stage.name, connection.ops.adapt_datetimefield_value(merged_at)))
             # Other apps (insights re-scores the touched customers after commit) learn what this merge wrote.
             records_imported.send(sender=ImportRun, run_id=run.pk, merged_at=merged_at)
             timer.lap("merge")
