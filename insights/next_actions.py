@@ -195,8 +195,10 @@ def _reason(action: str, entry: Entry, reading, products: list[str], currency: s
     return "At risk, with no complaint, praise or order due."
 
 
-def _message_data(entry: Entry, user, products: list[str], reading) -> dict:
-    customer = entry.customer
+def _message_data(customer, user, products: list[str], reading, entry: Entry | None = None) -> dict:
+    """What a message template may read: the customer, the rep, the products, the topic and, for a worklist row
+    (`entry`), the customer's last order and rhythm."""
+    last_order = entry.last_order if entry else None
     return {
         "customer": {
             "name": customer.name,
@@ -208,10 +210,19 @@ def _message_data(entry: Entry, user, products: list[str], reading) -> dict:
         "products": products,
         "products_text": name_list(products),
         "topic": reading.topic_name.lower() if reading and reading.topic_name else "",
-        "last_order": date_format(timezone.localtime(entry.last_order), DATE_FORMAT) if entry.last_order else "",
-        "days_since": entry.days_since,
-        "usual_gap_days": round(entry.usual_gap_days) if entry.usual_gap_days else None,
+        "last_order": date_format(timezone.localtime(last_order), DATE_FORMAT) if last_order else "",
+        "days_since": entry.days_since if entry else None,
+        "usual_gap_days": round(entry.usual_gap_days) if entry and entry.usual_gap_days else None,
     }
+
+
+def _record(found: dict[int, Suggestion]) -> None:
+    """Record what was suggested (one insert): one open suggestion of a kind per customer, so one shown again is not
+    counted again."""
+    SuggestedAction.objects.bulk_create(
+        [SuggestedAction(customer_id=c, action=s.action, reason=s.reason[:500]) for c, s in found.items()],
+        ignore_conflicts=True,
+    )
 
 
 def suggest_for_complaints(complaints: list, work: Worklist | None, user) -> None:
@@ -232,28 +243,11 @@ def suggest_for_complaints(complaints: list, work: Worklist | None, user) -> Non
         about = f" about {complaint.topic_name.lower()}" if complaint.topic_name else ""
         when = date_format(timezone.localtime(complaint.interaction.occurred_at), DATE_FORMAT)
         suggestion = Suggestion(NextAction.CALL_NOW, f"Complained{about} on {when}: call to put it right.")
-        data = {
-            "customer": {
-                "name": customer.name,
-                "first_name": (customer.name.split() or [""])[0],
-                "company": customer.company,
-                "city": customer.city,
-            },
-            "rep": {"name": user.get_full_name() or user.get_username()},
-            "products": [],
-            "products_text": "",
-            "topic": complaint.topic_name.lower() if complaint.topic_name else "",
-            "last_order": "",
-            "days_since": None,
-            "usual_gap_days": None,
-        }
+        data = _message_data(customer, user, [], complaint)
         if template.body:
             suggestion.subject, suggestion.message = fill(template.subject, data), fill(template.body, data)
         complaint.suggestion = found[customer.pk] = suggestion
-    SuggestedAction.objects.bulk_create(
-        [SuggestedAction(customer_id=c, action=s.action, reason=s.reason[:500]) for c, s in found.items()],
-        ignore_conflicts=True,
-    )
+    _record(found)
 
 
 def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
@@ -277,13 +271,10 @@ def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
         suggestion = Suggestion(action, _reason(action, entry, reading, names, work.currency), names)
         template = templates.get(action)
         if template is not None:
-            data = _message_data(entry, user, names, reading)
+            data = _message_data(entry.customer, user, names, reading, entry)
             suggestion.subject, suggestion.message = fill(template.subject, data), fill(template.body, data)
         found[customer_id] = suggestion
     for entry in entries:
         entry.suggestion = found[entry.customer.pk]
-    SuggestedAction.objects.bulk_create(
-        [SuggestedAction(customer_id=c, action=s.action, reason=s.reason[:500]) for c, s in found.items()],
-        ignore_conflicts=True,  # one open suggestion of a kind per customer: shown again, it is not counted again
-    )
+    _record(found)
     return found
