@@ -13,12 +13,15 @@ A customer in the "Recent complaints" section and on none of the lists gets *Cal
 (`suggest_for_complaints`).
 
 Set-based: a fixed number of queries for the whole worklist (recent interactions with their readings, topic names,
-recommended products, what the gone used to buy, the message templates, and one insert that records what was
-suggested). A reason says what the row's other cells do not (the rhythm is in the row already); product names may
-hold commas ("Smoked Chutney, 1 kg"), so a list of them is set apart by semicolons, and a message lists them one a
-line. The recommendations app supplies the products through `register_offer_source` (imports point one
-way). What was suggested is recorded once per open suggestion (insights.models.SuggestedAction), and marked taken
-when a rep marks the customer done from it (insights/services.py `act_on_worklist`).
+recommended products, what the gone used to buy, the message templates). A reason says what the row's other cells
+do not (the rhythm is in the row already); product names may hold commas ("Smoked Chutney, 1 kg"), so a list of
+them is set apart by semicolons, and a message lists them one a line. The recommendations app supplies the products
+through `register_offer_source` (imports point one way).
+
+Showing the worklist writes nothing. What was suggested is recorded (insights.models.SuggestedAction, once per open
+suggestion) by the nightly `record` over every owner's worklist, and when a rep acts on a suggestion: Done marks it
+taken, Snooze records it as shown and not taken (insights/services.py `act_on_worklist`). The managers' share taken
+and 30-day outcome are counted from these records (insights/dashboards/next_actions.py).
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from crm.templatetags.lodestar import money, percent
-from customers.models import Interaction, Order, OrderItem, Product, Sentiment
+from customers.models import Customer, Interaction, Order, OrderItem, Product, Sentiment
 from insights import communication
 from insights.message_templates import fill
 from insights.models import MessageTemplate, NextAction, SuggestedAction
-from insights.worklist import Entry, Worklist
+from insights.worklist import UNASSIGNED, Entry, Worklist, build, scope
 
 CALL_NOW_DAYS = 7  # "a complaint last week"
 PRAISE_DAYS = 14
@@ -146,9 +149,14 @@ def _due(entry: Entry | None) -> bool:
     return entry.days_since >= round(entry.usual_gap_days * DUE_SHARE)
 
 
+def _day(moment: dt.datetime) -> str:
+    """A moment's day in the site's time zone, as the pages write dates (7 Dec 2026), through Django's formatting."""
+    return date_format(timezone.localtime(moment), DATE_FORMAT)
+
+
 def _when(reading: communication.Reading) -> str:
     about = f" about {reading.topic_name.lower()}" if reading.topic_name and reading.topic != PRAISE_TOPIC else ""
-    return f"{about} on {timezone.localtime(reading.interaction.occurred_at):%d %b}"
+    return f"{about} on {_day(reading.interaction.occurred_at)}"
 
 
 def decide(work: Worklist, mood: dict[int, _Mood]) -> dict[int, tuple[str, Entry, communication.Reading | None]]:
@@ -210,49 +218,67 @@ def _message_data(customer, user, products: list[str], reading, entry: Entry | N
         "products": products,
         "products_text": name_list(products),
         "topic": reading.topic_name.lower() if reading and reading.topic_name else "",
-        "last_order": date_format(timezone.localtime(last_order), DATE_FORMAT) if last_order else "",
+        "last_order": _day(last_order) if last_order else "",
         "days_since": entry.days_since if entry else None,
         "usual_gap_days": round(entry.usual_gap_days) if entry and entry.usual_gap_days else None,
     }
 
 
 def _record(found: dict[int, Suggestion]) -> None:
-    """Record what was suggested (one insert): one open suggestion of a kind per customer, so one shown again is not
-    counted again."""
+    """Record what was suggested (one insert): one open suggestion of a kind per customer, so one suggested again is
+    not counted again."""
     SuggestedAction.objects.bulk_create(
         [SuggestedAction(customer_id=c, action=s.action, reason=s.reason[:500]) for c, s in found.items()],
         ignore_conflicts=True,
     )
 
 
+def record(today: dt.date) -> int:
+    """Record the suggestions every owner's worklist gives today (and the unassigned customers'), as each rep sees
+    theirs: the lists, then the complaints section. The nightly schedule calls this, so that the managers' share
+    taken counts what was suggested, not only what was acted on; a fixed number of queries per owner. Returns how
+    many suggestions the worklists give (an open one recorded before is not recorded again)."""
+    owners = Customer.objects.order_by().values_list("owner_id", flat=True).distinct()
+    recorded = 0
+    for owner in [str(pk) if pk else UNASSIGNED for pk in owners]:
+        work = build(None, today, owner)
+        found = suggest(work, None, today)
+        complaints = communication.complaints(scope(None, today, owner), today)
+        suggest_for_complaints(complaints, work, None)
+        found.update({c.customer.pk: c.suggestion for c in complaints if c.suggestion})
+        _record(found)
+        recorded += len(found)
+    return recorded
+
+
 def suggest_for_complaints(complaints: list, work: Worklist | None, user) -> None:
     """The "Recent complaints" section's actions: a complaining customer on none of the lists above gets *Call now*
-    (put it right), with its message and a record of the suggestion; one on a list keeps the action their row there
-    gives (`complaint.suggestion` None, `complaint.listed` True), so a customer never gets two. Two queries at most,
-    none without complaints."""
+    (put it right), with its message (none for `user` None); one on a list keeps the action their row there gives
+    (`complaint.suggestion` None, `complaint.listed` True), so a customer never gets two. Two queries at most, none
+    without complaints."""
     listed = {e.customer.pk for e in ([*work.at_risk, *work.win_back, *work.overdue] if work else [])}
     template = None
-    found = {}
     for complaint in complaints:
         customer = complaint.customer
         complaint.listed, complaint.suggestion = customer.pk in listed, None
         if complaint.listed:
             continue
-        if template is None:
-            template = MessageTemplate.objects.filter(action=NextAction.CALL_NOW).first() or MessageTemplate()
         about = f" about {complaint.topic_name.lower()}" if complaint.topic_name else ""
-        when = date_format(timezone.localtime(complaint.interaction.occurred_at), DATE_FORMAT)
+        when = _day(complaint.interaction.occurred_at)
         suggestion = Suggestion(NextAction.CALL_NOW, f"Complained{about} on {when}: call to put it right.")
-        data = _message_data(customer, user, [], complaint)
-        if template.body:
-            suggestion.subject, suggestion.message = fill(template.subject, data), fill(template.body, data)
-        complaint.suggestion = found[customer.pk] = suggestion
-    _record(found)
+        if user is not None:
+            if template is None:
+                template = MessageTemplate.objects.filter(action=NextAction.CALL_NOW).first() or MessageTemplate()
+            data = _message_data(customer, user, [], complaint)
+            if template.body:
+                suggestion.subject, suggestion.message = fill(template.subject, data), fill(template.body, data)
+        complaint.suggestion = suggestion
 
 
 def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
     """Decide, explain and fill in the next best action of every customer on `work` (each entry gets it as
-    `entry.suggestion`), and record what was suggested. A fixed number of queries, none when the list is empty."""
+    `entry.suggestion`; the messages are signed by `user`, and left out for `user` None). Writes nothing. A fixed
+    number of queries, none when the list is empty."""
     entries = [*work.at_risk, *work.win_back, *work.overdue]
     if not entries:
         return {}
@@ -264,7 +290,7 @@ def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
         products.update(offer_products(wants[NextAction.SEND_OFFER]))
     if wants[NextAction.WIN_BACK]:
         products.update(used_to_buy(wants[NextAction.WIN_BACK]))
-    templates = {t.action: t for t in MessageTemplate.objects.all()}
+    templates = {t.action: t for t in MessageTemplate.objects.all()} if user is not None else {}
     found = {}
     for customer_id, (action, entry, reading) in chosen.items():
         names = products.get(customer_id, [])
@@ -276,5 +302,4 @@ def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
         found[customer_id] = suggestion
     for entry in entries:
         entry.suggestion = found[entry.customer.pk]
-    _record(found)
     return found

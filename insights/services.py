@@ -18,9 +18,9 @@ def act_on_worklist(
 ) -> WorklistAction:
     """Mark a worklist customer done with the contact's outcome (off every worklist for the outcome's days: see
     WorklistAction.OUTCOME_DAYS), or snoozed for `days`; either is logged on the customer's timeline. Done from a
-    suggested next best action (`suggested`, a NextAction) marks that suggestion taken."""
+    suggested next best action (`suggested`, a NextAction) marks that suggestion taken; Snooze records it as
+    suggested and not taken (the worklist page itself records nothing: insights/next_actions.py)."""
     today = timezone.localdate()
-    suggested = suggested if action == WorklistAction.Action.DONE else ""
     if action == WorklistAction.Action.DONE:
         label = WorklistAction.Outcome(outcome).label
         days = WorklistAction.OUTCOME_DAYS[outcome]
@@ -49,8 +49,12 @@ def act_on_worklist(
         hidden_until=today + dt.timedelta(days=days),
         interaction=interaction,
     )
-    if suggested:
+    if suggested and action == WorklistAction.Action.DONE:
         take_suggestion(user, customer, suggested, done)
+    elif suggested:
+        SuggestedAction.objects.bulk_create(
+            [SuggestedAction(customer=customer, action=suggested, reason="")], ignore_conflicts=True
+        )
     return done
 
 

@@ -147,3 +147,14 @@ def prune_runs() -> str:
     from insights import pruning
 
     return f"pruned runs per family: {pruning.prune()}"
+
+
+@shared_task(ignore_result=True)
+def record_suggestions() -> str:
+    """Record the next best actions every owner's worklist suggests today (the nightly schedule calls this; the
+    worklist page itself writes nothing)."""
+    from django.utils import timezone
+
+    from insights import next_actions
+
+    return f"{next_actions.record(timezone.localdate())} suggestions on the worklists"

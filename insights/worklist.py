@@ -163,13 +163,14 @@ def gone(today: dt.date, customer_ref: str = "customer_id") -> Q:
 
 
 def scope(user, today: dt.date, owner: str = "") -> QuerySet:
-    """The customers on the user's worklist today: those they see (a rep's own, everyone's for a manager),
-    narrowed to one owner if asked, less those someone marked done or snoozed until after today."""
+    """The customers on the user's worklist today: those they see (a rep's own, everyone's for a manager; every
+    customer for `user` None, the nightly record of suggestions), narrowed to one owner if asked, less those
+    someone marked done or snoozed until after today."""
     return _owned(user, owner).exclude(pk__in=_hidden(today))
 
 
 def _owned(user, owner: str = "") -> QuerySet:
-    customers = Customer.objects.visible_to(user)
+    customers = Customer.objects.all() if user is None else Customer.objects.visible_to(user)
     if owner == UNASSIGNED:
         customers = customers.filter(owner__isnull=True)
     elif owner:
@@ -204,15 +205,17 @@ def savable(customers: QuerySet, churn: int, value: int | None, today: dt.date) 
 def revenue_at_risk(user, today: dt.date, owner: str = "", runs: dict | None = None) -> list[dict]:
     """Revenue at risk per owner of the customers the user sees (narrowed to one owner if asked), highest first:
     the customers on the revenue-at-risk list by its rule, done or snoozed ones included (their risk is still
-    there), with how many of them are off the list for now. Rows: {"owner" (id or None), "owner_name",
-    "customers", "at_risk" (None when no value is scored), "hidden"}. One query; [] without an active churn run.
-    The worklist and the dashboards both show this figure."""
+    there), with how many of them are off the list for now. Rows: {"owner" (id or None), "owner_name" (full name,
+    else login name), "customers", "at_risk" (None when no value is scored), "hidden"}. One query; [] without an
+    active churn run. The worklist and the dashboards both show this figure."""
     runs = runs if runs is not None else active_runs(["churn", "value"])
     if not runs.get("churn"):
         return []
     rows = (
         savable(_owned(user, owner), runs["churn"], runs.get("value"), today)
-        .values("customer__owner", "customer__owner__username")
+        .values(
+            "customer__owner", "customer__owner__username", "customer__owner__first_name", "customer__owner__last_name"
+        )
         .annotate(
             customers=Count("pk"),
             total=Sum("at_risk"),
@@ -223,13 +226,21 @@ def revenue_at_risk(user, today: dt.date, owner: str = "", runs: dict | None = N
     return [
         {
             "owner": row["customer__owner"],
-            "owner_name": row["customer__owner__username"] or "",
+            "owner_name": full_name(
+                row["customer__owner__first_name"], row["customer__owner__last_name"], row["customer__owner__username"]
+            ),
             "customers": row["customers"],
             "at_risk": row["total"],
             "hidden": row["hidden"],
         }
         for row in rows
     ]
+
+
+def full_name(first: str | None, last: str | None, username: str | None) -> str:
+    """A user's name as the pages write it: the full name, else the login name ("" for nobody), as
+    `User.get_full_name() or get_username()` gives it, from values read in a query."""
+    return f"{first or ''} {last or ''}".strip() or username or ""
 
 
 def _scored(user, today: dt.date, owner: str, churn: int, value: int | None) -> QuerySet:
@@ -296,8 +307,9 @@ def _entry(score: ChurnScore, today: dt.date, currency: str) -> Entry:
 
 
 def build(user, today: dt.date, owner: str = "") -> Worklist:
-    """The worklist of `user` for `today` (see the module doc)."""
-    team = sees_all_customers(user)
+    """The worklist of `user` for `today` (see the module doc); with `user` None, of the whole book, as a manager
+    sees it (the nightly record of suggestions, insights/next_actions.py `record`)."""
+    team = user is None or sees_all_customers(user)
     owner = owner if team else ""
     runs = active_runs(["churn", "value"])
     facts = run_facts(runs.values())

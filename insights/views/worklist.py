@@ -35,7 +35,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         owner = ""
     today = timezone.localdate()
     work = lists.build(request.user, today, owner)
-    next_actions.suggest(work, request.user, today)  # each entry's next best action, recorded as suggested
+    next_actions.suggest(work, request.user, today)  # each entry's next best action (a GET records nothing)
     request.worklist = work  # the complaints panel gives an action only to those on none of these lists
     context = {
         "work": work,

@@ -3,15 +3,18 @@ the admin's message filled in safely; done from a suggestion is logged on the ti
 managers' share taken and outcome; a fixed number of queries."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Interaction, InteractionLabel, Topic
-from insights import publishing
+from insights import next_actions, publishing
 from insights.dashboards.next_actions import taken_and_outcome
 from insights.models import ChurnScore, CustomerValue, MessageTemplate, ModelRun, SuggestedAction
 from recommendations.models import Recommendation
@@ -19,6 +22,7 @@ from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, O
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
+WRITES = ("INSERT", "UPDATE", "DELETE")
 NO_CONSENT = "No marketing consent: make the offer in a call, do not send it."
 
 
@@ -76,7 +80,7 @@ def test_a_complaint_last_week_and_high_value_at_risk_means_call_now(alice, alic
     _said(customer, "negative", days_ago=3)
     suggestion = _suggestions(alice_client)["Ann Archer"]
     assert suggestion.action == "call_now"
-    assert "Complained about delivery on" in suggestion.reason
+    assert re.search(r"Complained about delivery on \d{1,2} [A-Z][a-z]{2} \d{4}, and", suggestion.reason)  # 4 Dec 2026
     assert "GBP\u00a0700.00 of revenue at risk (70% chance of losing them)" in suggestion.reason
     assert suggestion.message.startswith("Hello Ann,")
     assert "delivery problem" in suggestion.message
@@ -226,12 +230,47 @@ def test_done_from_a_suggestion_is_logged_on_the_timeline_and_counted_as_taken(a
     assert suggestion.worklist_action.interaction.subject == "Call now (suggested) from the worklist: reached"
 
 
-def test_showing_the_worklist_again_does_not_count_a_suggestion_twice(alice, alice_client, charlie_client, runs_):
-    _scored(runs_, alice, "Steady")
-    _suggestions(alice_client)
-    _suggestions(alice_client)
-    _suggestions(charlie_client)
-    assert SuggestedAction.objects.filter(action="check_in").count() == 1
+def _writes(client) -> list[str]:
+    """The statements a GET of the worklist sends that change data."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("insights:worklist")).status_code == 200
+    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+
+
+@pytest.mark.parametrize("persona", ["alice", "charlie"])
+def test_showing_the_worklist_writes_nothing(persona, request, alice, runs_):
+    _every_kind(runs_, alice, "one")
+    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    _said(calm, "negative", days_ago=2)  # Call now in the complaints section
+    client = request.getfixturevalue(f"{persona}_client")
+    assert _writes(client) == [] and _writes(client) == []
+    assert not SuggestedAction.objects.exists()
+
+
+def test_the_nightly_record_counts_each_open_suggestion_once(alice, bob, alice_client, runs_):
+    _every_kind(runs_, alice, "one")
+    _scored(runs_, bob, "Steady B")
+    _scored(runs_, None, "Steady nobody")
+    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    _said(calm, "negative", days_ago=2)
+    today = timezone.localdate()
+    assert next_actions.record(today) == 8
+    assert next_actions.record(today) == 8  # suggested again: still one open suggestion each
+    recorded = dict(SuggestedAction.objects.values_list("customer__name", "action"))
+    shown = {name: s.action for name, s in _suggestions(alice_client).items()}
+    assert recorded == {**shown, "Steady B": "check_in", "Steady nobody": "check_in", "Calm Carol": "call_now"}
+    assert SuggestedAction.objects.get(customer__name="Call one").reason.startswith("Complained about delivery on")
+
+
+def test_snooze_from_a_suggestion_records_it_as_suggested_and_not_taken(alice, alice_client, runs_):
+    customer = _scored(runs_, alice, "Steady")
+    alice_client.post(
+        reverse("insights:worklist_action", args=[customer.pk]),
+        {"action": "snoozed", "days": 7, "suggestion": "check_in"},
+    )
+    assert list(SuggestedAction.objects.values_list("customer", "action", "taken_at")) == [
+        (customer.pk, "check_in", None)
+    ]
 
 
 def test_reps_see_suggestions_for_their_own_customers_only(alice, bob, alice_client, runs_):
@@ -289,13 +328,13 @@ def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
     _every_kind(runs_, alice, "one")
     alice_client.get(reverse("insights:worklist"))  # warms the active-run cache
     # user, permissions (2), at risk, win back, revenue at risk by owner, overdue; for the suggestions: topic names,
-    # recent interactions, recommended products, what the gone bought, the message templates, the insert of what
-    # was suggested; own customers; the complaints panel (2) and the cross-sell panel (run, rows)
-    with django_assert_num_queries(18):
+    # recent interactions, recommended products, what the gone bought, the message templates (nothing written);
+    # own customers; the complaints panel (2) and the cross-sell panel (run, rows)
+    with django_assert_num_queries(17):
         alice_client.get(reverse("insights:worklist"))
     for i in range(4):
         _every_kind(runs_, alice, str(i))
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         suggestions = _suggestions(alice_client)
     assert {s.action for s in suggestions.values()} == {"call_now", "thank", "send_offer", "check_in", "win_back"}
 
@@ -339,6 +378,8 @@ def test_a_complaint_from_a_customer_on_no_list_gets_call_now_in_the_complaints_
     ann = section[section.index(f'data-customer="{listed.pk}"') :]
     ann = ann[: ann.index("</li>")]
     assert "data-action" not in ann and "on their row above" in ann
+    assert not SuggestedAction.objects.exists()  # the page records nothing; the nightly record does
+    next_actions.record(timezone.localdate())
     assert SuggestedAction.objects.filter(customer=calm, action="call_now", taken_at=None).count() == 1
     alice_client.post(
         reverse("insights:worklist_action", args=[calm.pk]),
