@@ -37,6 +37,15 @@ class Reading:
     labelled: bool = False  # a member of staff gave (or corrected) it
 
 
+GENERAL_TOPIC = "general"  # the catch-all topic ("everything else"): nothing to name in a reason or a message
+
+
+def named_topic(topic: str, topic_name: str) -> str:
+    """What an interaction was about, as a sentence names it ("complained about billing"): the topic's name, or ""
+    for the catch-all general topic ("complained about general" says nothing) or none."""
+    return "" if topic == GENERAL_TOPIC else topic_name
+
+
 def topic_names() -> dict[str, str]:
     """Every topic's name by slug (retired ones too: old readings still name them)."""
     return dict(Topic.objects.values_list("slug", "name"))
@@ -172,5 +181,6 @@ def complaints(customers: QuerySet, today: dt.date) -> list[Complaint]:
         if reading.sentiment != Sentiment.NEGATIVE or reading.interaction.customer_id in seen:
             continue  # a later label said otherwise, or the customer is already listed
         seen.add(reading.interaction.customer_id)
-        found.append(Complaint(reading.interaction.customer, reading.interaction, reading.topic_name, reading.labelled))
+        topic_name = named_topic(reading.topic, reading.topic_name)
+        found.append(Complaint(reading.interaction.customer, reading.interaction, topic_name, reading.labelled))
     return found[:COMPLAINTS_SIZE]

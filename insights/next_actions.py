@@ -154,8 +154,17 @@ def _day(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), DATE_FORMAT)
 
 
+def _topic(reading) -> str:
+    """What a reading or complaint was about, in lower case for a sentence ("" for the general topic or none)."""
+    if reading is None:
+        return ""
+    if isinstance(reading, communication.Reading):
+        return communication.named_topic(reading.topic, reading.topic_name).lower()
+    return reading.topic_name.lower()  # a Complaint names no general topic already
+
+
 def _when(reading: communication.Reading) -> str:
-    about = f" about {reading.topic_name.lower()}" if reading.topic_name and reading.topic != PRAISE_TOPIC else ""
+    about = f" about {_topic(reading)}" if _topic(reading) and reading.topic != PRAISE_TOPIC else ""
     return f"{about} on {_day(reading.interaction.occurred_at)}"
 
 
@@ -217,7 +226,7 @@ def _message_data(customer, user, products: list[str], reading, entry: Entry | N
         "rep": {"name": user.get_full_name() or user.get_username()},
         "products": products,
         "products_text": name_list(products),
-        "topic": reading.topic_name.lower() if reading and reading.topic_name else "",
+        "topic": _topic(reading),
         "last_order": _day(last_order) if last_order else "",
         "days_since": entry.days_since if entry else None,
         "usual_gap_days": round(entry.usual_gap_days) if entry and entry.usual_gap_days else None,

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from customers.models import Interaction, InteractionLabel, Topic
 from insights import next_actions, publishing
@@ -386,3 +387,20 @@ def test_a_complaint_from_a_customer_on_no_list_gets_call_now_in_the_complaints_
         {"action": "done", "outcome": "reached", "days": 7, "suggestion": "call_now"},
     )
     assert SuggestedAction.objects.get(customer=calm, action="call_now").taken_at is not None
+
+
+def test_a_complaint_on_the_general_topic_names_no_topic_and_the_section_says_its_date_once(alice, alice_client, runs_):
+    listed = _scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
+    _said(listed, "negative", days_ago=3, topic="general")
+    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    _said(calm, "negative", days_ago=2, topic="general")
+    page = alice_client.get(reverse("insights:worklist"))
+    ann = page.context["work"].at_risk[0].suggestion
+    assert ann.action == "call_now" and ann.reason.startswith("Complained on ")
+    assert "Thank you for telling us. I am sorry" in ann.message
+    html = page.content.decode()
+    carol = html[html.index(f'data-customer="{calm.pk}"') :]
+    carol = carol[: carol.index("</li>")]
+    assert "general" not in carol.lower()
+    when = date_format(timezone.localtime(NOW - dt.timedelta(days=2)), "j M Y")
+    assert carol.count(when) == 1 and "For the complaint above: call to put it right." in carol
