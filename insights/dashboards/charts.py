@@ -30,19 +30,37 @@ def _month(day) -> str:
     return day.strftime("%b %Y")
 
 
+def _to_date(row: dict) -> str:
+    """A month's label, saying so when the month is not over ("Dec 2026, to 7 Dec": month-to-date)."""
+    to_date = row.get("to_date")
+    return f"{_month(row['month'])}, to {date_format(to_date, 'j M')}" if to_date else _month(row["month"])
+
+
 def revenue(trend: list[dict]) -> dict:
-    """A line of goods revenue per month."""
-    values = [row["revenue"] for row in trend]
+    """A line of goods revenue per month; a month not over yet (`to_date`, trends.mark_month_to_date) is named as
+    month-to-date and drawn as a point of its own, apart from the line of whole months."""
+    values = [round(row["revenue"], 2) for row in trend]
     best = max(trend, key=lambda row: row["revenue"])
+    latest = (
+        f"{_money(values[-1])} so far in {_to_date(trend[-1])} (month to date)"
+        if trend[-1].get("to_date")
+        else f"{_money(values[-1])} in the latest month"
+    )
+    series = [{"name": "Revenue", "data": values, "area": True}]
+    if trend[-1].get("to_date"):
+        series = [
+            {"name": "Revenue", "data": [*values[:-1], None], "area": True},
+            {"name": "Month to date", "data": [None] * (len(values) - 1) + [values[-1]], "dashed": True},
+        ]
     return {
         "type": "line",
         "format": "money",
-        "categories": [_month(row["month"]) for row in trend],
-        "series": [{"name": "Revenue", "data": [round(v, 2) for v in values], "area": True}],
+        "categories": [_to_date(row) for row in trend],
+        "series": series,
         "label": (
             f"Line chart of revenue per month from {_month(trend[0]['month'])} to {_month(trend[-1]['month'])}: "
             f"{_money(sum(values))} in all, highest in {_month(best['month'])} ({_money(best['revenue'])}), "
-            f"{_money(values[-1])} in the latest month."
+            f"{latest}."
         ),
     }
 

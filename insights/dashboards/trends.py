@@ -133,6 +133,16 @@ def revenue_trend(revenue: dict[int, float], months: int = REVENUE_MONTHS) -> li
     return [{"month": month_start(m), "revenue": revenue.get(m, 0.0)} for m in range(last - months + 1, last + 1)]
 
 
+def mark_month_to_date(trend: list[dict], today: dt.date) -> list[dict]:
+    """`revenue_trend`'s rows, the last marked `"to_date": today` when it is the month `today` is in: that month is
+    not over, so its revenue is month-to-date and must not read as a fall (the rows are copied: they may come from
+    the cache)."""
+    rows = [dict(row) for row in trend]
+    if rows and rows[-1]["month"] == today.replace(day=1):
+        rows[-1]["to_date"] = today
+    return rows
+
+
 def cohort_retention(
     pairs: dict[tuple[int, int], int], latest: int, cohorts: int = COHORTS_SHOWN, months: int = RETENTION_MONTHS
 ) -> dict:

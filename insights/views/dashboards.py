@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from customers.figures import base_currency
 from customers.models import sees_all_customers
@@ -34,7 +35,7 @@ def page_context(user) -> dict:
         "no_model": not any(runs.values()),
         "sees_all": sees_all_customers(user),
         "currency": base_currency(),
-        "revenue": orders["revenue"],
+        "revenue": trends.mark_month_to_date(orders["revenue"], timezone.localdate()),
         "cohorts": orders["cohorts"],
         "segments": figures.segment_table(user, runs),
         "owners": figures.revenue_at_risk_by_owner(user, runs),

@@ -47,7 +47,9 @@
   // it with an inline style attribute, which a strict style-src would refuse.
   function axisTooltip(spec) {
     return function (items) {
-      const lines = items.map(
+      // A series without a value at this category (the month-to-date point stands alone) says nothing.
+      const given = items.filter((item) => item.value !== null && item.value !== undefined && item.value !== "-");
+      const lines = given.map(
         (item) => escape(item.seriesName) + ": <strong>" + full(spec.format, item.value) + "</strong>"
       );
       return "<strong>" + escape(items[0].name) + "</strong><br>" + lines.join("<br>");

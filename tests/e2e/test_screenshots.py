@@ -99,7 +99,7 @@ def test_every_page_of_each_role_is_shot_and_loads_cleanly(role, request, tab, s
 
 
 @pytest.mark.parametrize("role", ["rep", "manager"])
-def test_the_top_bar_fits_a_390px_phone(role, request, browser, live_server, sign_in, context, shop):
+def test_the_top_bar_and_the_pages_fit_a_390px_phone(role, request, browser, live_server, sign_in, context, shop):
     from tests.e2e.conftest import Tab
 
     user = request.getfixturevalue({"rep": "alice", "manager": "charlie"}[role])
@@ -108,7 +108,8 @@ def test_the_top_bar_fits_a_390px_phone(role, request, browser, live_server, sig
     phone.set_viewport_size({"width": 390, "height": 844})
     tab = Tab(phone, live_server.url)
     for name, path in (("customers", reverse("customers:list")), ("profile", reverse("customers:detail", args=[
-            shop[0].customers["Juniper & Sons"].pk]))):  # fmt: skip
+            shop[0].customers["Juniper & Sons"].pk])), ("worklist", reverse("insights:worklist")),
+            ("dashboards", reverse("insights:dashboards"))):  # fmt: skip
         tab.open(path)
         tab.screenshot(f"{role}-phone-{name}")
         wide = phone.evaluate(

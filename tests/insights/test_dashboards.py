@@ -12,10 +12,12 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from customers.models import Order, Product
 from insights import publishing, runs
-from insights.dashboards import trends
+from insights.dashboards import charts, trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.models_ml.metrics import calibration_bins
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
@@ -366,3 +368,23 @@ def test_a_trained_churn_run_keeps_its_backtest_calibration_and_the_page_plots_i
     assert churned == pytest.approx(run.model_card["counts"]["test_churned"])
     points = _charts(charlie_client.get(reverse("insights:dashboards")))["calibration"]["points"]
     assert [p[2] for p in points] == [b["count"] for b in bins if b["count"]]
+
+
+def test_the_current_month_is_marked_month_to_date_on_the_revenue_chart():
+    today = dt.date(2026, 12, 7)
+    trend = [{"month": dt.date(2026, 11, 1), "revenue": 900.0}, {"month": dt.date(2026, 12, 1), "revenue": 200.0}]
+    marked = trends.mark_month_to_date(trend, today)
+    assert "to_date" not in trend[-1] and marked[-1]["to_date"] == today and "to_date" not in marked[0]
+    chart = charts.revenue(marked)
+    assert chart["categories"] == ["Nov 2026", "Dec 2026, to 7 Dec"]
+    assert [s["data"] for s in chart["series"]] == [[900.0, None], [None, 200.0]]  # the partial month apart
+    assert "so far in Dec 2026, to 7 Dec (month to date)" in chart["label"]
+    assert trends.mark_month_to_date(trend, dt.date(2027, 1, 3)) == trend  # December is over: nothing marked
+    assert charts.revenue(trend)["categories"] == ["Nov 2026", "Dec 2026"]
+
+
+def test_the_dashboards_table_says_which_month_is_month_to_date(charlie_client, alice):
+    OrderItemFactory(order=OrderFactory(customer=CustomerFactory(owner=alice), placed_at=timezone.now()))
+    page = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    today = timezone.localdate()
+    assert f"{date_format(today, 'M Y')}, to {date_format(today, 'j M')} (month to date)" in page
