@@ -145,11 +145,13 @@ class Evaluation:
 
 
 def window_words(cutoff, end) -> str:
-    """A held-out window in words, e.g. "the 90 days to 2025-06-30" (`end` exclusive, both timestamps)."""
+    """A held-out window in words, e.g. "the 90 days to 30 Jun 2025" (`end` exclusive, both timestamps; the day as
+    the pages write dates, through Django's date formatting)."""
     import pandas as pd
+    from django.utils.dateformat import format as date_format
 
     days = round((end - cutoff) / pd.Timedelta(days=1))
-    return f"the {days} days to {end - pd.Timedelta(days=1):%Y-%m-%d}"
+    return f"the {days} days to {date_format((end - pd.Timedelta(days=1)).date(), 'j M Y')}"
 
 
 def data_end(until, moments):

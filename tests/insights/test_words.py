@@ -11,6 +11,7 @@ NOTE = (
 def test_a_verdict_reads_without_its_technical_name_which_goes_to_the_tooltip():
     html = Template('{% include "insights/verdicts.html" %}').render(Context({"verdicts": [NOTE]}))
     assert "(typical error in purchases per customer 1.55 vs 1.52)" in html
+    assert "on the 90 days to 30 Jun 2025 " in html and "2025-06-30" not in html  # the pages' date style
     assert 'title="Measured by RMSE"' in html
     assert html.count("RMSE") == 1
 
@@ -18,3 +19,11 @@ def test_a_verdict_reads_without_its_technical_name_which_goes_to_the_tooltip():
 def test_a_plain_verdict_has_no_tooltip():
     html = Template('{% include "insights/verdicts.html" %}').render(Context({"verdicts": ["Segments: RFM."]}))
     assert "title=" not in html and "Segments: RFM." in html
+
+
+def test_a_held_out_window_is_written_as_the_pages_write_dates():
+    import pandas as pd
+
+    from insights.families.base import window_words
+
+    assert window_words(pd.Timestamp("2025-04-01"), pd.Timestamp("2025-07-01")) == "the 91 days to 30 Jun 2025"
