@@ -279,9 +279,9 @@ def rhythm_words(entry: Entry) -> str:
     if entry.days_since is None:
         return "no purchase on record"
     if entry.orders <= 1:
-        return f"one order, {entry.days_since} days ago"
+        return f"one order, {entry.days_since:,} days ago"
     gap = max(1, round(entry.usual_gap_days or 0))
-    return f"{entry.orders} orders, about every {gap} days, last {entry.days_since} days ago"
+    return f"{entry.orders:,} orders, about every {gap:,} days, last {entry.days_since:,} days ago"
 
 
 # The churn factors the rhythm words already say, in the worklist's own count of days: left out of a row's reason.

@@ -54,8 +54,8 @@ def _join(names: list[str]) -> str:
 
 
 def _days(n: int) -> str:
-    """'1 day' or 'n days'."""
-    return "1 day" if n == 1 else f"{n} days"
+    """'1 day' or 'n days', a count grouped as the pages group counts ('1,026 days')."""
+    return "1 day" if n == 1 else f"{n:,} days"
 
 
 def _ago(n: int) -> str:
@@ -89,5 +89,5 @@ def reason_text(code: str, params: Mapping | None, product_names: Mapping | None
         return "popular this month" if 28 <= days <= 31 else f"popular in the last {_days(days)}"
     if code == "popular":
         buyers = params.get("buyers")
-        return f"a best seller ({buyers} customers)" if buyers else "a best seller"
+        return f"a best seller ({int(buyers):,} customers)" if buyers else "a best seller"
     raise ValueError(f"unknown reason code: {code}")

@@ -326,3 +326,11 @@ def test_a_figure_shown_on_the_profile_and_the_worklist_reads_the_same(alice, al
     profile = alice_client.get(reverse("customers:detail", args=[gone.pk])).content.decode()
     assert _cell(profile, '<div class="value" id="lifetime-revenue">') == "GBP\u00a01,234.55"
     assert "GBP\u00a01,234.55" in row
+
+
+def test_counts_of_days_in_a_reason_are_grouped_as_the_pages_group_counts():
+    from insights.worklist import Entry, rhythm_words
+
+    assert rhythm_words(Entry(customer=None, orders=1, days_since=1026)) == "one order, 1,026 days ago"
+    entry = Entry(customer=None, orders=3, days_since=2100, usual_gap_days=1000.4)
+    assert rhythm_words(entry) == "3 orders, about every 1,000 days, last 2,100 days ago"

@@ -123,6 +123,7 @@ def test_every_reorder_item_gives_the_customers_own_rhythm_as_its_reason(fitted)
     [
         ("buy_again", {"every": 30, "last": 34, "times": 13}, "bought 13 times, about every 30 days, last 34 days ago"),
         ("buy_again", {"every": None, "last": 1, "times": 1}, "bought once, 1 day ago"),
+        ("buy_again", {"every": None, "last": 1026, "times": 1}, "bought once, 1,026 days ago"),  # as pages group
         ("buy_again", {"every": None, "last": 3}, "bought before, last 3 days ago"),
         ("bought_with", {"items": [7, 8]}, "often bought with Mug and Tea towel"),
         ("similar_baskets", {}, "customers with similar baskets buy it"),
@@ -130,6 +131,7 @@ def test_every_reorder_item_gives_the_customers_own_rhythm_as_its_reason(fitted)
         ("popular_now", {"buyers": 40, "days": 30}, "popular this month"),
         ("popular_now", {"buyers": 40, "days": 7}, "popular in the last 7 days"),
         ("popular", {"buyers": 120}, "a best seller (120 customers)"),
+        ("popular", {"buyers": 1200}, "a best seller (1,200 customers)"),
     ],
 )
 def test_reason_sentences(code, params, sentence):
