@@ -9,7 +9,7 @@ across runs."""
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -33,17 +33,32 @@ FAMILIES = ("segments", "value", "churn")
 PROFILES_CACHE_SECONDS = 24 * 3600
 
 
-def _history(model, customer: Customer, field: str) -> dict:
-    """{as of: value} of the customer's rows in the family's recent runs, the active one included (as of the day
-    it was scored again, if it was)."""
-    rows = (
-        model.objects.filter(customer=customer)
-        .filter(Q(run__is_active=True) | Q(run__status__in=[ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED]))
-        .annotate(day=Coalesce("rescored_on", "run__as_of"))
-        .order_by("-day", "-run_id")
-        .values_list("day", field)[:HISTORY_RUNS]
-    )
-    return dict(reversed(rows))
+def _history(customer: Customer) -> list[dict]:
+    """The customer's churn risk and 12-month value in the recent runs of each family (the latest HISTORY_RUNS of
+    each, the active ones included), as [{"as_of", "churn", "value"}] oldest first. One query: the customer's rows
+    of both families as one UNION ALL, each part served by its (customer, run) index; the parts carry no ORDER BY
+    or LIMIT (SQLite refuses them in a compound), so the latest are picked here from the runs kept (pruning bounds
+    them). A row's day is the one it was scored again, if it was, else its run's."""
+    kept = Q(run__is_active=True) | Q(run__status__in=[ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED])
+
+    def rows(model, field: str, family: str):
+        return (
+            model.objects.filter(kept, customer=customer)
+            .annotate(day=Coalesce("rescored_on", "run__as_of"), figure=F(field), family=Value(family))
+            .order_by()
+            .values_list("family", "day", "run_id", "figure")
+        )
+
+    both = rows(ChurnScore, "probability", "churn").union(rows(CustomerValue, "clv_12m", "value"), all=True)
+    latest: dict[str, list] = {"churn": [], "value": []}
+    for family, day, run_id, figure in both:
+        latest[family].append((day, run_id, figure))
+    points: dict = {}
+    for family, found in latest.items():
+        newest = sorted(found, key=lambda row: row[:2], reverse=True)[:HISTORY_RUNS]
+        for day, _, figure in reversed(newest):  # on a day with two runs, the later run's figure stays
+            points.setdefault(day, {"as_of": day, "churn": None, "value": None})[family] = figure
+    return [points[day] for day in sorted(points)]
 
 
 def segment_profiles(run_id: int) -> dict[str, str]:
@@ -94,12 +109,7 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
     factors = churn.factors if churn else []
     churn_as_of = (churn.rescored_on or runs[active["churn"]]["as_of"]) if churn else None
     today = timezone.localdate()  # days since the last order are counted to today, as on the worklist
-    churn_history = _history(ChurnScore, customer, "probability")
-    value_history = _history(CustomerValue, customer, "clv_12m")
-    history = [
-        {"as_of": day, "churn": churn_history.get(day), "value": value_history.get(day)}
-        for day in sorted(set(churn_history) | set(value_history))
-    ]
+    history = _history(customer)
     return {
         "no_model": False,
         "currency": currency,

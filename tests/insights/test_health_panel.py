@@ -89,18 +89,52 @@ def test_a_customer_who_opted_out_of_profiling_is_told_so(charlie_client):
 def test_the_card_needs_the_same_queries_however_long_the_history(charlie_client, django_assert_num_queries):
     customer = CustomerFactory()
     _score(customer, as_of=dt.date(2025, 1, 1))
+    CustomerValue.objects.create(
+        run=_published("value"), customer=customer, p_alive=0.8, expected_purchases_90d=1,
+        expected_purchases_365d=4, expected_order_value=80, clv_12m=360,
+    )  # fmt: skip
+    CustomerSegment.objects.create(
+        run=_published("segments"), customer=customer, cluster=1, segment="x", rfm_r=1, rfm_f=1, rfm_m=1,
+        rfm_segment="y",
+    )  # fmt: skip
     url = reverse("customers:detail", args=[customer.pk])
     charlie_client.get(url)
     # the profile's 12 (tests/customers/test_pages.py, with the "What they say" panel's interactions and topics),
-    # then the score, the risk history, the value history and whether a new run waits for a worker
-    with django_assert_num_queries(16):
+    # then each family's score (three), the risk and value history (one) and whether a new run waits for a worker
+    with django_assert_num_queries(17):
         charlie_client.get(url)
     for month in range(2, 10):
         run = _published("churn", as_of=dt.date(2025, month, 1))
         ChurnScore.objects.create(run=run, customer=customer, probability=0.1 * month, band="low", factors=[])
     charlie_client.get(url)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         charlie_client.get(url)
+
+
+def test_the_history_keeps_the_latest_runs_of_each_family_and_the_later_run_of_a_day(charlie_client):
+    customer = CustomerFactory()
+    for month in range(1, 13):  # 14 churn runs: two on 1 Mar 2025, none on 1 Jan 2026 ...
+        for _ in range(2 if month == 3 else 1):
+            run = _published("churn", as_of=dt.date(2025, month, 1))
+            ChurnScore.objects.create(run=run, customer=customer, probability=month / 100 + run.pk / 10000, band="low")
+    run = _published("churn", as_of=dt.date(2026, 2, 1))
+    ChurnScore.objects.create(run=run, customer=customer, probability=0.5, band="low")
+    value = _published("value", as_of=dt.date(2026, 1, 1))  # ... where the only value run is
+    CustomerValue.objects.create(
+        run=value, customer=customer, p_alive=0.8, expected_purchases_90d=1, expected_purchases_365d=4,
+        expected_order_value=80, clv_12m=360,
+    )  # fmt: skip
+    history = charlie_client.get(reverse("customers:detail", args=[customer.pk])).context["history"]
+    # the latest 12 churn runs: 1 Mar 2025 (its later run) to 1 Dec 2025, 1 Feb 2026; and the value run
+    assert [point["as_of"] for point in history] == [
+        *(dt.date(2025, month, 1) for month in range(3, 13)),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 2, 1),
+    ]
+    later = ChurnScore.objects.filter(run__as_of=dt.date(2025, 3, 1)).order_by("-run_id").first()
+    assert history[0]["churn"] == pytest.approx(later.probability) and history[0]["value"] is None
+    assert history[-2] == {"as_of": dt.date(2026, 1, 1), "churn": None, "value": 360}
+    assert history[-1]["churn"] == pytest.approx(0.5)
 
 
 def test_the_segments_profile_text_is_read_from_its_run_once(charlie_client):
