@@ -164,7 +164,7 @@ def quality(rows: list[dict]) -> dict[str, dict]:
     charts = {}
     for family, runs in families.items():
         runs = sorted(runs, key=lambda row: (row["run"].as_of, row["run"].created_at))
-        metric = runs[0]["metric"]
+        words = runs[0]["metric_words"]
         name = runs[0]["run"].get_family_display()
         latest = runs[-1]
         verdict = {True: "better than", False: "not better than", None: "not comparable with"}[latest["better"]]
@@ -172,14 +172,16 @@ def quality(rows: list[dict]) -> dict[str, dict]:
             "type": "line",
             "format": "decimal",
             "family": family,
-            "title": f"{name}: {metric}, {'higher' if runs[0]['higher_is_better'] else 'lower'} is better",
+            "title": f"{name}: {words}, {'higher' if runs[0]['higher_is_better'] else 'lower'} is better",
+            "metric_name": runs[0]["metric_name"],
             "categories": [f"#{row['run'].pk} {date_format(row['run'].as_of, 'j M Y')}" for row in runs],
             "series": [
                 {"name": "Model", "data": [row["model"] for row in runs]},
                 {"name": "Baseline", "data": [row["baseline"] for row in runs], "dashed": True},
             ],
             "label": (
-                f"Line chart of {name.lower()} {metric} over the last {len(runs)} runs beside the baseline; "
+                f"Line chart of {name.lower()}, {words} ({runs[0]['metric_name']}), over the last "
+                f"{len(runs)} runs beside the baseline; "
                 f"the latest run is {verdict} its baseline."
             ),
         }

@@ -93,6 +93,7 @@ def model_quality() -> list[dict]:
     """The latest runs of each family with the metric its backtest decides on (the family's) beside the
     baseline's: the chart shows what chose between them."""
     from insights.families.base import get as family_of
+    from insights.families.base import metric_words
 
     runs = list(
         ModelRun.objects.filter(family__in=QUALITY_FAMILIES, status__in=["succeeded", "held", "superseded", "failed"])
@@ -107,10 +108,13 @@ def model_quality() -> list[dict]:
         metric, higher = family.deciding_metric, family.higher_is_better
         model, base = run.metrics.get(metric), run.baseline.get("metrics", {}).get(metric)
         better = None if model is None or base is None else (model > base if higher else model < base)
+        words, technical = metric_words(metric)
         rows.append(
             {
                 "run": run,
                 "metric": metric,
+                "metric_words": words,  # the metric in plain words; its technical name goes to a tooltip
+                "metric_name": technical,
                 "model": model,
                 "baseline": base,
                 "baseline_name": run.baseline.get("name", ""),

@@ -48,6 +48,16 @@ METRIC_WORDS = {
 }
 
 
+def metric_words(metric: str) -> tuple[str, str]:
+    """A metric as a manager reads it and its technical name, for the tooltip: ("how well it ranks who leaves",
+    "ROC-AUC") for "roc_auc"; a metric without words keeps its key as both."""
+    words = METRIC_WORDS.get(metric, "")
+    if words.endswith(")") and " (" in words:
+        plain, technical = words[:-1].rsplit(" (", 1)
+        return plain, technical
+    return (words or metric), metric
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A run parameter a family accepts: its default, how a command-line value is read, what it means."""

@@ -132,6 +132,18 @@ def test_model_quality_shows_each_run_beside_its_baseline(charlie_client, book):
     assert "<strong>worse</strong>" in page.content.decode()
 
 
+def test_model_quality_names_its_metrics_in_plain_words_with_the_technical_name_in_a_tooltip(charlie_client, book):
+    ModelRun.objects.create(family="churn", as_of=dt.date(2026, 2, 1), status="held", metrics={"roc_auc": 0.61})
+    response = charlie_client.get(reverse("insights:dashboards"))
+    chart = _charts(response)["quality_churn"]
+    assert chart["title"] == "Churn risk: how well it ranks who leaves, higher is better"
+    html = response.content.decode()
+    section = html[html.index('id="quality-title"') : html.index('id="calibration-title"')]
+    text = re.sub(r"<[^>]+>", " ", section)  # what a manager reads, without the tooltips
+    assert not re.search(r"roc_auc|rmse|silhouette|ROC-AUC|RMSE", text)
+    assert 'title="Measured by ROC-AUC">how well it ranks who leaves</td>' in section
+
+
 def test_the_quality_line_follows_the_runs_as_of_dates_when_an_older_date_is_trained_later(charlie_client, book):
     ModelRun.objects.create(family="churn", as_of=dt.date(2026, 3, 1), status="held", metrics={"roc_auc": 0.7})
     ModelRun.objects.create(family="churn", as_of=dt.date(2025, 12, 1), status="held", metrics={"roc_auc": 0.6})
