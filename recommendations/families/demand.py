@@ -2,8 +2,9 @@
 gradient-boosting model on lags, seasonality and price, with an interval from each product's own variability,
 calibrated on weeks held out of a second fit (recommendations/models_ml/demand.py, demand_interval.py).
 
-A run backtests first, from several origins (rolling origin: `origins`, 3 by default, half a horizon apart, the
-last `horizon` weeks before the last whole week), beside the naive baselines (last week, mean of 4 weeks, median of
+A run backtests first, from several origins (rolling origin: `origins`, 2 by default, a whole horizon apart, the
+last `horizon` weeks before the last whole week: the windows tile the latest origins x horizon weeks, each week
+scored once), beside the naive baselines (last week, mean of 4 weeks, median of
 8, seasonal naive with a year of history), scored on the products sold in at least 60 % of each origin's training
 weeks (26 at most); the cells of every origin are pooled, so one friendly window does not decide. The decision
 compares like with like, on what stock for the period is bought on: each product's total over the horizon (WAPE of
@@ -18,7 +19,7 @@ from insights.families.base import MODEL, Evaluation, Family, Parameter, window_
 from recommendations.models import ProductForecast
 
 HORIZON = 12  # "what will sell" offers 4, 8 and 12 weeks
-ORIGINS = 3
+ORIGINS = 2
 MIN_ACTIVE_WEEKS = 26
 LINE_COLUMNS = ["product", "placed_at", "quantity", "unit_price"]
 BASELINE_WORDS = {
@@ -88,8 +89,9 @@ class DemandFamily(Family):
         from recommendations.models_ml.demand import DemandForecaster
 
         horizon = self.params["horizon"]
-        step = max(1, horizon // 2)
-        origins = demand_eval.rolling_origins(demand.units.index, first, horizon, self.params["origins"], step)
+        # A whole horizon apart, so each origin's calibration fit (the weeks before it less a horizon) is the previous
+        # origin's fit and the final fit's is the last origin's: with the memo, origins + 2 fits in all.
+        origins = demand_eval.rolling_origins(demand.units.index, first, horizon, self.params["origins"], horizon)
         forecaster = DemandForecaster(horizon=horizon, memo=self.fits)
         result = demand_eval.rolling_backtest(
             demand, origins, horizon=horizon, min_active_weeks=MIN_ACTIVE_WEEKS, forecaster=forecaster
