@@ -1,7 +1,8 @@
 """Customer value: BG/NBD (repeat purchases, chance of still being active) with Gamma-Gamma (spend per purchase)
-gives each customer's expected purchases and 12-month value; the simple past-rate forecast is its baseline. The
-backtest holds out the last 90 days; the one with the lower RMSE of purchases per customer is published (the
-model only when both its fits are sound)."""
+gives each customer's expected purchases and 12-month value, in the shop's calendar when its weeks are not flat
+(models_ml/clv_calendar.py); the simple past-rate forecast is its baseline. The backtest holds out the last 90
+days; the one with the lower RMSE of purchases per customer is published (the model only when both its fits are
+sound)."""
 
 from __future__ import annotations
 
@@ -67,11 +68,14 @@ class ValueFamily(PurchasesFamily):
         rfm = rfm_for_value(data.purchases, data.until)
         if winner != MODEL:
             return clv_backtest.PastRate.fit(rfm)
-        model = clv.ValueModel.fit(rfm)
-        # The season of the 90 days ahead, from the year before (the backtest applied the same kind of factor).
+        # The season of the 90 days ahead, as the backtest estimated its window's: from a year-earlier backtest
+        # when the history allows one, else from the shop's calendar of 52 weeks earlier.
         self.season = clv_backtest.seasonal_index(data.purchases, data.until, data.until + pd.Timedelta(days=90))
-        model.season_90d = float(self.season["factor"])
-        return model
+        purchases, _, _, calendar = clv_backtest.fit_in_calendar(
+            data.purchases, data.until, year_ago=self.season["estimate"] is None, rfm=rfm
+        )
+        spend = clv.fit_spend_model(rfm["x"], rfm["monetary_value"])
+        return clv.ValueModel(purchases, spend, season_90d=float(self.season["factor"]), calendar=calendar)
 
     def card(self, fitted, evaluation: Evaluation, data) -> dict:
         from dataclasses import asdict
@@ -81,15 +85,26 @@ class ValueFamily(PurchasesFamily):
             "backtest": evaluation.details,
             # How seasonality is estimated from the history the shop has, in the card's own words.
             "seasonality": {
-                "method": "the same model fitted a year earlier, and how far it missed the same calendar window then "
-                "(actual / predicted repeat purchase days); applied when it differs from 1 by more than three "
-                "standard errors, otherwise none. The backtest applies it to its holdout, the published model to "
-                "the 90 days after its date; 12-month figures span every season and are not adjusted.",
+                "method": "From the shop's own history, two ways. (1) The calendar: each week's purchase rate of "
+                "the customers present, within customers (each at their own rate, so a growing customer base or "
+                "a history that starts mid-way through the customers' lives is not a season; after their last "
+                "purchase a customer counts with their chance of still being one, so leavers are not quiet "
+                "weeks), each week pooled with an average one by the data's own spread, used only when the weeks "
+                "differ beyond chance. BG/NBD is fitted in that calendar's time (a busy week counts for more), "
+                "and days ahead count as busy as the same days 52 weeks earlier where the history holds them, "
+                "as the history's average where it does not: a season never seen is not guessed and no trend is "
+                "extrapolated. (2) With a year and a quarter of history, the window's season comes instead from "
+                "how far the same model, fitted a year earlier, missed the same window then (applied beyond "
+                "three standard errors; the calendar then stays flat ahead, so the season is not counted twice). "
+                "The backtest applies them to its holdout, the published model to its 90-day and 12-month figures "
+                "(the year-earlier factor to the 90 days only).",
                 "backtest": {
                     "factor": evaluation.details.get("seasonal_factor"),
                     "reason": evaluation.details.get("seasonal_reason"),
+                    "calendar": evaluation.details.get("calendar"),
                 },
                 "next_90_days": getattr(self, "season", None),
+                "calendar": fitted.calendar.describe(data.until, 90) if getattr(fitted, "calendar", None) else None,
             },
         }
         if hasattr(fitted, "purchases"):
@@ -109,7 +124,7 @@ class ValueFamily(PurchasesFamily):
         rfm = rfm_for_value(data.purchases, data.until)
         if customers is not None:
             rfm = rfm[rfm.index.isin(customers)]
-        scores = fitted.customer_value(rfm).astype(float)
+        scores = fitted.customer_value(rfm, as_of=data.until).astype(float)
         scores = scores.fillna({c: 0.0 for c in scores.columns if c != "p_alive"})  # p_alive: NULL, not 0
         scores = scores.rename(columns={"expected_value": "expected_order_value", "clv": "clv_12m"})
         return scores.rename_axis("customer_id").reset_index()

@@ -14,12 +14,14 @@ towards Beta(1, 1); the ladder is fixed in advance, and choosing from it looks o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, hyp2f1
 
+from insights.models_ml.clv_calendar import Calendar
 from insights.models_ml.clv_fit import Fit, bgnbd_degeneracy, fit_bgnbd, fit_gamma_gamma
 
 PENALTY_LADDER = (1e-4, 1e-3, 1e-2, 1e-1)
@@ -158,16 +160,20 @@ def customer_value(
     spend: GammaGamma,
     months: int = 12,
     monthly_discount: float = 0.0,
+    clock: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Per customer (rfm's index): p_alive (NaN without a repeat purchase), expected_purchases_90d,
     expected_purchases_365d, expected_value (spend per purchase) and clv (value over `months` months).
 
     clv sums, month by month, the expected purchases in that month times the expected spend per purchase,
     discounted by (1 + monthly_discount)^month; with the default discount of 0 it is simply expected purchases
-    over the horizon times expected spend per purchase. Months are 365/12 days."""
+    over the horizon times expected spend per purchase. Months are 365/12 days. `clock` turns spans of days ahead
+    into the model's time (clv_calendar.Calendar.ahead: operational time, where a busy season counts for more);
+    without it, and for rfm in days, a day is a day."""
+    clock = clock or (lambda days: np.asarray(days, dtype=float))
     x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     value = spend.expected_average_value(x, rfm["monetary_value"].to_numpy(dtype=float))
-    edges = np.arange(months + 1) * DAYS_PER_MONTH
+    edges = clock(np.arange(months + 1) * DAYS_PER_MONTH)
     cumulative = np.column_stack([purchases.expected_purchases(t, x, t_x, T) for t in edges[1:]])
     per_month = np.diff(np.column_stack([np.zeros(len(x)), cumulative]), axis=1)
     discount = (1 + monthly_discount) ** -np.arange(1, months + 1)
@@ -176,8 +182,8 @@ def customer_value(
             # BG/NBD lets a customer drop out only after a repeat purchase, so with none its P(alive) is 1 by
             # construction, however long ago the one order was: not an estimate to show beside that order (NaN).
             "p_alive": np.where(x > 0, purchases.p_alive(x, t_x, T), np.nan),
-            "expected_purchases_90d": purchases.expected_purchases(90.0, x, t_x, T),
-            "expected_purchases_365d": purchases.expected_purchases(365.0, x, t_x, T),
+            "expected_purchases_90d": purchases.expected_purchases(clock(np.array([90.0]))[0], x, t_x, T),
+            "expected_purchases_365d": purchases.expected_purchases(clock(np.array([365.0]))[0], x, t_x, T),
             "expected_value": value,
             "clv": (per_month * discount).sum(axis=1) * value,
         },
@@ -195,15 +201,29 @@ class ValueModel:
     # missed the same 90 days a year earlier), applied to expected_purchases_90d only: a year's figures span every
     # season. 1.0 when the history does not reach back a year and a quarter, or the miss is within noise.
     season_90d: float = 1.0
+    # The shop's calendar (clv_calendar): BG/NBD was fitted in its operational time, so customers are scored in it.
+    calendar: Calendar | None = None
 
     @classmethod
     def fit(cls, rfm: pd.DataFrame) -> ValueModel:
-        """Both models fitted on rfm_for_value's frame."""
+        """Both models fitted on rfm_for_value's frame, in days (clv_backtest.fit_in_calendar fits in the shop's
+        calendar)."""
         return cls(fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"]), fit_spend_model(rfm["x"], rfm["monetary_value"]))
 
-    def customer_value(self, rfm: pd.DataFrame, months: int = 12) -> pd.DataFrame:
-        """`customer_value` with these models, the 90-day purchases times the seasonal factor."""
-        values = customer_value(rfm, self.purchases, self.spend, months)
-        # Models saved before the factor existed unpickle without it: no seasonal adjustment.
+    def customer_value(self, rfm: pd.DataFrame, months: int = 12, as_of=None) -> pd.DataFrame:
+        """`customer_value` with these models as of `as_of` (rfm's date, needed with a calendar), the 90-day
+        purchases times the seasonal factor."""
+        # Models saved before the calendar or the factor existed unpickle without them: days, no adjustment.
+        calendar = getattr(self, "calendar", None)
+        clock = None
+        if calendar is not None and calendar.applied:
+            if as_of is None:
+                raise ValueError("this model runs on the shop's calendar: say the date the scores are as of")
+            rfm = calendar.operational(rfm, as_of)
+
+            def clock(days):
+                return calendar.ahead(as_of, days)
+
+        values = customer_value(rfm, self.purchases, self.spend, months, clock=clock)
         values["expected_purchases_90d"] *= getattr(self, "season_90d", 1.0)
         return values

@@ -12,12 +12,19 @@ day (T counted from their first purchase day to the cutoff, so a customer withou
 times the holdout length; their spend is that times their mean spend per repeat purchase day (monetary_value).
 
 Seasonality: BG/NBD is stationary, so a holdout that holds a seasonal peak (Online Retail's run-up to Christmas)
-is under-predicted. With `seasonal=True` the predictions are multiplied by a factor estimated from the calibration
-data alone (`seasonal_index`): how far the same model, fitted a year earlier, missed the same calendar window then.
-It needs a year and a bit of history; without it the factor is 1 and the reason is reported (Online Retail starts
-in December 2010, so as of 2011-09-09 it is not estimable). The holdout is never used to choose it. Whatever is
-applied, `diagnostics` also reports, after the fact, how much busier the holdout was than the stretch of the same
-length just before the cutoff (`holdout_activity_ratio`).
+is under-predicted. With `seasonal=True` two things estimated from the calibration data alone correct it, and the
+holdout is never used to choose either:
+- the shop's calendar (clv_calendar: each week's purchase rate within customers, used when it is not flat). BG/NBD
+  is fitted in its operational time, so a customer who bought only in a busy season is not taken for a heavy
+  buyer, and the holdout's days count as busy as the same days 52 weeks earlier where the history holds them (1,
+  the history's average, where it does not);
+- when the history reaches a year and a quarter back, the window's season comes instead from a year-earlier
+  backtest (`seasonal_index`): how far the same model, fitted a year earlier, missed the same window then (the
+  calendar then stays flat ahead, so that the season is not counted twice).
+Online Retail as of 2011-09-09 (history from 2010-12-01) has no year-earlier backtest and, for its holdout, the
+calendar of early December 2010 only: the months before it are forecast at the history's average rate.
+Whatever is applied, `diagnostics` also reports, after the fact, how much busier the holdout was than the stretch
+of the same length just before the cutoff (`holdout_activity_ratio`).
 """
 
 from __future__ import annotations
@@ -28,12 +35,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from insights.models_ml import clv_calendar
 from insights.models_ml.clv import BgNbd, GammaGamma, fit_purchase_model, fit_spend_model
 from insights.models_ml.features import purchases_between, rfm_for_value
 
 DAY = pd.Timedelta(days=1)
 YEAR = pd.Timedelta(days=365)
 SEASONAL_NOISE = 3.0  # standard errors a year-earlier miss must exceed before it is applied (see seasonal_index)
+
+
+def fit_in_calendar(purchases: pd.DataFrame, cutoff, seasonal: bool = True, year_ago: bool = True, rfm=None):
+    """BG/NBD on the purchases before `cutoff`, in the shop's calendar when it is not flat.
+
+    Returns (model, rfm in days, rfm in the model's time, calendar); `rfm`, rfm_for_value's frame as of cutoff,
+    is computed when not given. The calendar's presence weights come from a plain fit first (each repeat
+    customer's chance of still being a customer after their last purchase); when the calendar is flat (or
+    `seasonal` is False) that plain fit is the model."""
+    rfm = rfm_for_value(purchases, cutoff) if rfm is None else rfm
+    plain = fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
+    if not seasonal:
+        return plain, rfm, rfm, clv_calendar.Calendar(reason="switched off")
+    alive = pd.Series(plain.p_alive(rfm["x"], rfm["t_x"], rfm["T"]), index=rfm.index)
+    calendar = clv_calendar.estimate(purchases, cutoff, alive=alive, year_ago=year_ago)
+    if not calendar.applied:
+        return plain, rfm, rfm, calendar
+    timed = calendar.operational(rfm, cutoff)
+    return fit_purchase_model(timed["x"], timed["t_x"], timed["T"]), rfm, timed, calendar
 
 
 def errors(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
@@ -82,10 +109,9 @@ def seasonal_index(purchases: pd.DataFrame, cutoff, holdout_end, min_history_day
             f"needs purchases from {earlier_cutoff - pd.Timedelta(days=min_history_days):%Y-%m-%d}, "
             f"the data starts {first:%Y-%m-%d}",
         }
-    rfm = rfm_for_value(calibration, earlier_cutoff)
-    model = fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
-    horizon = (earlier_end - earlier_cutoff) / DAY
-    predicted = model.expected_purchases(horizon, rfm["x"], rfm["t_x"], rfm["T"])
+    model, rfm, timed, _ = fit_in_calendar(calibration, earlier_cutoff, year_ago=False)
+    horizon = (earlier_end - earlier_cutoff) / DAY  # the calendar is flat ahead: a day is a day
+    predicted = model.expected_purchases(horizon, timed["x"], timed["t_x"], timed["T"])
     actual = purchases_between(calibration, earlier_cutoff, earlier_end)["purchase_days"]
     actual = actual.reindex(rfm.index, fill_value=0.0).to_numpy()
     if not model.publishable or predicted.sum() <= 0:
@@ -131,8 +157,9 @@ class PastRate:
         spend = float(rfm.loc[repeaters, "monetary_value"].mean()) if repeaters.any() else 0.0
         return cls(pooled_rate=(float(rfm["x"].sum()) + 1) / exposure if exposure > 0 else 0.0, pooled_spend=spend)
 
-    def customer_value(self, rfm: pd.DataFrame, months: int = 12) -> pd.DataFrame:
-        """Per customer (rfm's index) the columns of `clv.customer_value`."""
+    def customer_value(self, rfm: pd.DataFrame, months: int = 12, as_of=None) -> pd.DataFrame:
+        """Per customer (rfm's index) the columns of `clv.customer_value` (as_of is the value model's argument;
+        the past rate needs no date)."""
         x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
         rate = past_rate(rfm, 1.0)
         silence_rate = np.where(x > 0, rate, self.pooled_rate)
@@ -151,7 +178,7 @@ class PastRate:
 
 
 def _scores(model: BgNbd, spend: GammaGamma, rfm: pd.DataFrame, horizon: float, factor: float):
-    """Predicted holdout purchase days and spend per customer."""
+    """Predicted holdout purchase days and spend per customer (rfm and horizon in the model's time)."""
     x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     purchases = model.expected_purchases(horizon, x, t_x, T) * factor
     return purchases, purchases * spend.expected_average_value(x, rfm["monetary_value"].to_numpy(dtype=float))
@@ -187,12 +214,18 @@ def backtest(
     horizon = (holdout_end - cutoff) / DAY
     features_seconds = time.perf_counter() - started
 
+    # The window's season from a year-earlier backtest when the history allows one; else from the calendar ahead.
+    season = seasonal_index(purchases, cutoff, holdout_end) if seasonal else {"factor": 1.0, "reason": "switched off"}
+    factor = season["factor"]
+
     started = time.perf_counter()
     past = past_rate(rfm, horizon)
     actual_days, actual_spend = actual["purchase_days"].to_numpy(), actual["spend"].to_numpy()
     baseline = _with_spend(errors(past, actual_days), past * rfm["monetary_value"].to_numpy(), actual_spend)
     try:
-        model = fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"])
+        model, _, timed, calendar = fit_in_calendar(
+            purchases, cutoff, seasonal=seasonal, year_ago=season.get("estimate") is None, rfm=rfm
+        )
         spend = fit_spend_model(rfm["x"], rfm["monetary_value"])
     except ValueError as exc:  # too little repeat buying to fit at all: only the baseline can be scored
         return {
@@ -208,10 +241,9 @@ def backtest(
             },
         }
     fit_seconds = time.perf_counter() - started
-    season = seasonal_index(purchases, cutoff, holdout_end) if seasonal else {"factor": 1.0, "reason": "switched off"}
-    factor = season["factor"]
+    horizon_time = float(calendar.ahead(cutoff, [horizon])[0]) if calendar.applied else horizon
 
-    predicted, predicted_spend = _scores(model, spend, rfm, horizon, factor)
+    predicted, predicted_spend = _scores(model, spend, timed, horizon_time, factor)
     metrics = _with_spend(errors(predicted, actual_days), predicted_spend, actual_spend)
 
     diagnostics = {
@@ -226,6 +258,7 @@ def backtest(
         "seasonal_estimate": season.get("estimate"),
         "seasonal_standard_error": season.get("standard_error"),
         "seasonal_reason": season["reason"],
+        "calendar": calendar.describe(cutoff, round(horizon)),
         "holdout_activity_ratio": _activity_ratio(purchases, cutoff, holdout_end),
         "beats_baseline": metrics["rmse"] < baseline["rmse"]
         and abs(metrics["holdout_error_pct"]) < abs(baseline["holdout_error_pct"]),
@@ -234,7 +267,7 @@ def backtest(
     }
     if model.mle is not None:
         mle = BgNbd(**model.mle.params)
-        mle_predicted, mle_spend = _scores(mle, spend, rfm, horizon, factor)
+        mle_predicted, mle_spend = _scores(mle, spend, timed, horizon_time, factor)
         diagnostics["bgnbd_mle"] = _describe(model.mle, "", False)
         diagnostics["mle_metrics"] = _with_spend(errors(mle_predicted, actual_days), mle_spend, actual_spend)
     return {"metrics": metrics, "baseline": {"name": "past_rate", "metrics": baseline}, "diagnostics": diagnostics}

@@ -3,17 +3,21 @@ the benchmarks recover. Pure numpy; seeded, so the same seed gives the same cust
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 
-def _purchase_times(rng, n, r, alpha, a, b, horizon):
+def _purchase_times(rng, n, r, alpha, a, b, horizon, keep=None, peak=1.0):
     """Repeat purchase times per customer under BG/NBD over (0, horizon]: (owner, time) arrays, sorted.
 
     Each customer has a purchase rate lambda ~ Gamma(r, rate alpha) and a dropout probability p ~ Beta(a, b);
     purchases arrive as a Poisson process and after each repeat purchase the customer leaves with probability p,
-    so a customer makes at most Geometric(p) repeat purchases (the last is the one after which they leave)."""
-    rate = rng.gamma(r, 1 / alpha, n)
+    so a customer makes at most Geometric(p) repeat purchases (the last is the one after which they leave).
+    With `keep(owner, time)`, the chance (at most 1) of keeping each arrival of a process `peak` times as fast,
+    the rate varies in time as peak x keep (thinning); dropout then follows the purchases kept."""
+    rate = rng.gamma(r, 1 / alpha, n) * peak
     dropout = rng.beta(a, b, n)
     lifetime_purchases = rng.geometric(np.clip(dropout, 1e-12, 1))
     arrivals = rng.poisson(rate * horizon)
@@ -21,6 +25,10 @@ def _purchase_times(rng, n, r, alpha, a, b, horizon):
     times = rng.uniform(0, 1, owner.size) * horizon[owner]
     order = np.lexsort((times, owner))
     owner, times = owner[order], times[order]
+    if keep is not None:
+        kept = rng.uniform(0, 1, owner.size) < keep(owner, times)
+        owner, times = owner[kept], times[kept]
+        arrivals = np.bincount(owner, minlength=n)
     # Rank of each arrival within its customer: the customer makes only the first `lifetime_purchases` of them.
     rank = np.arange(owner.size) - np.concatenate([[0], np.cumsum(arrivals)[:-1]])[owner]
     made = rank < lifetime_purchases[owner]
@@ -75,17 +83,27 @@ def simulate_purchases(
     end: str,
     spend: tuple[float, float, float] = (6.0, 4.0, 150.0),
     seed: int = 0,
+    season: Callable[[pd.DatetimeIndex], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A purchases table (customer, placed_at, amount) in the shape of features.py's input, from BG/NBD in days.
 
     Customers are acquired uniformly between `start` and `end`; each then buys as BG/NBD says until `end`; order
     amounts are Gamma(p, rate nu) with nu ~ Gamma(q, rate v) per customer. Several purchases on one day stay
-    separate orders, as they would in the database."""
+    separate orders, as they would in the database. `season` (moments -> factors) multiplies every customer's
+    repeat purchase rate at each moment: the known calendar that clv_calendar should find."""
     rng = np.random.default_rng(seed)
     start_ts, end_ts = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
     span = (end_ts - start_ts) / pd.Timedelta(days=1)
     first = rng.uniform(0, span, n)
-    owner, times = _purchase_times(rng, n, r, alpha, a, b, span - first)
+    keep, peak = None, 1.0
+    if season is not None:
+        days = pd.date_range(start_ts, end_ts, freq="D")
+        peak = float(np.max(season(days)))
+
+        def keep(owner, times):
+            return season(start_ts + pd.to_timedelta(first[owner] + times, unit="D")) / peak
+
+    owner, times = _purchase_times(rng, n, r, alpha, a, b, span - first, keep, peak)
     owner, offset = np.concatenate([np.arange(n), owner]), np.concatenate([first, first[owner] + times])
     p, q, v = spend
     nu = rng.gamma(q, 1 / v, n)
