@@ -4,6 +4,8 @@ says what to do when no run exists yet."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +13,21 @@ from django.shortcuts import render
 
 from crm.access import requires
 from insights.publishing import active_run
+from recommendations.families.demand import BASELINE_WORDS
 from recommendations.models import ProductForecast
 from recommendations.queries import forecast_totals, run_moment, units_sold_before
 
 PAGE_SIZE = 50
+
+
+def _day(value) -> dt.date | None:
+    """An ISO day from a model card ("2026-06-22"), None when missing or not a day."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
 WEEK_CHOICES = (4, 8, 12)
 
 
@@ -53,5 +66,8 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
         "quality": run.model_card.get("backtest", {}) if run else {},
         "metrics": run.metrics if run else {},
         "baseline": run.baseline if run else {},
+        # The baseline in words ("the same weeks a year earlier", not "seasonal_naive"), the origin as a date.
+        "baseline_words": BASELINE_WORDS.get((run.baseline or {}).get("name", ""), "") if run else "",
+        "origin": _day(run.model_card.get("origin")) if run else None,
     }
     return render(request, "recommendations/what_will_sell.html", context)

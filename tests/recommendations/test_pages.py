@@ -277,6 +277,25 @@ def test_what_will_sell_ranks_products_by_forecast_units_over_the_chosen_weeks(c
     assert ">24<" in page  # the slow seller: 8 x 3
 
 
+def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates(charlie_client):
+    published(
+        "demand",
+        model_card={"horizon": 12, "origin": "2026-06-22", "products_scored": 251,
+                    "backtest": {"mean": {"wape": 1.01, "bias_pct": -9.0}, "totals": {"mean": {"wape": 0.448}}}},
+        metrics={"total_wape": 0.448},
+        baseline={"name": "seasonal_naive", "metrics": {"wape": 1.31, "bias_pct": -3.0}},
+        publish_note="Product demand: the demand model, because it beat the same weeks a year earlier on the 168 "
+        "days to 2026-12-06 (error in each product's total units (WAPE of totals) 0.448 vs 0.542).",
+    )  # fmt: skip
+    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+    notice = re.sub(r"\s+", " ", page[page.index("How far to trust it.") : page.index("</section>")])
+    assert "the 12 weeks from 22 Jun 2026, 251 regularly sold products" in notice
+    assert "off by 101% of the units sold and the total by -9%" in notice
+    assert "the best simple rule (the same weeks a year earlier) was off by 131% per week" in notice
+    assert "the error was 45% of the units sold" in notice and "on the 168 days to 6 Dec 2026 (" in notice
+    assert not re.search(r"seasonal_naive|2026-06-22|2026-12-06|WAPE of totals\)|1\.01|0\.45\b", notice)
+
+
 def test_the_managers_pages_say_when_no_run_exists(charlie_client):
     assert "No association rules yet" in charlie_client.get(reverse("recommendations:rules")).content.decode()
     assert "No demand forecast yet" in charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
