@@ -296,6 +296,14 @@ def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates
     assert not re.search(r"seasonal_naive|2026-06-22|2026-12-06|WAPE of totals\)|1\.01|0\.45\b", notice)
 
 
+def test_bought_together_writes_shares_as_percentages_and_lift_as_times(charlie_client):
+    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
+    rule(published("rules"), tea, cups, lift=154.83, confidence=0.63)
+    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', page)
+    assert cells[:4] == ["63%", "154.8×", "1.00%", "30"]  # confidence, lift, support (0.01 of baskets), baskets
+
+
 def test_the_managers_pages_say_when_no_run_exists(charlie_client):
     assert "No association rules yet" in charlie_client.get(reverse("recommendations:rules")).content.decode()
     assert "No demand forecast yet" in charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
