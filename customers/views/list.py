@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from crm.reversing import path_for
 from customers import list_extensions
@@ -50,7 +52,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "refused": filterset.refused,
         "left_out": left_out(filterset, page.paginator.count) if sort is not None else None,
         "sort_label": sort.label if sort is not None else "",
-        "extension_fields": [form[name] for name in filterset.extension_names],
+        "extension_fields": [select_of(form[name]) for name in filterset.extension_names],
         "sort_choices": [choice for choice in form.fields["sort"].choices if choice[0]],  # no blank option
         "current_sort": cleaned.get("sort") or "",
         "current_country": cleaned.get("country") or "",
@@ -62,6 +64,23 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "order_statuses": [("", "any"), *Order.Status.choices],
     }
     return render(request, "customers/customer_list.html", context)
+
+
+def select_of(field) -> dict:
+    """A registered filter's select (a ChoiceFilter's, list_extensions.py) as the template writes it: its name, id,
+    label, options as (value, label, chosen), and whether its value was refused (marked aria-invalid, as Django's
+    widget marks it). Django's widget rendering, a template for the select and one per option, cost the list most
+    of a millisecond for three selects."""
+    chosen = field.value()
+    chosen = "" if chosen is None else str(chosen)
+    options = [(str(value), label, str(value) == chosen) for value, label in field.field.choices]
+    return {
+        "name": field.html_name,
+        "id": field.auto_id,
+        "label": field.label,
+        "options": options,
+        "invalid": bool(field.errors),
+    }
 
 
 def left_out(filterset: CustomerFilterSet, listed: int) -> dict:
@@ -86,11 +105,23 @@ def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
     return [rows[pk] for pk in ids if pk in rows]
 
 
+# A listed customer's own cells (the registered columns' cells follow: list_extensions.render_cells).
+ROW_CELLS = (
+    '<td><a class="primary" href="{url}">{name}</a>{email}</td><td class="hide-sm">{company}</td>'
+    '<td>{country}</td><td class="hide-sm">{owner}</td><td class="num">{orders}</td><td class="nowrap">{last}</td>'
+)
+EMAIL = '<div class="muted small">{}</div>'
+LAST_ORDER = '<time datetime="{}">{}</time>'
+UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')  # noqa: S308 (a constant)
+NEVER = mark_safe('<span class="muted">Never</span>')  # noqa: S308 (a constant)
+
+
 def present_rows(customers: list[Customer]) -> None:
-    """Give each listed customer its profile's URL, its owner's name and its last order's day as the `<time>`
-    element writes it (`last_order_iso` in the site's time zone, as `date:"c"` gives it, and `last_order_day` in
-    the language's DATE_FORMAT): `{% url %}` and two `date` filters per row were most of the list's rendering at
-    50 rows; one `reverse()` serves every row, and Django's formatting is called without the template's plumbing."""
+    """Give each listed customer its row's own cells as HTML (`cells_html`, escaped by format_html) and the values
+    they show: its profile's URL, its owner's name, its number of orders as `floatformat:"0g"` writes it, and its
+    last order's day as the `<time>` element writes it (`last_order_iso` in the site's time zone, as `date:"c"`
+    gives it, and `last_order_day` in the language's DATE_FORMAT). Fifty rows of template nodes, each resolved,
+    filtered and escaped on its own, were half the list's rendering; one `reverse()` serves every row."""
     detail_url = path_for("customers:detail")
     for customer in customers:
         customer.detail_url = detail_url(customer.pk)
@@ -99,6 +130,17 @@ def present_rows(customers: list[Customer]) -> None:
         last = timezone.localtime(customer.last_order_at) if customer.last_order_at else None
         customer.last_order_iso = last.isoformat() if last else ""
         customer.last_order_day = formats.date_format(last) if last else ""
+        customer.cells_html = format_html(
+            ROW_CELLS,
+            url=customer.detail_url,
+            name=customer.name,
+            email=format_html(EMAIL, customer.email) if customer.email else "",
+            company=customer.company or "—",
+            country=customer.country or "—",
+            owner=customer.owner_name or UNASSIGNED,
+            orders=formats.number_format(customer.order_count, force_grouping=True),
+            last=format_html(LAST_ORDER, customer.last_order_iso, customer.last_order_day) if last else NEVER,
+        )
 
 
 # Errors the filter card shows beside their own field; the others are told as messages above the list.
