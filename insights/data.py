@@ -239,3 +239,17 @@ def interaction_labels(until: dt.datetime | None = None) -> pd.DataFrame:
     frame["sentiment"] = frame["sentiment"].replace("", None)
     latest = frame.groupby("interaction", sort=True)[["sentiment", "topic"]].last()  # last non-null of each column
     return latest.reset_index()
+
+
+def lexicon_answers(run_id: int, scorer: str, version: str) -> pd.DataFrame | None:
+    """The answers sentiment run `run_id` gave, by text key (sentiment and sentiment_probability), when its scorer
+    was the lexicon `scorer` at `version`; None otherwise (a model's answers, or another version's, are not the
+    lexicon's)."""
+    from insights.models import InteractionSentiment, ModelRun
+
+    card = ModelRun.objects.filter(pk=run_id).values_list("model_card", flat=True).first() or {}
+    if card.get("scorer") != scorer or card.get("lexicon_version") != version:
+        return None
+    rows = InteractionSentiment.objects.filter(run_id=run_id, text_key__isnull=False)
+    frame = _read(rows, ["text_key", "sentiment", "sentiment_probability"])
+    return frame.set_index("text_key")

@@ -253,6 +253,9 @@ class InteractionSentiment(models.Model):
     sentiment_probability = models.FloatField()
     topic = models.CharField(max_length=40, help_text="The slug of a customers.Topic")
     topic_probability = models.FloatField()
+    text_key = models.BigIntegerField(
+        null=True, help_text="A fingerprint of the text read: the next run of the same lexicon reuses its answer."
+    )
 
     class Meta:
         constraints = [

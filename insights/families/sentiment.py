@@ -126,16 +126,28 @@ class SentimentFamily(Family):
         return candidate.fit(train["text"], train["sentiment"], train["topic"])
 
     def card(self, fitted, evaluation: Evaluation, data: SentimentData) -> dict:
-        return {**evaluation.details, "scorer": fitted.name, "topics": data.topics}
+        from insights.models_ml import sentiment
+
+        card = {**evaluation.details, "scorer": fitted.name, "topics": data.topics}
+        if isinstance(fitted, sentiment.LexiconBaseline):
+            card["lexicon_version"] = sentiment.lexicon_version()
+        return card
 
     def customers(self, data: SentimentData):
         return data.texts["customer"].unique()
 
     def rows(self, fitted, data: SentimentData, customers=None):
+        from insights import data as stored
+        from insights.models_ml import sentiment
+
         texts = data.texts
         if customers is not None:
             texts = texts[texts["customer"].isin(list(customers))]
-        return classify(fitted, texts)
+        known = None
+        if isinstance(fitted, sentiment.LexiconBaseline) and self.previous_run:
+            # The active run's answers, when the same lexicon gave them: only new and changed texts are read.
+            known = stored.lexicon_answers(self.previous_run, fitted.name, sentiment.lexicon_version())
+        return classify(fitted, texts, known)
 
     def evaluate(self, snapshot, as_of) -> Evaluation:
         from insights.snapshot import training_moment
@@ -146,18 +158,22 @@ class SentimentFamily(Family):
         return self._evaluation(data)
 
 
-def classify(fitted, texts: pd.DataFrame) -> pd.DataFrame:
+def classify(fitted, texts: pd.DataFrame, known: pd.DataFrame | None = None) -> pd.DataFrame:
     """Result rows (InteractionSentiment fields, no run) for interaction texts: empty texts are left out (there is
-    nothing to read in them, and a guess would show as if it were known)."""
+    nothing to read in them, and a guess would show as if it were known). `known`: the lexicon's earlier answers by
+    text key (LexiconBaseline.predict)."""
     import pandas as pd
+
+    from insights.models_ml.sentiment import text_keys
 
     texts = texts[texts["text"].str.strip() != ""]
     if texts.empty:
         return pd.DataFrame(
             columns=["interaction_id", "customer_id", "occurred_at", "sentiment", "sentiment_probability", "topic",
-                     "topic_probability"]
+                     "topic_probability", "text_key"]
         )  # fmt: skip
-    predicted = fitted.predict(texts["text"].tolist())
+    text = texts["text"].tolist()
+    predicted = fitted.predict(text) if known is None else fitted.predict(text, known)
     return pd.DataFrame(
         {
             "interaction_id": texts["interaction"].to_numpy(),
@@ -167,5 +183,6 @@ def classify(fitted, texts: pd.DataFrame) -> pd.DataFrame:
             "sentiment_probability": predicted["sentiment_probability"].round(4).to_numpy(),
             "topic": predicted["topic"].to_numpy(),
             "topic_probability": predicted["topic_probability"].round(4).to_numpy(),
+            "text_key": text_keys(text),
         }
     )

@@ -7,7 +7,9 @@ its baseline, and the backtest that compares them. No Django: texts and labels c
                                   logistic regressions, one for sentiment and one for topic, sharing one
                                   vectorisation (TextGrams, insights/models_ml/text_grams.py: set-based, so
                                   scoring 100k texts takes seconds), PREDICT_CHUNK texts at a time
-    LexiconBaseline               VADER's compound score for sentiment, the most common topic for topic
+    LexiconBaseline               VADER's compound score for sentiment, the most common topic for topic; given
+                                  its earlier answers by text key, it reads only the texts it has not read
+    text_keys(texts)              a 63-bit fingerprint of each cleaned text (the same text, the same key)
     backtest(labelled, seed)      both on a stratified 80/20 split of the labelled texts (random_state 0)
 
 Labels are plain strings: sentiments from SENTIMENTS, topics any slugs (the CRM's editable topic list). A text may
@@ -18,6 +20,7 @@ with no known word is still vectorised (to all zeros, which reads as the classes
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass, field
@@ -148,6 +151,7 @@ class LexiconBaseline:
     majority_topic: str = "general"
     topic_share: float = 1.0
     name: str = "vader_majority"
+    texts_read: int = field(default=0, compare=False)  # by the last predict
 
     def fit(self, texts, sentiments, topics) -> LexiconBaseline:
         _, t_labels = _labelled(topics)
@@ -157,13 +161,29 @@ class LexiconBaseline:
             self.majority_topic, self.topic_share = str(top), float(counts.max() / counts.sum())
         return self
 
-    def predict(self, texts) -> pd.DataFrame:
-        compound = vader_compound(texts)
-        sentiment = np.where(
+    def predict(self, texts, known: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Sentiment, its confidence, topic and its share for each text. `known`: this lexicon's earlier answers
+        (columns sentiment and sentiment_probability, indexed by text_keys): a text with a known key is not read
+        again. VADER reads one text at a time in Python, so a nightly run would otherwise spend most of its time
+        re-reading every past interaction to get the same answers. `texts_read` says how many texts were read."""
+        texts = list(texts)
+        n = len(texts)
+        sentiment = np.empty(n, dtype=object)
+        confidence = np.zeros(n)
+        unread = np.ones(n, dtype=bool)
+        if known is not None and len(known) and n:
+            known = known[~known.index.duplicated()]
+            keys = text_keys(texts)
+            unread = ~np.isin(keys, known.index.to_numpy())
+            answers = known.reindex(keys[~unread])
+            sentiment[~unread] = answers["sentiment"].to_numpy(dtype=object)
+            confidence[~unread] = answers["sentiment_probability"].to_numpy(dtype=float)
+        compound = vader_compound([text for text, read in zip(texts, unread, strict=True) if read])
+        sentiment[unread] = np.where(
             compound >= VADER_NEUTRAL_BAND, "positive", np.where(compound <= -VADER_NEUTRAL_BAND, "negative", "neutral")
-        ).astype(object)
-        confidence = np.where(sentiment == "neutral", 1 - np.abs(compound), (1 + np.abs(compound)) / 2)
-        n = len(compound)
+        )
+        confidence[unread] = np.where(sentiment[unread] == "neutral", 1 - np.abs(compound), (1 + np.abs(compound)) / 2)
+        self.texts_read = int(unread.sum())
         return pd.DataFrame(
             {
                 "sentiment": sentiment,
@@ -172,6 +192,22 @@ class LexiconBaseline:
                 "topic_probability": np.full(n, self.topic_share),
             }
         )
+
+
+def lexicon_version() -> str:
+    """The installed VADER's version: an answer given by another version is read again."""
+    from importlib.metadata import version
+
+    return version("vaderSentiment")
+
+
+def text_keys(texts) -> np.ndarray:
+    """A 63-bit fingerprint (BLAKE2b) of each cleaned text, as int64: the same text read the same way, the same
+    key."""
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big") >> 1 for t in clean(texts)],
+        dtype=np.int64,
+    )
 
 
 def vader_compound(texts) -> np.ndarray:

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from customers.models import InteractionLabel, Topic
+from customers.models import Interaction, InteractionLabel, Topic
 from insights import classifying, rescoring, runs, tasks
 from insights.families.sentiment import load_data
 from insights.models import InteractionSentiment, ModelRun
+from insights.models_ml.sentiment import LexiconBaseline
 from tests.factories import CustomerFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +218,31 @@ def test_the_churn_run_reports_the_sentiment_check():
     assert check["feature"] == "negative_90d" and check["customers_with_negative"] > 0
     assert isinstance(check["helps"], bool)
     assert check["roc_auc_with"] == run.metrics["roc_auc"]
+
+
+def test_a_lexicon_run_reads_only_new_and_changed_texts_and_gives_the_same_rows(monkeypatch):
+    """With no staff labels VADER wins on the seed; the next run of the same lexicon takes the active run's answer
+    for every text it already read (by the text's key, so a text edited behind the scorer's back is read again)."""
+    calm = InteractionFactory(subject="", body="Thank you so much, wonderful service!", occurred_at=YESTERDAY)
+    late = InteractionFactory(subject="Late", body="My order is two weeks late, I am furious.", occurred_at=YESTERDAY)
+    first = _run()
+    assert first.winner == ModelRun.Winner.BASELINE and first.model_card["lexicon_version"], first.publish_note
+    columns = ["interaction_id", "sentiment", "sentiment_probability", "topic", "text_key"]
+    before = pd.DataFrame(InteractionSentiment.objects.filter(run=first).values(*columns)).sort_values(columns[0])
+    assert before["text_key"].notna().all()
+    new = InteractionFactory(subject="", body="The invoice charged me twice, awful.", occurred_at=YESTERDAY)
+    Interaction.objects.filter(pk=late.pk).update(body="All sorted now, great help, thanks!")  # no classify queued
+    read, predict = [], LexiconBaseline.predict
+
+    def counting(self, *args):
+        out = predict(self, *args)
+        read.append(self.texts_read)
+        return out
+
+    monkeypatch.setattr(LexiconBaseline, "predict", counting)
+    second = _run()
+    assert second.status == ModelRun.Status.SUCCEEDED and second.winner == ModelRun.Winner.BASELINE, second.error
+    assert read[-1] == 2  # the new text and the edited one; the unchanged one was not read again
+    after = pd.DataFrame(InteractionSentiment.objects.filter(run=second).values(*columns)).set_index("interaction_id")
+    assert after.loc[calm.pk].tolist() == before.set_index("interaction_id").loc[calm.pk].tolist()
+    assert after.loc[late.pk, "sentiment"] == "positive" and after.loc[new.pk, "sentiment"] == "negative"

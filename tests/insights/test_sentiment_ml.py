@@ -159,3 +159,20 @@ def test_predictions_are_the_same_in_chunks(seeded, monkeypatch):
     whole = seeded.predict(texts)
     monkeypatch.setattr(sentiment, "PREDICT_CHUNK", 4)
     assert seeded.predict(texts).equals(whole)
+
+
+def test_the_lexicon_reads_only_texts_it_has_no_answer_for_and_gives_the_same_answers():
+    texts = ["Thank you, wonderful service!", "My parcel is late and I am furious.", "Call me  back", ""]
+    lexicon = sentiment.LexiconBaseline()
+    fresh = lexicon.predict(texts)
+    assert lexicon.texts_read == 4
+    keys = sentiment.text_keys(texts)
+    assert keys[2] == sentiment.text_keys(["Call me back"])[0]  # read the same way (whitespace folded): one key
+    assert len(set(keys.tolist())) == 4
+    known = fresh.assign(text_key=keys).set_index("text_key").iloc[:2]  # answers for the first two only
+    known.loc[keys[0], "sentiment"] = "negative"  # a planted answer: a known text is not read again
+    again = lexicon.predict(texts, known)
+    assert lexicon.texts_read == 2
+    assert again["sentiment"].tolist() == ["negative", *fresh["sentiment"].tolist()[1:]]
+    pd.testing.assert_series_equal(again["sentiment_probability"], fresh["sentiment_probability"])
+    assert lexicon.predict(texts, known.iloc[:0]).equals(fresh) and lexicon.texts_read == 4
