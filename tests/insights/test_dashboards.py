@@ -307,6 +307,11 @@ def test_the_calibration_card_gives_the_error_and_the_seasons_shift_beside_the_b
     assert "8 points away from what happened (calibration error, ECE 0.085)" in html
     assert "Season: not estimable: a year earlier has too few." in html
     assert '<td class="num">2</td>' in html  # the customers of each bin
+    shift = {"reason": "not applied: churn 48.5% from 2025-08-10 and 51.9% from 2025-12-08, a move within noise"}
+    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card={**card, "seasonal_shift_applied": shift})
+    cache.clear()
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "churn 48.5% from 10 Aug 2025 and 51.9% from 8 Dec 2025, a move" in html  # the pages' dates
 
 
 def test_each_section_says_what_to_do_without_data(charlie_client):
