@@ -14,7 +14,7 @@ candidates with one another, nothing more. The chosen candidate is then refitted
 fully labelled snapshot (T2) with cross-fitted Platt calibration (see churn_models.py), the F1 threshold is
 chosen on its out-of-fold probabilities, and it scores the customers at T.
 
-The calibration's intercept is shifted by the churn rate's move a year earlier (`seasonal_shift`).
+The calibration's intercept is shifted by its own move between the same windows a year earlier (`seasonal_shift`).
 The recency-only baseline is fitted on the same T2 snapshot.
 
 Evaluation (`backtest`, as of T with the data running past T + horizon): `fit` as of T, then score the
@@ -174,7 +174,19 @@ def fit(
 
     started = time.perf_counter()
     estimator, calibrator, calibrated, y_calibrated = models.calibrated_fit(chosen, x_valid, y_valid, seed)
-    season = seasonal_shift(purchases, as_of, horizon) if seasonal else {"shift": 0.0, "reason": "switched off"}
+    season = (
+        seasonal_shift(
+            purchases,
+            as_of,
+            horizon,
+            lambda features: estimator.score(models.design(features)),
+            calibrator.slope,
+            returns,
+            interactions,
+        )
+        if seasonal
+        else {"shift": 0.0, "reason": "switched off"}
+    )
     # A shift of the log-odds is a shift of Platt's intercept: the ranking (ROC-AUC) is unchanged.
     calibrator = models.Platt(calibrator.slope, calibrator.intercept + season["shift"])
     baseline = models.RecencyBaseline.fit(valid_features, y_valid)

@@ -12,6 +12,10 @@ and a recent buyer who just complained is at risk although recency alone says th
 process with one common rate and never leave or complain: their past says nothing about their future, so no
 model can beat chance on them (the pure-noise case, and a planted group that a model serves badly).
 Everyone also gets routine calls and emails at random, which carry no signal.
+
+With `drift` (per year), the rate of leaving quietly changes with the calendar: it is multiplied by
+exp(drift * years since the data starts), so the same customer is likelier to leave in a later window than in an
+earlier one (a known drifting churn rate, which calibrating on the latest labelled period keeps up with).
 """
 
 from __future__ import annotations
@@ -43,8 +47,28 @@ def _event_times(rng, start: np.ndarray, stop: np.ndarray, mean_gap: np.ndarray,
     return np.concatenate(owners), np.concatenate(days)
 
 
-def simulate(n_customers: int = 3000, seed: int = 0, days: int = 730, end="2024-01-01", erratic_share: float = 0.0):
-    """{"purchases", "interactions", "truth"} for `n_customers` over the `days` before `end` (UTC).
+def _leaving(start: np.ndarray, draw: np.ndarray, drift: float) -> np.ndarray:
+    """The day a customer who starts on `start` leaves quietly, from `draw` ~ Exponential(mean LIFETIME_DAYS): where
+    the hazard exp(drift * day / 365) / LIFETIME_DAYS, summed from `start`, reaches draw / LIFETIME_DAYS (start + draw
+    without drift; never, when a falling hazard never sums that far)."""
+    if not drift:
+        return start + draw
+    rate = drift / 365
+    reach = np.exp(rate * start) + rate * draw
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(reach > 0, np.log(np.where(reach > 0, reach, 1.0)) / rate, np.inf)
+
+
+def simulate(
+    n_customers: int = 3000,
+    seed: int = 0,
+    days: int = 730,
+    end="2024-01-01",
+    erratic_share: float = 0.0,
+    drift: float = 0.0,
+):
+    """{"purchases", "interactions", "truth"} for `n_customers` over the `days` before `end` (UTC); `drift` per year
+    (see the module doc).
 
     purchases: customer, placed_at, amount; interactions: customer, occurred_at, kind ("ticket" for complaints,
     "call"/"email" for routine contact); truth (indexed by customer): cadence, left_at (day number, inf if they
@@ -62,7 +86,8 @@ def simulate(n_customers: int = 3000, seed: int = 0, days: int = 730, end="2024-
     fatal_rate = np.where(complainer, COMPLAINT_RATE * FATAL_SHARE, 0.0)
     with np.errstate(divide="ignore"):
         fatal_at = start + np.where(complainer, rng.exponential(1 / np.maximum(fatal_rate, 1e-12)), np.inf)
-    left_at = np.minimum(start + rng.exponential(LIFETIME_DAYS, n), fatal_at + rng.uniform(0, 14, n))
+    quiet = _leaving(start, rng.exponential(LIFETIME_DAYS, n), drift)
+    left_at = np.minimum(quiet, fatal_at + rng.uniform(0, 14, n))
     left_at = np.where(erratic, np.inf, left_at)
     active_until = np.minimum(left_at, days)
 
