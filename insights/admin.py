@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from crm import outbox
 from insights import publishing, runs, tasks
-from insights.admin_display import LIVE_FIELDS, card_tree, live_fields
+from insights.admin_display import LIVE_FIELDS, calibration_bins, card_tree, card_without_calibration, live_fields
 from insights.families import base
 from insights.models import MessageTemplate, ModelRun, SuggestedAction
 
@@ -161,7 +161,9 @@ class ModelRunAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "original": run,
             "title": f"Model card of {run}",
-            "tree": card_tree(run.model_card or {}),
+            "tree": card_tree(card_without_calibration(run.model_card or {})),
+            "calibration": calibration_bins(run.model_card or {}),
+            "ece": (run.metrics or {}).get("ece"),
         }
         return TemplateResponse(request, "admin/insights/modelrun/model_card.html", context)
 

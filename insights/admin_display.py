@@ -1,6 +1,7 @@
 """What the model run admin shows besides the model's own fields: the fields its page refreshes while the run is
 under way (polled as JSON by static/js/run_live.js), and the model card as a tree a template draws as nested
-lists (admin/insights/modelrun/model_card.html), instead of raw JSON."""
+lists (admin/insights/modelrun/model_card.html), instead of raw JSON; a churn card's calibration bins as a table
+beside it (the bins of the dashboards' calibration plot, with their customers)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,19 @@ def card_tree(value: Any, label: str = "") -> Node:
         items = [card_tree(item, f"{n}") for n, item in enumerate(value[:LIST_LIMIT], start=1)]
         return Node(label, items=items, more=max(0, len(value) - LIST_LIMIT))
     return Node(label, text=_scalar(value))
+
+
+def calibration_bins(card: dict) -> list[dict]:
+    """The card's calibration bins that hold customers (a churn run's backtest: predicted against observed per bin of
+    predicted risk), for the model card's table; none for other families and for runs that recorded none."""
+    bins = card.get("calibration") if isinstance(card, dict) else None
+    if not isinstance(bins, list):
+        return []
+    return [entry for entry in bins if isinstance(entry, dict) and entry.get("count")]
+
+
+def card_without_calibration(card: dict) -> dict:
+    """The card for its tree, without the calibration bins the page shows as a table."""
+    if not calibration_bins(card):
+        return card
+    return {key: value for key, value in card.items() if key != "calibration"}

@@ -109,6 +109,29 @@ def test_the_model_card_is_a_readable_page(dana_client):
     assert "<dt>Horizon days</dt>" in card and "recency, frequency" in card and "<dt>C value</dt>" in card
 
 
+def test_a_churn_runs_model_card_shows_its_calibration_bins_with_their_customers(dana_client):
+    from insights.models_ml.metrics import calibration_bins
+
+    bins = calibration_bins([0, 1, 1, 0, 1], [0.05, 0.15, 0.12, 0.95, 0.97])
+    run = _finished(model_card={"horizon_days": 90, "calibration": bins}, metrics={"roc_auc": 0.74, "ece": 0.0855})
+    card = dana_client.get(reverse("admin:insights_modelrun_card", args=[run.pk])).content.decode()
+    table = card.split('<table aria-labelledby="calibration-title">')[1].split("</table>")[0]
+    rows = [row.split("</tr>")[0] for row in table.split("<tbody>")[1].split("<tr>")[1:]]
+    # Only the bins that hold customers, each with its count, mean predicted risk and observed churn.
+    assert len(rows) == 3
+    assert "<td>1</td><td>5%</td><td>0%</td>" in rows[0]
+    assert "<td>2</td><td>14%</td><td>100%</td>" in rows[1]
+    assert "<td>2</td><td>96%</td><td>50%</td>" in rows[2]
+    assert "9 points away from what happened (calibration error, ECE 0.086)" in card
+    assert "<dt>Calibration</dt>" not in card and "<dt>Horizon days</dt>" in card  # the table, not the tree too
+
+
+def test_a_card_without_calibration_has_no_calibration_table(dana_client):
+    run = _finished(family="value", model_card={"horizon_days": 90})
+    card = dana_client.get(reverse("admin:insights_modelrun_card", args=[run.pk])).content.decode()
+    assert "calibration-title" not in card and "<dt>Horizon days</dt>" in card
+
+
 def test_rollback_is_a_button_on_an_older_runs_page(dana_client, charlie, charlie_client):
     old, new = _finished(), _finished()
     publishing.publish(old)
