@@ -11,6 +11,8 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
@@ -28,7 +30,9 @@ def _number(value) -> str:
 @admin.register(ModelRun)
 class ModelRunAdmin(admin.ModelAdmin):
     # Fits a 1366 px screen beside admin's navigation and the filters (the trigger is one of the filters).
-    list_display = ["id", "family", "status", "is_active", "as_of", "progress_percent", "created_at"]
+    # Sorted by when created alone (the model's tie-break on id stays, unmarked): a second sort mark widened the id.
+    list_display = ["id", "family", "status", "is_active", "as_of", "progress_percent", "created"]
+    ordering = ["-created_at"]
     list_filter = ["family", "status", "is_active", "trigger"]
     list_select_related = ["created_by"]
     date_hierarchy = "created_at"
@@ -226,6 +230,11 @@ class ModelRunAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress_percent(self, obj: ModelRun) -> str:
         return f"{obj.progress:.0%}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: ModelRun) -> str:
+        """The day and time, shorter than admin's '7 Dec 2026, 10:07 a.m.' so that the list fits 1366 px."""
+        return date_format(timezone.localtime(obj.created_at), "j M Y H:i")
 
     @admin.display(description="metrics beside the baseline")
     def quality(self, obj: ModelRun):

@@ -127,6 +127,8 @@ def test_the_top_bar_and_the_pages_fit_a_390px_phone(role, request, browser, liv
 
 
 def test_the_model_run_list_fits_1366px(tab, sign_in, dana, shop):
+    for family in ("recommendations", "sentiment"):  # the longest names ("Recommendations" cannot wrap)
+        ModelRun.objects.create(family=family, as_of=dt.date(2026, 1, 1), status="succeeded", progress=1.0)
     sign_in(dana)
     tab.page.set_viewport_size({"width": 1366, "height": 768})
     tab.open(reverse("admin:insights_modelrun_changelist"))
