@@ -21,10 +21,11 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from crm.reversing import path_for
+from crm.templatetags.lodestar import money
 from customers.forms import ConsentForm, InteractionForm, OwnerForm, TagForm
 from customers.models import Customer, Tag, sees_all_customers
 from customers.panels import render_profile_panels
@@ -84,8 +85,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "other_tags": other_tags,
         "may_create_tags": request.user.has_perm("customers.add_tag"),
         "figures": key_figures(customer),
-        "orders": with_product_urls(recent_orders(customer)),
-        "interactions": recent_interactions(customer),
+        "orders": present_orders(recent_orders(customer)),
+        "interactions": present_interactions(recent_interactions(customer)),
         "timeline_limit": TIMELINE_LIMIT,
         "panels": render_profile_panels(request, customer),
         "currency": settings.DEFAULT_CURRENCY,
@@ -99,14 +100,35 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/customer_detail.html", context)
 
 
-def with_product_urls(orders: list) -> list:
-    """Give each line of `orders` its product page's URL, from one `reverse()` for all of them (crm/reversing.py):
-    the latest orders may hold dozens of lines, each a `reverse()` of its own if the template asked."""
+def present_orders(orders: list) -> list:
+    """Give each of `orders` what its row writes: its lines (`lines`, the prefetched items), the day it was placed
+    as the `<time>` element writes it (`placed_iso` in the site's time zone, as `date:"c"` gives it, `placed_day`
+    as `date:"j M Y"`) and its total with its currency (`total_text`, as `money` writes it); and each line its
+    product page's URL, from one `reverse()` for all of them (crm/reversing.py), its quantity as `floatformat:"0g"`
+    writes it and its unit price as `money` does. The latest orders may hold dozens of lines, each a `reverse()`
+    and a couple of filters in the template's loop."""
     product_url = path_for("products:detail")
     for order in orders:
-        for item in order.items.all():
+        placed = timezone.localtime(order.placed_at)
+        order.placed_iso = placed.isoformat()
+        order.placed_day = formats.date_format(placed, "j M Y")
+        order.total_text = money(order.total or 0, order.currency)
+        order.lines = list(order.items.all())
+        for item in order.lines:
             item.product_url = product_url(item.product_id)
+            item.quantity_text = formats.number_format(item.quantity, force_grouping=True)
+            item.price_text = money(item.unit_price, order.currency)
     return orders
+
+
+def present_interactions(interactions: list) -> list:
+    """Give each of `interactions` its moment as the `<time>` element writes it (`occurred_iso` in the site's time
+    zone, as `date:"c"` gives it, `occurred_day` as `date:"j M Y"`), once here rather than by two filters a row."""
+    for interaction in interactions:
+        moment = timezone.localtime(interaction.occurred_at)
+        interaction.occurred_iso = moment.isoformat()
+        interaction.occurred_day = formats.date_format(moment, "j M Y")
+    return interactions
 
 
 def _visible_customer(request: HttpRequest, pk: int, allowed: bool) -> Customer:
