@@ -60,22 +60,14 @@ class ValueFamily(PurchasesFamily):
         return self._evaluation(clv_backtest.backtest(data.purchases, cutoff, end), cutoff, end)
 
     def fit(self, data, winner: str):
-        import pandas as pd
-
         from insights.models_ml import clv, clv_backtest
         from insights.models_ml.features import rfm_for_value
 
         rfm = rfm_for_value(data.purchases, data.until)
         if winner != MODEL:
             return clv_backtest.PastRate.fit(rfm)
-        # The season of the 90 days ahead, as the backtest estimated its window's: from a year-earlier backtest
-        # when the history allows one, else from the shop's calendar of 52 weeks earlier.
-        self.season = clv_backtest.seasonal_index(data.purchases, data.until, data.until + pd.Timedelta(days=90))
-        purchases, _, _, calendar = clv_backtest.fit_in_calendar(
-            data.purchases, data.until, year_ago=self.season["estimate"] is None, rfm=rfm
-        )
-        spend = clv.fit_spend_model(rfm["x"], rfm["monetary_value"])
-        return clv.ValueModel(purchases, spend, season_90d=float(self.season["factor"]), calendar=calendar)
+        purchases, _, _, calendar = clv_backtest.fit_in_calendar(data.purchases, data.until, rfm=rfm)
+        return clv.ValueModel(purchases, clv.fit_spend_model(rfm["x"], rfm["monetary_value"]), calendar=calendar)
 
     def card(self, fitted, evaluation: Evaluation, data) -> dict:
         from dataclasses import asdict
@@ -85,26 +77,18 @@ class ValueFamily(PurchasesFamily):
             "backtest": evaluation.details,
             # How seasonality is estimated from the history the shop has, in the card's own words.
             "seasonality": {
-                "method": "From the shop's own history, two ways. (1) The calendar: each week's purchase rate of "
-                "the customers present, within customers (each at their own rate, so a growing customer base or "
-                "a history that starts mid-way through the customers' lives is not a season; after their last "
-                "purchase a customer counts with their chance of still being one, so leavers are not quiet "
-                "weeks), each week pooled with an average one by the data's own spread, used only when the weeks "
+                "method": "From the shop's own history: its calendar, each week's purchase rate of the customers "
+                "present, within customers (each at their own rate, so a growing customer base or a history that "
+                "starts mid-way through the customers' lives is not a season; after their last purchase a "
+                "customer counts with their chance of still being one, so leavers are not quiet weeks), each "
+                "week pooled with an average one as far as the data's own spread says, used only when the weeks "
                 "differ beyond chance. BG/NBD is fitted in that calendar's time (a busy week counts for more), "
-                "and days ahead count as busy as the same days 52 weeks earlier where the history holds them, "
-                "as the history's average where it does not: a season never seen is not guessed and no trend is "
-                "extrapolated. (2) With a year and a quarter of history, the window's season comes instead from "
-                "how far the same model, fitted a year earlier, missed the same window then (applied beyond "
-                "three standard errors; the calendar then stays flat ahead, so the season is not counted twice). "
-                "The backtest applies them to its holdout, the published model to its 90-day and 12-month figures "
-                "(the year-earlier factor to the 90 days only).",
-                "backtest": {
-                    "factor": evaluation.details.get("seasonal_factor"),
-                    "reason": evaluation.details.get("seasonal_reason"),
-                    "calendar": evaluation.details.get("calendar"),
-                },
-                "next_90_days": getattr(self, "season", None),
-                "calendar": fitted.calendar.describe(data.until, 90) if getattr(fitted, "calendar", None) else None,
+                "and days ahead count as busy as the same days 52 weeks earlier where the history holds them, as "
+                "the history's average where it does not: a season never seen is not guessed and no trend is "
+                "extrapolated. The backtest applies it to its holdout, the published model to its 90-day and "
+                "12-month figures.",
+                "backtest": evaluation.details.get("calendar"),
+                "published": fitted.calendar.describe(data.until, 90) if getattr(fitted, "calendar", None) else None,
             },
         }
         if hasattr(fitted, "purchases"):

@@ -197,10 +197,6 @@ class ValueModel:
 
     purchases: BgNbd
     spend: GammaGamma
-    # The seasonal factor of the 90 days after the fit's date (clv_backtest.seasonal_index: how far the same model
-    # missed the same 90 days a year earlier), applied to expected_purchases_90d only: a year's figures span every
-    # season. 1.0 when the history does not reach back a year and a quarter, or the miss is within noise.
-    season_90d: float = 1.0
     # The shop's calendar (clv_calendar): BG/NBD was fitted in its operational time, so customers are scored in it.
     calendar: Calendar | None = None
 
@@ -211,9 +207,9 @@ class ValueModel:
         return cls(fit_purchase_model(rfm["x"], rfm["t_x"], rfm["T"]), fit_spend_model(rfm["x"], rfm["monetary_value"]))
 
     def customer_value(self, rfm: pd.DataFrame, months: int = 12, as_of=None) -> pd.DataFrame:
-        """`customer_value` with these models as of `as_of` (rfm's date, needed with a calendar), the 90-day
-        purchases times the seasonal factor."""
-        # Models saved before the calendar or the factor existed unpickle without them: days, no adjustment.
+        """`customer_value` with these models as of `as_of` (rfm's date, needed with a calendar)."""
+        # Models saved before the calendar unpickle without it (days), and may carry the seasonal factor of their
+        # 90 days that earlier versions estimated from a year-earlier backtest.
         calendar = getattr(self, "calendar", None)
         clock = None
         if calendar is not None and calendar.applied:

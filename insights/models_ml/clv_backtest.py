@@ -12,17 +12,17 @@ day (T counted from their first purchase day to the cutoff, so a customer withou
 times the holdout length; their spend is that times their mean spend per repeat purchase day (monetary_value).
 
 Seasonality: BG/NBD is stationary, so a holdout that holds a seasonal peak (Online Retail's run-up to Christmas)
-is under-predicted. With `seasonal=True` two things estimated from the calibration data alone correct it, and the
-holdout is never used to choose either:
-- the shop's calendar (clv_calendar: each week's purchase rate within customers, used when it is not flat). BG/NBD
-  is fitted in its operational time, so a customer who bought only in a busy season is not taken for a heavy
-  buyer, and the holdout's days count as busy as the same days 52 weeks earlier where the history holds them (1,
-  the history's average, where it does not);
-- when the history reaches a year and a quarter back, the window's season comes instead from a year-earlier
-  backtest (`seasonal_index`): how far the same model, fitted a year earlier, missed the same window then (the
-  calendar then stays flat ahead, so that the season is not counted twice).
-Online Retail as of 2011-09-09 (history from 2010-12-01) has no year-earlier backtest and, for its holdout, the
-calendar of early December 2010 only: the months before it are forecast at the history's average rate.
+is under-predicted. With `seasonal=True` the shop's calendar, estimated from the calibration data alone
+(clv_calendar: each week's purchase rate within customers, used when it is not flat), corrects it: BG/NBD is fitted
+in the calendar's operational time, so a customer who bought only in a busy season is not taken for a heavy
+buyer, and the holdout's days count as busy as the same days 52 weeks earlier where the history holds them (1,
+the history's average, where it does not). The holdout is never used to choose it. Online Retail as of
+2011-09-09 (history from 2010-12-01) has the calendar of early December 2010 only for its holdout: the months
+before it are forecast at the history's average rate.
+An earlier version took the window's season from a year-earlier backtest (how far the same model, fitted a year
+earlier, missed the same window then) when the history reached a year and a quarter back. The calendar replaced
+it by the backtest: on the quick start's demo data (10,000 customers, six cutoffs 60 days apart) its holdout error
+was smaller at every cutoff and its RMSE at five of six.
 Whatever is applied, `diagnostics` also reports, after the fact, how much busier the holdout was than the stretch
 of the same length just before the cutoff (`holdout_activity_ratio`).
 """
@@ -40,11 +40,9 @@ from insights.models_ml.clv import BgNbd, GammaGamma, fit_purchase_model, fit_sp
 from insights.models_ml.features import purchases_between, rfm_for_value
 
 DAY = pd.Timedelta(days=1)
-YEAR = pd.Timedelta(days=365)
-SEASONAL_NOISE = 3.0  # standard errors a year-earlier miss must exceed before it is applied (see seasonal_index)
 
 
-def fit_in_calendar(purchases: pd.DataFrame, cutoff, seasonal: bool = True, year_ago: bool = True, rfm=None):
+def fit_in_calendar(purchases: pd.DataFrame, cutoff, seasonal: bool = True, rfm=None):
     """BG/NBD on the purchases before `cutoff`, in the shop's calendar when it is not flat.
 
     Returns (model, rfm in days, rfm in the model's time, calendar); `rfm`, rfm_for_value's frame as of cutoff,
@@ -56,7 +54,7 @@ def fit_in_calendar(purchases: pd.DataFrame, cutoff, seasonal: bool = True, year
     if not seasonal:
         return plain, rfm, rfm, clv_calendar.Calendar(reason="switched off")
     alive = pd.Series(plain.p_alive(rfm["x"], rfm["t_x"], rfm["T"]), index=rfm.index)
-    calendar = clv_calendar.estimate(purchases, cutoff, alive=alive, year_ago=year_ago)
+    calendar = clv_calendar.estimate(purchases, cutoff, alive=alive)
     if not calendar.applied:
         return plain, rfm, rfm, calendar
     timed = calendar.operational(rfm, cutoff)
@@ -72,58 +70,6 @@ def errors(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
         "mae": float(np.mean(np.abs(predicted - actual))),
         "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
     }
-
-
-def _purchase_day_rate(purchases: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
-    """Customer purchase days per calendar day in [start, end), every customer counted."""
-    window = purchases[(purchases["placed_at"] >= start) & (purchases["placed_at"] < end)]
-    days = window.assign(day=window["placed_at"].dt.floor("D"))[["customer", "day"]].drop_duplicates()
-    return len(days) / ((end - start) / DAY)
-
-
-def seasonal_index(purchases: pd.DataFrame, cutoff, holdout_end, min_history_days: float = 90.0) -> dict:
-    """How far the stationary model missed the same calendar window a year earlier: actual / predicted.
-
-    The same backtest is run a year back (fit on purchases before cutoff - 365 days, predict to holdout_end -
-    365 days, all inside the calibration data), and the ratio of actual to predicted repeat purchase days there is
-    the estimate. Unlike a ratio of raw activity, it is not fooled by a growing or shrinking customer base, since
-    the model accounts for who was there and who left; it also carries last year's model bias of any other kind.
-    It is applied only when it differs from 1 by more than SEASONAL_NOISE standard errors, so sampling noise in a
-    small year-earlier base is not multiplied into every prediction. The standard error comes from the per-customer
-    misses and leaves out the year-earlier fit's own parameter uncertainty, hence three rather than two: on
-    simulated stationary businesses of 3,000 customers the estimate strays up to about 2.5 of them from 1.
-
-    Returns {"factor": applied, "estimate", "standard_error", "reason"}; factor 1.0 with the reason when the data
-    does not reach back min_history_days before that earlier cutoff, or the miss is within the noise."""
-    cutoff, holdout_end = pd.Timestamp(cutoff), pd.Timestamp(holdout_end)
-    earlier_cutoff, earlier_end = cutoff - YEAR, holdout_end - YEAR
-    calibration = purchases[purchases["placed_at"] < cutoff]
-    first = calibration["placed_at"].min()
-    none = {"factor": 1.0, "estimate": None, "standard_error": None}
-    if earlier_end > cutoff:
-        return {**none, "reason": "holdout longer than a year: no seasonal index"}
-    if pd.isna(first) or first > earlier_cutoff - pd.Timedelta(days=min_history_days):
-        return {
-            **none,
-            "reason": f"not estimable: a year-earlier backtest ({earlier_cutoff:%Y-%m-%d} to {earlier_end:%Y-%m-%d}) "
-            f"needs purchases from {earlier_cutoff - pd.Timedelta(days=min_history_days):%Y-%m-%d}, "
-            f"the data starts {first:%Y-%m-%d}",
-        }
-    model, rfm, timed, _ = fit_in_calendar(calibration, earlier_cutoff, year_ago=False)
-    horizon = (earlier_end - earlier_cutoff) / DAY  # the calendar is flat ahead: a day is a day
-    predicted = model.expected_purchases(horizon, timed["x"], timed["t_x"], timed["T"])
-    actual = purchases_between(calibration, earlier_cutoff, earlier_end)["purchase_days"]
-    actual = actual.reindex(rfm.index, fill_value=0.0).to_numpy()
-    if not model.publishable or predicted.sum() <= 0:
-        return {**none, "reason": "not estimable: the year-earlier fit is not sound"}
-    estimate = float(actual.sum() / predicted.sum())
-    standard_error = float(np.sqrt(np.sum((actual - predicted) ** 2)) / predicted.sum())
-    window = f"repeat purchase days from {earlier_cutoff:%Y-%m-%d} to {earlier_end:%Y-%m-%d}"
-    if abs(estimate - 1) <= SEASONAL_NOISE * standard_error:
-        reason = f"not applied: actual / predicted {window} is {estimate:.3f} +- {standard_error:.3f}, within noise"
-        return {"factor": 1.0, "estimate": estimate, "standard_error": standard_error, "reason": reason}
-    reason = f"actual / predicted {window}, by the same model fitted a year earlier"
-    return {"factor": estimate, "estimate": estimate, "standard_error": standard_error, "reason": reason}
 
 
 def past_rate(rfm: pd.DataFrame, horizon: float) -> np.ndarray:
@@ -177,10 +123,10 @@ class PastRate:
         )
 
 
-def _scores(model: BgNbd, spend: GammaGamma, rfm: pd.DataFrame, horizon: float, factor: float):
+def _scores(model: BgNbd, spend: GammaGamma, rfm: pd.DataFrame, horizon: float):
     """Predicted holdout purchase days and spend per customer (rfm and horizon in the model's time)."""
     x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
-    purchases = model.expected_purchases(horizon, x, t_x, T) * factor
+    purchases = model.expected_purchases(horizon, x, t_x, T)
     return purchases, purchases * spend.expected_average_value(x, rfm["monetary_value"].to_numpy(dtype=float))
 
 
@@ -214,18 +160,12 @@ def backtest(
     horizon = (holdout_end - cutoff) / DAY
     features_seconds = time.perf_counter() - started
 
-    # The window's season from a year-earlier backtest when the history allows one; else from the calendar ahead.
-    season = seasonal_index(purchases, cutoff, holdout_end) if seasonal else {"factor": 1.0, "reason": "switched off"}
-    factor = season["factor"]
-
     started = time.perf_counter()
     past = past_rate(rfm, horizon)
     actual_days, actual_spend = actual["purchase_days"].to_numpy(), actual["spend"].to_numpy()
     baseline = _with_spend(errors(past, actual_days), past * rfm["monetary_value"].to_numpy(), actual_spend)
     try:
-        model, _, timed, calendar = fit_in_calendar(
-            purchases, cutoff, seasonal=seasonal, year_ago=season.get("estimate") is None, rfm=rfm
-        )
+        model, _, timed, calendar = fit_in_calendar(purchases, cutoff, seasonal=seasonal, rfm=rfm)
         spend = fit_spend_model(rfm["x"], rfm["monetary_value"])
     except ValueError as exc:  # too little repeat buying to fit at all: only the baseline can be scored
         return {
@@ -243,7 +183,7 @@ def backtest(
     fit_seconds = time.perf_counter() - started
     horizon_time = float(calendar.ahead(cutoff, [horizon])[0]) if calendar.applied else horizon
 
-    predicted, predicted_spend = _scores(model, spend, timed, horizon_time, factor)
+    predicted, predicted_spend = _scores(model, spend, timed, horizon_time)
     metrics = _with_spend(errors(predicted, actual_days), predicted_spend, actual_spend)
 
     diagnostics = {
@@ -254,10 +194,9 @@ def backtest(
         "baseline_total": float(past.sum()),
         "bgnbd": _describe(model.fit, model.fallback, model.publishable),
         "gamma_gamma": {**_describe(spend.fit, "", spend.publishable), **spend.diagnostics},
-        "seasonal_factor": factor,
-        "seasonal_estimate": season.get("estimate"),
-        "seasonal_standard_error": season.get("standard_error"),
-        "seasonal_reason": season["reason"],
+        # How much busier than the history's average the calendar expects the holdout, and why.
+        "seasonal_factor": horizon_time / horizon,
+        "seasonal_reason": calendar.reason,
         "calendar": calendar.describe(cutoff, round(horizon)),
         "holdout_activity_ratio": _activity_ratio(purchases, cutoff, holdout_end),
         "beats_baseline": metrics["rmse"] < baseline["rmse"]
@@ -267,7 +206,7 @@ def backtest(
     }
     if model.mle is not None:
         mle = BgNbd(**model.mle.params)
-        mle_predicted, mle_spend = _scores(mle, spend, timed, horizon_time, factor)
+        mle_predicted, mle_spend = _scores(mle, spend, timed, horizon_time)
         diagnostics["bgnbd_mle"] = _describe(model.mle, "", False)
         diagnostics["mle_metrics"] = _with_spend(errors(mle_predicted, actual_days), mle_spend, actual_spend)
     return {"metrics": metrics, "baseline": {"name": "past_rate", "metrics": baseline}, "diagnostics": diagnostics}
@@ -286,6 +225,13 @@ def _describe(fit, fallback: str, publishable: bool) -> dict:
         "fallback": fallback,
         "publishable": publishable,
     }
+
+
+def _purchase_day_rate(purchases: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Customer purchase days per calendar day in [start, end), every customer counted."""
+    window = purchases[(purchases["placed_at"] >= start) & (purchases["placed_at"] < end)]
+    days = window.assign(day=window["placed_at"].dt.floor("D"))[["customer", "day"]].drop_duplicates()
+    return len(days) / ((end - start) / DAY)
 
 
 def _activity_ratio(purchases: pd.DataFrame, cutoff: pd.Timestamp, holdout_end: pd.Timestamp) -> float:

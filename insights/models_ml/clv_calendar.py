@@ -66,7 +66,6 @@ class Calendar:
     first_day: int = 0  # day number of values[0]
     values: np.ndarray = field(default_factory=lambda: np.ones(0))
     applied: bool = False  # False: the index is 1 everywhere (flat data, or too little of it)
-    year_ago: bool = True  # forecast days take the index of 52 weeks earlier when the history holds it
     reason: str = "no calendar"
     p_value: float | None = None
 
@@ -81,11 +80,8 @@ class Calendar:
         out = np.ones(days.shape)
         if not self.applied or not len(self.values):
             return out
-        seen = days.copy()
-        if self.year_ago:
-            later = days >= self.end_day
-            seen[later] = days[later] - YEAR_AGO_DAYS
-        inside = (seen >= self.first_day) & (seen < self.end_day) & ((days < self.end_day) | self.year_ago)
+        seen = np.where(days >= self.end_day, days - YEAR_AGO_DAYS, days)  # forecast days: 52 weeks earlier
+        inside = (seen >= self.first_day) & (seen < self.end_day)
         out[inside] = self.values[seen[inside] - self.first_day]
         return out
 
@@ -126,7 +122,7 @@ class Calendar:
             out["window_days"] = days
             out["window_factor"] = self.window_factor(as_of, days)
             out["window_days_seen_a_year_earlier"] = int(
-                np.sum((ahead >= self.first_day) & (ahead < self.end_day)) if self.year_ago and self.applied else 0
+                np.sum((ahead >= self.first_day) & (ahead < self.end_day)) if self.applied else 0
             )
         if self.applied and len(self.values):
             out["busiest_week"] = _week_words(self.first_day, self.values, np.argmax)
@@ -156,12 +152,12 @@ def _prior_purchases(observed: np.ndarray, expected: np.ndarray) -> float:
     return float(np.clip(1 / spread, PRIOR_MIN, PRIOR_MAX)) if spread > 0 else PRIOR_MAX
 
 
-def estimate(purchases: pd.DataFrame, cutoff, alive: pd.Series | None = None, year_ago: bool = True) -> Calendar:
+def estimate(purchases: pd.DataFrame, cutoff, alive: pd.Series | None = None) -> Calendar:
     """The calendar of the purchases before `cutoff` (customer, placed_at), weeks counted back from the cutoff.
 
-    Several orders of a customer on one day are one purchase day, as in features.rfm_for_value. See the module
-    docstring for the model; `year_ago=False` keeps the forecast flat (used when a year-earlier backtest already
-    gives the window's season, so that it is not counted twice)."""
+    Several orders of a customer on one day are one purchase day, as in features.rfm_for_value. `alive`: each
+    customer's chance of still being one (from a plain BG/NBD fit; 1 for those it leaves out). See the module
+    docstring for the model."""
     cutoff = pd.Timestamp(cutoff)
     before = purchases[purchases["placed_at"] < cutoff]
     if before.empty:
@@ -224,7 +220,6 @@ def estimate(purchases: pd.DataFrame, cutoff, alive: pd.Series | None = None, ye
         first_day=start,
         values=weekly[block],
         applied=True,
-        year_ago=year_ago,
         reason=f"weekly purchase rate of the customers present, within customers, over {len(observed)} weeks, "
         f"each week pooled with {prior:.0f} purchase days of an average one (a flat calendar is rejected, "
         f"p = {p_value:.2g})",
