@@ -25,7 +25,13 @@ def test_orders_and_interactions_come_in_one_timeline_newest_first(alice, alice_
     OrderItemFactory(order=OrderFactory(customer=customer, external_number="INV-NEW", placed_at=NOW))
     page = history(alice_client, customer).content.decode()
     assert page.index("INV-NEW") < page.index("Called about the delivery") < page.index("INV-OLD")
-    assert "3 orders and interactions" in page
+    assert "3 entries (orders and interactions)" in page
+
+
+def test_a_history_of_one_says_one_entry(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    OrderItemFactory(order=OrderFactory(customer=customer, placed_at=NOW))
+    assert "1 entry (orders and interactions)" in history(alice_client, customer).content.decode()  # not "1 orders"
 
 
 def test_the_history_is_paged_50_to_a_page(alice, alice_client):
