@@ -80,3 +80,19 @@ def test_no_chart_label_is_cut_off_at_the_charts_left_edge(tab, sign_in, book, c
     page.wait_for_load_state("networkidle")
     cut = [chart["name"] for chart in page.evaluate(LEFT_EDGE_JS, EDGE) if chart["inked"]]
     assert not cut, f"labels cut off at the left edge of {cut}"
+
+
+def test_the_next_best_actions_table_fits_a_1366px_screen(tab, sign_in, book, charlie):
+    from insights.models import SuggestedAction
+
+    for action in ("call_now", "win_back", "send_offer", "check_in"):
+        SuggestedAction.objects.create(customer=book.customers["Juniper & Sons"], action=action, reason="r")
+    sign_in(charlie)
+    tab.page.set_viewport_size({"width": 1366, "height": 768})
+    tab.open(reverse("insights:dashboards"))
+    table, room = tab.page.evaluate(
+        "[document.querySelector('#next-actions').scrollWidth,"
+        " document.querySelector('#next-actions').parentElement.clientWidth]"
+    )
+    assert table <= room, f"the next best actions table is {table} px wide in {room} px"
+    tab.assert_clean()
