@@ -126,19 +126,45 @@ def model_quality() -> list[dict]:
 
 
 def churn_card(runs: dict) -> dict:
-    """The calibration bins of the active churn run's model card, its calibration error (ECE) and how its
-    probabilities were shifted for the season, reading only those keys (one query)."""
+    """The calibration bins of the active churn run's model card, its calibration error (ECE), how its
+    probabilities were shifted for the season and the period they were calibrated on beside the held-out one
+    (`calibration_period`), reading only those keys (one query)."""
     if not runs.get("churn"):
         return {}
     found = (
         ModelRun.objects.filter(pk=runs["churn"])
-        .values_list("model_card__calibration", "metrics__ece", "model_card__seasonal_shift_applied__reason")
+        .values_list(
+            "model_card__calibration",
+            "metrics__ece",
+            "model_card__seasonal_shift_applied__reason",
+            "model_card__calibration_window",
+            "model_card__counts",
+        )
         .first()
     )
     if found is None:
         return {}
-    bins, ece, season = found
-    return {"calibration": bins, "ece": ece, "season": season}
+    bins, ece, season, window, counts = found
+    return {"calibration": bins, "ece": ece, "season": season, "period": calibration_period(window, counts)}
+
+
+def calibration_period(window, counts) -> dict | None:
+    """{"start", "last" (dates), "days", "rate", "holdout_rate"}: the latest labelled period the backtest's model was
+    calibrated on, its churn rate, and the held-out customers' churn rate; None for runs that recorded no window."""
+    import datetime as dt
+
+    if not isinstance(window, dict) or window.get("churn_rate") is None or not window.get("start"):
+        return None
+    start, end = dt.datetime.fromisoformat(window["start"]), dt.datetime.fromisoformat(window["end"])
+    counts = counts if isinstance(counts, dict) else {}
+    holdout = counts["test_churned"] / counts["test"] if counts.get("test") else None
+    return {
+        "start": start.date(),
+        "last": (end - dt.timedelta(days=1)).date(),
+        "days": (end - start).days,
+        "rate": window["churn_rate"],
+        "holdout_rate": holdout,
+    }
 
 
 def migration(user, runs: dict) -> dict | None:

@@ -65,6 +65,7 @@ class ChurnFamily(PurchasesFamily):
                     "counts",
                     "threshold",
                     "seasonal_shift",
+                    "calibration_window",
                     "sentiment_check",
                 )
             },

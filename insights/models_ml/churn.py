@@ -72,6 +72,9 @@ class ChurnModel:
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     season: dict = field(default_factory=dict)  # `seasonal_shift`'s answer, applied to the calibrator
+    # The latest labelled period the calibration was fitted on: {"start", "end" (ISO moments), "customers",
+    # "churn_rate"}; a churn rate that moves between periods shows as the gap between this and what happens next.
+    calibration_window: dict = field(default_factory=dict)
 
     def proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Calibrated churn probabilities for rows already passed through `churn_models.design`."""
@@ -198,6 +201,12 @@ def fit(
         calibrator=calibrator,
         threshold=best_threshold(y_calibrated, calibrated),
         season=season,
+        calibration_window={
+            "start": (as_of - step).isoformat(),
+            "end": as_of.isoformat(),
+            "customers": len(y_valid),
+            "churn_rate": float(y_valid.mean()),
+        },
         baseline=baseline,
         baseline_threshold=best_threshold(y_valid, baseline.predict_proba(valid_features)),
         reference={column: float(value) for column, value in medians.items()},
@@ -239,8 +248,8 @@ def backtest(
 
     Returns a JSON-able dict: metrics and the recency-only baseline's metrics on that holdout, the chosen
     candidate and every candidate's validation metrics, per-group metrics ({grouping: {group: {n, positives,
-    metrics}}}), warnings, the threshold, the holdout's calibration bins (`metrics.calibration_bins`), counts
-    and timings.
+    metrics}}}), warnings, the threshold, the holdout's calibration bins (`metrics.calibration_bins`), the period
+    the calibration was fitted on (`ChurnModel.calibration_window`), counts and timings.
     """
     as_of = as_moment(as_of, purchases["placed_at"])
     horizon = int(horizon or default_horizon(purchases, as_of))
@@ -276,6 +285,7 @@ def backtest(
         "threshold": model.threshold,
         "calibration": calibration_bins(y, proba),
         "seasonal_shift": model.season,
+        "calibration_window": model.calibration_window,
         "counts": {**model.counts, "test": len(y), "test_churned": int(y.sum())},
         "timings": {**model.timings, "holdout": time.perf_counter() - started},
     }

@@ -46,6 +46,7 @@ def page_context(user) -> dict:
     churn_card = figures.churn_card(runs)
     page["calibration"] = trends.churn_calibration(churn_card)
     page["calibration_ece"], page["calibration_season"] = churn_card.get("ece"), churn_card.get("season")
+    page["calibration_period"] = churn_card.get("period")
     page["charts"] = charts.charts(page)
     page["quality_charts"] = [(key, chart) for key, chart in page["charts"].items() if key.startswith("quality_")]
     return page

@@ -222,6 +222,16 @@ def test_without_a_year_of_history_the_calibration_is_not_shifted(planted):
     assert season["shift"] == 0.0 and season["reason"].startswith("not estimable")
 
 
+def test_the_backtest_says_which_period_the_calibration_was_fitted_on(planted_result):
+    """The latest labelled period before the held-out one: the window just before AS_OF, whose outcomes are known."""
+    window = planted_result["calibration_window"]
+    assert pd.Timestamp(window["start"]) == AS_OF - pd.Timedelta(days=planted_result["horizon_days"])
+    assert pd.Timestamp(window["end"]) == AS_OF
+    counts = planted_result["counts"]
+    assert window["customers"] == counts["validation"]
+    assert window["churn_rate"] == pytest.approx(counts["validation_churned"] / counts["validation"])
+
+
 def test_a_young_shops_year_earlier_is_not_read_as_a_season(planted, planted_model):
     """Two years of a stationary shop: a year before AS_OF the shop was eight months old, its customers' yearly
     features cut short by the data's start, and its churn rate rose as it aged (+0.35 log-odds for customers like

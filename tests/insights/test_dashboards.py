@@ -314,6 +314,21 @@ def test_the_calibration_card_gives_the_error_and_the_seasons_shift_beside_the_b
     assert "churn 48.5% from 10 Aug 2025 and 51.9% from 8 Dec 2025, a move" in html  # the pages' dates
 
 
+def test_the_calibration_card_gives_the_period_it_was_calibrated_on_beside_the_held_out_one(charlie_client, book):
+    bins = calibration_bins([0, 1, 1, 0], [0.05, 0.15, 0.12, 0.95])
+    window = {"start": "2011-06-11T00:00:00+00:00", "end": "2011-09-09T00:00:00+00:00", "customers": 2808}
+    card = {"calibration": bins, "calibration_window": {**window, "churn_rate": 0.522}}
+    card["counts"] = {"test": 200, "test_churned": 86}
+    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card=card)
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert (
+        "Calibrated on the latest period with known outcomes, the 90 days from 11 Jun 2011 to 8 Sep 2011: 52% of the "
+        "customers then bought nothing, against 43% of the held-out customers after it" in html
+    )
+    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card={"calibration": bins})  # a run from before
+    assert "Calibrated on" not in charlie_client.get(reverse("insights:dashboards")).content.decode()
+
+
 def test_each_section_says_what_to_do_without_data(charlie_client):
     html = charlie_client.get(reverse("insights:dashboards")).content.decode()
     assert "No model has run yet" in html
