@@ -30,12 +30,8 @@ def hit_matrix(top: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
     return hits.reshape(n, k)
 
 
-def ranking_metrics(top: np.ndarray, relevant: sp.csr_matrix, n_recommendable: int, k: int = 10) -> dict:
-    """precision, recall and NDCG at k averaged over the rows of `top`, and catalogue coverage of their lists.
-
-    Rows without any relevant item are averaged in as zeros: callers choose which customers count before calling.
-    Metric names carry k (precision_at_10 for k=10).
-    """
+def per_customer(top: np.ndarray, relevant: sp.csr_matrix, k: int = 10) -> dict[str, np.ndarray]:
+    """precision, recall and NDCG at k of each row of `top` (named as in `ranking_metrics`)."""
     top = np.asarray(top)[:, :k]
     relevant = sp.csr_matrix(relevant)
     n_relevant = np.diff(relevant.indptr)
@@ -46,11 +42,26 @@ def ranking_metrics(top: np.ndarray, relevant: sp.csr_matrix, n_recommendable: i
     with np.errstate(divide="ignore", invalid="ignore"):
         recall = np.where(n_relevant > 0, hits.sum(1) / n_relevant, 0.0)
         ndcg = np.where(ideal > 0, dcg / ideal, 0.0)
+    return {f"precision_at_{k}": hits.sum(1) / k, f"recall_at_{k}": recall, f"ndcg_at_{k}": ndcg}
+
+
+def ranking_metrics(top: np.ndarray, relevant: sp.csr_matrix, n_recommendable: int, k: int = 10) -> dict:
+    """precision, recall and NDCG at k averaged over the rows of `top`, and catalogue coverage of their lists.
+
+    Rows without any relevant item are averaged in as zeros: callers choose which customers count before calling.
+    Metric names carry k (precision_at_10 for k=10).
+    """
+    top = np.asarray(top)[:, :k]
     listed = np.unique(top[top >= 0])
-    n = max(len(top), 1)
-    return {
-        f"precision_at_{k}": float(hits.sum() / (k * n)) if len(top) else 0.0,
-        f"recall_at_{k}": float(recall.sum() / n),
-        f"ndcg_at_{k}": float(ndcg.sum() / n),
-        "coverage": float(len(listed) / n_recommendable) if n_recommendable else 0.0,
-    }
+    means = {name: float(values.mean()) if len(top) else 0.0 for name, values in per_customer(top, relevant, k).items()}
+    return {**means, "coverage": float(len(listed) / n_recommendable) if n_recommendable else 0.0}
+
+
+def interval(values: np.ndarray, z: float = 1.96) -> list[float]:
+    """The normal-approximation 95 % interval of the mean of per-customer `values` ([mean, mean] below two)."""
+    values = np.asarray(values, dtype=float)
+    if not len(values):
+        return [0.0, 0.0]
+    mean = float(values.mean())
+    half = z * float(values.std(ddof=1)) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+    return [mean - half, mean + half]

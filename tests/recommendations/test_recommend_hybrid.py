@@ -181,3 +181,25 @@ def test_evaluation_counts_the_customers_the_definition_names():
     result = evaluate(lines, catalogue([1, 2, 3]), cutoff, AS_OF)
 
     assert result["customers"] == {"all": 2, "new": 1}
+
+
+def test_the_backtest_scores_a_seeded_sample_and_gives_each_metric_its_interval(shop):
+    lines, products = shop
+    everyone = evaluate(lines, products, CUTOFF, END)
+    eligible = everyone["eligible"]["all"]
+    assert everyone["customers"] == everyone["eligible"]  # below the cap: every customer is scored
+    half = eligible // 2
+    sampled = evaluate(lines, products, CUTOFF, END, max_customers=half)
+    again = evaluate(lines, products, CUTOFF, END, max_customers=half)
+
+    assert sampled["customers"]["all"] == half and sampled["eligible"] == everyone["eligible"]
+    assert sampled["metrics"] == again["metrics"]  # seeded: the same sample every time
+    for name in ("precision_at_10", "recall_at_10", "ndcg_at_10", "precision_at_10_new"):
+        low, high = sampled["intervals"]["model"][name]
+        assert low < sampled["metrics"][name] < high  # the mean sits inside its interval
+        full_low, full_high = everyone["intervals"]["model"][name]
+        assert high - low > full_high - full_low  # half the customers: a wider interval
+        assert low <= everyone["metrics"][name] <= high  # and it holds the figure on every customer
+    lead_low, lead_high = sampled["intervals"]["lead_precision_at_10"]
+    lead = sampled["metrics"]["precision_at_10"] - sampled["baseline"]["metrics"]["precision_at_10"]
+    assert 0 < lead_low < lead < lead_high  # the planted structure: the blend leads popularity beyond doubt
