@@ -47,10 +47,12 @@ def _names(ids, product_names: Mapping) -> list[str]:
 
 
 def _join(names: list[str]) -> str:
-    """Names joined as 'A', 'A and B', 'A, B and C'."""
+    """Names joined as 'A', 'A and B', 'A, B and C'; as 'A; B and C' when a name holds a comma ("Smoked Chutney,
+    1 kg"), so that no name can be misread as two (the worklist's lists set names apart so too)."""
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    between = "; " if any("," in name for name in names) else ", "
+    return between.join(names[:-1]) + " and " + names[-1]
 
 
 def _days(n: int) -> str:

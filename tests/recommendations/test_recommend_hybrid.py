@@ -126,6 +126,7 @@ def test_every_reorder_item_gives_the_customers_own_rhythm_as_its_reason(fitted)
         ("buy_again", {"every": None, "last": 1026, "times": 1}, "bought once, 1,026 days ago"),  # as pages group
         ("buy_again", {"every": None, "last": 3}, "bought before, last 3 days ago"),
         ("bought_with", {"items": [7, 8]}, "often bought with Mug and Tea towel"),
+        ("bought_with", {"items": [9, 7, 8]}, "often bought with Chutney, 1 kg; Mug and Tea towel"),  # comma in a name
         ("similar_baskets", {}, "customers with similar baskets buy it"),
         ("similar_to", {"items": [7]}, "similar to Mug"),
         ("popular_now", {"buyers": 40, "days": 30}, "popular this month"),
@@ -135,7 +136,7 @@ def test_every_reorder_item_gives_the_customers_own_rhythm_as_its_reason(fitted)
     ],
 )
 def test_reason_sentences(code, params, sentence):
-    assert reason_text(code, params, {7: "Mug", 8: "Tea towel"}) == sentence
+    assert reason_text(code, params, {7: "Mug", 8: "Tea towel", 9: "Chutney, 1 kg"}) == sentence
 
 
 def test_fitting_refuses_lines_from_the_period_it_will_be_judged_on(shop):
