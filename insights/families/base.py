@@ -58,6 +58,11 @@ def metric_words(metric: str) -> tuple[str, str]:
     return (words or metric), metric
 
 
+# Metrics that are shares of something (of the top ten, of baskets, of the units sold): a verdict writes them as
+# percentages.
+SHARE_METRICS = frozenset({"precision_at_10", "hit_rate_at_10", "total_wape"})
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A run parameter a family accepts: its default, how a command-line value is read, what it means."""
@@ -138,7 +143,8 @@ class Evaluation:
         on the 90 days before 30 Jun 2025 (typical error ... (RMSE) 1.55 vs 1.52)."""
         model, base = self.model_score, self.baseline_score
         words = METRIC_WORDS.get(self.metric, self.metric)
-        scores = f"{words} {_shown(model)} vs {_shown(base)}"
+        share = self.metric in SHARE_METRICS
+        scores = f"{words} {_shown(model, share)} vs {_shown(base, share)}"
         if self.winner == MODEL:
             return f"{label}: {self.model}, because it beat {self.baseline} on {self.window} ({scores})."
         if self.problem:
@@ -176,8 +182,11 @@ def data_end(until, moments):
     return min(until, last)
 
 
-def _shown(value) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
+def _shown(value, share: bool = False) -> str:
+    """A metric as a verdict writes it: a share as the pages write shares ('10.4%'), another to 3 figures."""
+    if value is None:
+        return "n/a"
+    return f"{value * 100:.3g}%" if share else f"{value:.3g}"
 
 
 class Family:

@@ -27,7 +27,7 @@ def evaluation(model_totals: float, unbiased: str | None):
 def test_the_model_wins_when_its_totals_beat_the_unbiased_baseline():
     found = evaluation(0.48, unbiased="mean_4")
     assert found.winner == "model" and found.baseline_key == "mean_4"
-    assert "(WAPE of totals) 0.48 vs 0.5" in found.verdict("Product demand")
+    assert "(WAPE of totals) 48% vs 50%" in found.verdict("Product demand")  # a share of the units sold
 
 
 def test_the_unbiased_baseline_wins_when_it_does_better_on_totals():
