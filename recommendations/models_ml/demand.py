@@ -102,7 +102,9 @@ class DemandForecaster:
     interval_prior: float = 40.0
     seasonal: bool | None = None
     target_cap: float = 10.0
-    max_iter: int = 150
+    # 100 boosting rounds: the same total WAPE as 150 on Online Retail (.452) and the 100k bench (.180 vs .184),
+    # two thirds of the time.
+    max_iter: int = 100
     random_state: int = 0
     threads: int | None = 1
     calibrate: bool = True
