@@ -177,9 +177,11 @@ def complaints_context(request: HttpRequest, rep) -> dict:
     today = timezone.localdate()
     complaints = communication.complaints(scope(rep, today, owner), today)
     # The lists the worklist view built for this request (its customers keep the action their row gives).
-    next_actions.suggest_for_complaints(complaints, getattr(request, "worklist", None), request.user)
+    work = getattr(request, "worklist", None)
+    next_actions.suggest_for_complaints(complaints, work, request.user)
     return {
         "complaints": complaints,
+        "team": work.team if work else False,  # owners are named on the team's worklist only (a rep's are all theirs)
         "days": communication.COMPLAINT_DAYS,
         "outcome_choices": outcome_choices(),
         "snooze_choices": SNOOZE_CHOICES,

@@ -404,3 +404,17 @@ def test_a_complaint_on_the_general_topic_names_no_topic_and_the_section_says_it
     assert "general" not in carol.lower()
     when = date_format(timezone.localtime(NOW - dt.timedelta(days=2)), "j M Y")
     assert carol.count(when) == 1 and "For the complaint above: call to put it right." in carol
+
+
+def test_the_complaints_name_the_owner_on_the_teams_worklist_only(alice, alice_client, charlie_client, runs_):
+    alice.first_name, alice.last_name = "Alice", "Archer"
+    alice.save()
+    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    _said(calm, "negative", days_ago=2)
+
+    def section(client) -> str:
+        page = client.get(reverse("insights:worklist")).content.decode()
+        return page[page.index('id="complaints-title"') : page.index("</section>", page.index('id="complaints-title"'))]
+
+    assert "· Alice Archer" not in section(alice_client)  # her own customers: no need to say whose
+    assert "· Alice Archer" in section(charlie_client)
