@@ -14,7 +14,9 @@ candidates with one another, nothing more. The chosen candidate is then refitted
 fully labelled snapshot (T2) with cross-fitted Platt calibration (see churn_models.py), the F1 threshold is
 chosen on its out-of-fold probabilities, and it scores the customers at T.
 
-The calibration's intercept is shifted by its own move between the same windows a year earlier (`seasonal_shift`).
+The calibration's intercept is shifted by its own move between the same windows a year earlier (`seasonal_shift`);
+without that history, the probabilities are raised to the power of how much busier the shop's calendar expects the
+window ahead to be than the one calibrated on (`calendar_power`).
 The recency-only baseline is fitted on the same T2 snapshot.
 
 Evaluation (`backtest`, as of T with the data running past T + horizon): `fit` as of T, then score the
@@ -34,6 +36,7 @@ import pandas as pd
 from insights.models_ml import churn_models as models
 from insights.models_ml.churn_labels import (
     as_moment,
+    calendar_power,
     check_classes,
     default_horizon,
     events_before,
@@ -190,8 +193,16 @@ def fit(
         if seasonal
         else {"shift": 0.0, "reason": "switched off"}
     )
-    # A shift of the log-odds is a shift of Platt's intercept: the ranking (ROC-AUC) is unchanged.
-    calibrator = models.Platt(calibrator.slope, calibrator.intercept + season["shift"])
+    if seasonal and season["estimate"] is None:
+        # No year earlier to measure the season's move: the shop's calendar tells at least how busy the window
+        # calibrated on was against an average one (and the days ahead seen a year earlier).
+        calendar = calendar_power(purchases, as_of, horizon)
+        season = {**season, "calendar": calendar, "reason": f"{season['reason']}; {calendar['reason']}"}
+    power = season.get("calendar", {}).get("power", 1.0)
+    # A shift of the log-odds is a shift of Platt's intercept, the power a monotone map: the ranking (ROC-AUC) is
+    # unchanged, and the F1 threshold moves with the probabilities so that the same customers are flagged.
+    calibrator = models.Platt(calibrator.slope, calibrator.intercept + season["shift"], power)
+    calibrated = calibrated**power
     baseline = models.RecencyBaseline.fit(valid_features, y_valid)
     timings["calibrated_refit"] = time.perf_counter() - started
     medians = valid_features[FEATURE_COLUMNS].median()

@@ -10,7 +10,8 @@ back more before Christmas), so probabilities calibrated on the window [T2, T) a
 When the data reaches two years and a horizon back, the same two windows a year earlier tell how far the rate moved
 then, for customers like them (the calibration's intercept refitted on each window with the model's scores); that
 move, on the log-odds scale, is added to the calibration's intercept when it is clear of noise (more than
-SEASON_NOISE standard errors). Without that history nothing is shifted, and the card says why.
+SEASON_NOISE standard errors). Without that history nothing is shifted, and the card says why; the shop's calendar
+(`calendar_power`) then says how much busier the window ahead is expected to be than the one calibrated on.
 
 Consent: callers pass only customers who allow profiling. `without_opted_out` drops everyone else's rows from
 all inputs, so they are neither trained on nor scored (insights/data.py already reads only profiled customers).
@@ -178,6 +179,40 @@ def seasonal_shift(
     if abs(estimate) <= SEASON_NOISE * error:
         return {**found, "shift": 0.0, "reason": f"not applied: {window}, a move within noise"}
     return {**found, "shift": estimate, "reason": f"applied: {window}, the same windows a year earlier"}
+
+
+def calendar_power(purchases: pd.DataFrame, as_of, horizon_days: int) -> dict:
+    """How much busier the coming window [as_of, as_of + horizon) is expected to be than the calibration window
+    [as_of - horizon, as_of), from the shop's calendar (clv_calendar.estimate: each week's purchase rate within
+    customers, so a growing or ageing customer base is not read as busy or quiet weeks).
+
+    A customer who buys as a Poisson process at their own rate makes no purchase in a window with probability
+    exp(-rate x the window's operational time); in a window `ratio` times as busy that probability is raised to the
+    power `ratio`, and a customer who has left stays at 1. The coming window's days take the index of the same
+    days a year earlier where the history holds them, else the history's average (1): so probabilities calibrated on
+    a quiet summer are brought back to an average window, and no season the history has not seen is guessed.
+
+    Returns {"power": ratio (1.0 when the calendar is flat or not applied), "ahead", "behind" (mean index of each
+    window), "reason"}."""
+    from insights.models_ml import clv_backtest, clv_calendar
+
+    as_of = as_moment(as_of, purchases["placed_at"])
+    # With the value model's presence weights (BG/NBD's chance that a customer is still one after their last
+    # purchase): customers who have left do not read as quiet weeks.
+    calendar = clv_backtest.fit_in_calendar(events_before(purchases, "placed_at", as_of), as_of)[3]
+    if not calendar.applied:
+        return {"power": 1.0, "ahead": None, "behind": None, "reason": f"calendar not applied: {calendar.reason}"}
+    today = clv_calendar.day_number(as_of)
+    ahead = float(calendar.index(np.arange(today, today + horizon_days)).mean())
+    behind = float(calendar.index(np.arange(today - horizon_days, today)).mean())
+    power = ahead / behind if behind > 0 else 1.0
+    return {
+        "power": power,
+        "ahead": ahead,
+        "behind": behind,
+        "reason": f"calendar: the window ahead is expected {ahead:.2f} times as busy as an average one, the window "
+        f"calibrated on was {behind:.2f} times",
+    }
 
 
 def labelled_snapshot(purchases, at, horizon_days, returns, interactions) -> tuple[pd.DataFrame, np.ndarray]:

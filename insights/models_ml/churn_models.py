@@ -210,10 +210,13 @@ def sigmoid(score: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Platt:
-    """Platt scaling: probability = sigmoid(slope * score + intercept), fitted by logistic regression."""
+    """Platt scaling: probability = sigmoid(slope * score + intercept), fitted by logistic regression; raised to
+    `power` when the coming window is expected to be busier or quieter than the one it was fitted on (see
+    churn_labels.calendar_power; 1 otherwise, and for models saved before it)."""
 
     slope: float = 1.0
     intercept: float = 0.0
+    power: float = 1.0
 
     @classmethod
     def fit(cls, score: np.ndarray, y: np.ndarray) -> Platt:
@@ -224,7 +227,8 @@ class Platt:
         return cls(slope=float(model.coef_[0, 0]), intercept=float(model.intercept_[0]))
 
     def __call__(self, score: np.ndarray) -> np.ndarray:
-        return sigmoid(self.slope * np.asarray(score, dtype=float) + self.intercept)
+        probability = sigmoid(self.slope * np.asarray(score, dtype=float) + self.intercept)
+        return probability if self.power == 1.0 else probability**self.power
 
 
 def calibrated_fit(name: str, matrix: np.ndarray, y: np.ndarray, seed: int = 0, folds: int = CALIBRATION_FOLDS):

@@ -217,6 +217,34 @@ def test_a_seasonal_move_of_the_churn_rate_seen_a_year_earlier_recalibrates(quie
     assert shifted["metrics"]["ece"] < 0.045 and shifted["metrics"]["ece"] < plain["metrics"]["ece"] / 2.5
 
 
+def test_without_a_year_earlier_the_shops_calendar_brings_a_quiet_window_back_to_an_average_one(quiet_summers):
+    """Twenty months of the quiet-summers shop: no year before the earlier window, so no seasonal shift; the model is
+    calibrated on June to August, when churn ran high. The shop's calendar (clv_calendar, within customers) finds that
+    window 0.57 times as busy as an average one and the window ahead, seen a year earlier, 1.23 times: each
+    probability is raised to the power 2.15 (a Poisson buyer's chance of no purchase in a window that much busier).
+    ECE 0.165 -> 0.081, the ranking unchanged."""
+    start = pd.Timestamp("2022-01-01", tz="UTC")
+    purchases = quiet_summers["purchases"][quiet_summers["purchases"]["placed_at"] >= start]
+    interactions = quiet_summers["interactions"][quiet_summers["interactions"]["occurred_at"] >= start]
+    as_of = pd.Timestamp("2023-09-01", tz="UTC")
+    options = {"horizon": 90, "interactions": interactions, "candidates": ("logistic_regression",)}
+    plain = churn.backtest(purchases, as_of, seasonal=False, **options)
+    adjusted = churn.backtest(purchases, as_of, **options)
+    season = adjusted["seasonal_shift"]
+    assert season["shift"] == 0.0 and season["reason"].startswith("not estimable")
+    calendar = season["calendar"]
+    assert calendar["behind"] < 0.8 < 1.0 < calendar["ahead"] and calendar["power"] > 1.5
+    assert adjusted["metrics"]["roc_auc"] == pytest.approx(plain["metrics"]["roc_auc"])
+    assert adjusted["metrics"]["f1"] == pytest.approx(plain["metrics"]["f1"])  # the threshold moved with them
+    assert adjusted["metrics"]["ece"] < min(0.1, plain["metrics"]["ece"] / 1.8)
+
+
+def test_a_flat_calendar_leaves_the_probabilities_alone(planted_model):
+    """The planted shop buys the same all year: its calendar is flat, the power 1."""
+    calendar = planted_model.season["calendar"]
+    assert calendar["power"] == 1.0 and calendar["reason"].startswith("calendar not applied")
+
+
 def test_without_a_year_of_history_the_calibration_is_not_shifted(planted):
     season = churn_labels.seasonal_shift(planted["purchases"], pd.Timestamp("2022-06-01", tz="UTC"), 90)
     assert season["shift"] == 0.0 and season["reason"].startswith("not estimable")
