@@ -65,6 +65,7 @@ def _through_workers(ctx) -> Iterator[Row]:
     import time
 
     from benchmarks import ROOT
+    from insights.families import base
     from insights.models import ModelRun
 
     worker = subprocess.Popen(
@@ -83,9 +84,21 @@ def _through_workers(ctx) -> Iterator[Row]:
     finally:
         worker.terminate()
         _, _, usage = os.wait4(worker.pid, 0)
-    ended = ModelRun.objects.filter(pk__gt=first)
-    states = ", ".join(f"{run.family} {run.status}" for run in ended.order_by("pk"))
+    ended = list(ModelRun.objects.filter(pk__gt=first).order_by("pk"))
+    states = ", ".join(f"{run.family} {run.status}" for run in ended)
     yield Row(f"retrain all through {WORKERS} workers", wall, "s", f"queued to a real worker; {states}")
+    groups: dict[str, list] = {}
+    for run in ended:
+        groups.setdefault(base.get(run.family).reads, []).append(run)
+    for reads, runs in groups.items():
+        runs = [run for run in runs if run.started_at and run.finished_at]
+        if not runs:
+            continue
+        started, finished = min(run.started_at for run in runs), max(run.finished_at for run in runs)
+        each = ", ".join(f"{run.family} {(run.finished_at - run.started_at).total_seconds():.1f}" for run in runs)
+        yield Row(
+            f"  the group reading {reads}", (finished - started).total_seconds(), "s", f"one worker process: {each}"
+        )
     yield Row("retrain all through workers: largest process", usage.ru_maxrss / 1024, "MB", "the worker's processes")
 
 
