@@ -57,8 +57,17 @@ RULE_COLUMNS += ["consequent_count", "size"]
 
 def min_basket_count(n_baskets: int, min_count: int = MIN_COUNT, min_support: float = MIN_SUPPORT) -> int:
     """The fewest baskets an itemset must appear in to be frequent: the larger of `min_count` and `min_support`
-    of the baskets. Small shops are held to the absolute count, large ones to the share."""
-    return max(int(min_count), math.ceil(min_support * n_baskets), 1)
+    of the baskets. Small shops are held to the absolute count, large ones to the share.
+
+    The share is met as R's arules and mlxtend meet it, by support = count / N >= `min_support`: not by
+    ceil(min_support * N), which the product's rounding can lift one basket too high (0.07 * 100 is 7.000000000000001,
+    and 7 baskets of 100 are a support of 0.07)."""
+    share = math.ceil(min_support * n_baskets) if n_baskets else 0
+    while share > 0 and (share - 1) / n_baskets >= min_support:
+        share -= 1
+    while n_baskets and share / n_baskets < min_support:
+        share += 1
+    return max(int(min_count), share, 1)
 
 
 @dataclass

@@ -201,6 +201,19 @@ def test_minimum_count_follows_the_data_size():
     assert min_basket_count(10, min_count=2, min_support=0) == 2
 
 
+@pytest.mark.parametrize(
+    ("n_baskets", "share", "count"), [(100, 0.07, 7), (300, 0.07, 21), (1200, 0.07, 84), (9835, 0.001, 10)]
+)
+def test_a_support_share_is_met_by_count_over_baskets_not_by_a_rounded_product(n_baskets, share, count):
+    # 0.07 * 100 is 7.000000000000001 in floating point: a ceiling of it asked for 8 baskets, while 7 of 100 have a
+    # support of exactly 0.07 and R's arules and mlxtend keep them.
+    assert min_basket_count(n_baskets, min_count=1, min_support=share) == count
+    assert count / n_baskets >= share > (count - 1) / n_baskets
+    baskets = [{"tea", "cups"}] * count + [{"jam"}] * (n_baskets - count)
+    found = mine_rules(pairs_of(baskets), **{**EVERYTHING, "min_count": 1, "min_support": share})
+    assert rule(found.rules, ["tea"], "cups")["support"] == count / n_baskets
+
+
 def test_a_small_shop_needs_an_affinity_in_twenty_baskets():
     baskets = [{"tea", "cups"}] * 15 + [{"tea"}] * 20 + [{"cups"}] * 5 + [{"jam"}] * 30
     assert mine_rules(pairs_of(baskets)).rules.empty
