@@ -236,6 +236,31 @@ def test_the_rules_page_finds_rules_by_product_and_sorts_them(charlie_client):
     assert "Saucers" not in page and page.index("90%") < page.index("Jam")
 
 
+def test_the_rules_page_states_the_thresholds_the_rules_meet_and_a_budget_that_stopped_the_mining(charlie_client):
+    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
+    card = {"rule_count": 1, "min_count": 10, "min_support": 10 / 9835, "min_confidence": 0.8, "min_lift": 1.5}
+    run = published("rules", winner="model", data_counts={"baskets": 9835}, model_card={"rules": card})
+    rule(run, tea, cups)
+    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
+    assert "Association rules mined from 9,835 baskets" in page
+    assert "in at least 10 baskets (support 0.10%), with confidence at least 80% and lift at least 1.5×" in page
+    assert "work budget" not in page
+    card |= {"complete": False, "stopped_at": 5}
+    ModelRun.objects.filter(pk=run.pk).update(model_card={"rules": card})
+    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
+    assert "The work budget stopped the mining before itemsets of 5 products" in page
+
+
+def test_the_rules_page_says_when_it_shows_the_baseline_not_mined_rules(charlie_client):
+    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
+    card = {"rule_count": 1, "min_count": 1, "min_support": 1 / 9835, "min_confidence": 0.0, "min_lift": 0.0}
+    run = published("rules", winner="baseline", data_counts={"baskets": 9835}, model_card={"rules": card})
+    rule(run, tea, cups)
+    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
+    assert "Each product's most popular companions in 9,835 baskets" in page
+    assert "not mined rules" in page and "Association rules mined" not in page and "at least 1 baskets" not in page
+
+
 def test_the_rules_page_shows_every_product_of_a_long_rule_and_filters_by_length(charlie_client):
     tea, cups, saucers, jam, spoons = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Jam", "Spoons"))
     run = published("rules", model_card={"rules": {"rule_count": 2}})
