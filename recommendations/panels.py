@@ -17,7 +17,7 @@ from crm.reversing import path_for
 from customers.models import Customer, Order, OrderItem, Product
 from insights.publishing import active_run, active_run_id, active_verdicts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
-from recommendations.queries import forecast_totals, reason_sentences, run_moment, weekly_units
+from recommendations.queries import forecast_totals, reason_sentences, run_moment, total_ranges, weekly_units
 
 SHOWN = 5
 BOUGHT_TOGETHER = 6
@@ -142,13 +142,27 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
         "weeks": rows,
         "past": past,
         "charts": {"forecast": forecast_chart(product.name, past, weeks)} if weeks else {},
-        "total": sum(w.forecast for w in weeks),
-        "lower": sum(w.lower for w in weeks),
-        "upper": sum(w.upper for w in weeks),
+        **_total(weeks, run),
         "run": run,
         "quality": run.model_card.get("backtest", {}),
         "verdicts": [run.publish_note],
     }
+
+
+def _total(weeks: list[ProductForecast], run) -> dict:
+    """The forecast's total over its weeks and the ends of the total's 80 % range (the weeks' ranges combined as
+    the run's model found they add up: recommendations/models_ml/demand_interval.py)."""
+    from recommendations.models_ml.demand_interval import total_range
+
+    if not weeks:
+        return {"total": 0, "lower": 0, "upper": 0}
+    lower, upper = total_range(
+        [w.forecast for w in weeks],
+        [w.lower for w in weeks],
+        [w.upper for w in weeks],
+        float(run.model_card.get("total_rho", 1.0)),
+    )
+    return {"total": sum(w.forecast for w in weeks), "lower": float(lower), "upper": float(upper)}
 
 
 def forecast_chart(name: str, past: list[dict], weeks: list[ProductForecast]) -> dict:
@@ -206,7 +220,7 @@ def what_will_sell_context(request: HttpRequest, viewer) -> dict | None:
     """The ten products with the most forecast units over the next four weeks, for those who may see forecasts."""
     if not viewer.has_perm("recommendations.view_productforecast"):
         return None
-    run_id = active_run_id("demand")
-    if run_id is None:
+    run = active_run("demand")
+    if run is None:
         return {"no_model": True}
-    return {"no_model": False, "top": list(forecast_totals(run_id, weeks=4)[:10])}
+    return {"no_model": False, "top": total_ranges(list(forecast_totals(run.pk, weeks=4)[:10]), run)}

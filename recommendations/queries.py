@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -22,14 +22,34 @@ def run_moment(run: ModelRun) -> dt.datetime:
 
 
 def forecast_totals(run_id: int, weeks: int) -> QuerySet:
-    """Products by forecast units over the run's first `weeks` weeks, with the summed interval ends (a cautious
-    range: exact when the weeks' errors move together), biggest first."""
+    """Products by forecast units over the run's first `weeks` weeks, biggest first, with what the range of each
+    total is made of: the sums of the weeks' distances from the forecast to each end and of their squares
+    (`total_ranges` turns them into the range's ends)."""
+    below, above = F("forecast") - F("lower"), F("upper") - F("forecast")
     return (
         ProductForecast.objects.filter(run_id=run_id, horizon__lte=weeks)
         .values("product", "product__name", "product__sku")
-        .annotate(forecast=Sum("forecast"), lower=Sum("lower"), upper=Sum("upper"))
+        .annotate(  # the week's own forecast in the distances: the total is named last
+            below=Sum(below),
+            below_squares=Sum(below * below),
+            above=Sum(above),
+            above_squares=Sum(above * above),
+        )
+        .annotate(forecast=Sum("forecast"))
         .order_by("-forecast", "product")
     )
+
+
+def total_ranges(rows: list[dict], run: ModelRun) -> list[dict]:
+    """`forecast_totals` rows with "lower" and "upper", the ends of each total's 80 % range: the weeks' ranges
+    combined as the run's model found they add up (demand_interval.total_range; summed for runs before it)."""
+    from recommendations.models_ml.demand_interval import spread
+
+    rho = float(run.model_card.get("total_rho", 1.0))
+    for row in rows:
+        row["lower"] = max(float(row["forecast"]) - float(spread(row["below"], row["below_squares"], rho)), 0.0)
+        row["upper"] = float(row["forecast"]) + float(spread(row["above"], row["above_squares"], rho))
+    return rows
 
 
 def units_sold_before(product_ids: list[int], end: dt.datetime, weeks: int) -> dict[int, int]:

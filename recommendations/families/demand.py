@@ -116,6 +116,7 @@ class DemandFamily(Family):
                 **result["metrics"],
                 "total_wape": totals["mean"]["wape"],
                 "interval_coverage_80": result["interval"]["coverage"],
+                "total_interval_coverage_80": result["interval"]["total_coverage"],
             },
             baseline_metrics={**rival["metrics"], "total_wape": totals[rival["name"]]["wape"]},
             window=window_words(origin, last + pd.Timedelta(weeks=result["horizon"])),
@@ -148,6 +149,9 @@ class DemandFamily(Family):
             "products_scored": result["products"],
             "forecaster": type(fitted).__name__,
             "clipped_share": getattr(fitted, "clipped_share", None),
+            # How the weeks' ranges add up into a total's (recommendations.queries.forecast_totals); 1 for a
+            # naive baseline: its ends are summed.
+            "total_rho": getattr(fitted, "total_rho", 1.0),
         }
 
     def rows(self, fitted, data, customers=None):

@@ -109,6 +109,7 @@ class DemandForecaster:
     threads: int | None = 1
     calibrate: bool = True
     upper_scale: float = 1.0
+    total_rho: float = 1.0  # how the weeks' misses add up in a total (demand_interval.total_range); 1: summed
     models: dict = field(default_factory=dict, repr=False)
     ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     pooled_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -130,26 +131,29 @@ class DemandForecaster:
         with limited_threads(self.threads):
             self._fit(demand)
             started = time.perf_counter()
-            self.upper_scale = self._calibration(demand) if self.calibrate else 1.0
+            self.upper_scale, self.total_rho = self._calibration(demand) if self.calibrate else (1.0, 1.0)
             self.seconds["calibrate"] = round(time.perf_counter() - started, 3)
         return self
 
-    def _calibration(self, demand: WeeklyDemand) -> float:
-        """The upper end's factor: a model like this one fitted without the latest `horizon` weeks forecasts them,
-        and demand_interval.upper_scale finds the factor that puts 80 % of them inside (1.0 when the history is
-        too short to hold weeks out, or no product sells in most weeks)."""
+    def _calibration(self, demand: WeeklyDemand) -> tuple[float, float]:
+        """The upper end's factor and the totals' rho: a model like this one fitted without the latest `horizon`
+        weeks forecasts them; demand_interval.upper_scale finds the factor that puts 80 % of the weeks inside, and
+        total_rho the rho that puts 80 % of the products' totals over those weeks inside ((1.0, 1.0) when the
+        history is too short to hold weeks out, or no product sells in most weeks)."""
         weeks = demand.units.index
         if len(weeks) < 2 * self.horizon + MIN_CALIBRATION_WEEKS:
-            return 1.0
+            return 1.0, 1.0
         before = demand.before(weeks[-self.horizon])
         products = demand_interval.calibration_products(before.units)
         if not len(products):
-            return 1.0
+            return 1.0, 1.0
         held_out = replace(self, calibrate=False, upper_scale=1.0)._fit(before)
         grid = held_out._predict(before, products).pivot(index="product", columns="horizon").reindex(products)
         actual = demand.units.loc[weeks[-self.horizon :], products].fillna(0).to_numpy().T
-        columns = (grid[c].to_numpy() for c in ("lower", "median", "upper", "forecast"))
-        return demand_interval.upper_scale(actual, *columns)
+        lower, median, upper, forecast = (grid[c].to_numpy() for c in ("lower", "median", "upper", "forecast"))
+        scale = demand_interval.upper_scale(actual, lower, median, upper, forecast)
+        upper = demand_interval.scaled_upper(median, upper, forecast, scale)
+        return scale, demand_interval.total_rho(actual, lower, upper, forecast)
 
     def _fit(self, demand: WeeklyDemand) -> DemandForecaster:
         """Fit on `demand`, or take the fit a run already made on the same weeks with the same settings (`memo`):
@@ -282,10 +286,15 @@ def forecast(demand: WeeklyDemand, horizon: int = 8, **options) -> pd.DataFrame:
     return DemandForecaster(horizon=horizon, **options).fit(demand).predict(demand)
 
 
-def what_will_sell(forecasts: pd.DataFrame, weeks: int = 4, top: int = 50) -> pd.DataFrame:
-    """The managers' list: products by forecast units over the next `weeks`, with the weeks' interval ends summed.
-    Summed quantiles are exact when the weeks' errors move together and too wide when they do not: a cautious
-    range."""
+def what_will_sell(forecasts: pd.DataFrame, weeks: int = 4, top: int = 50, rho: float = 1.0) -> pd.DataFrame:
+    """The managers' list: products by forecast units over the next `weeks`, with the range of each total
+    (demand_interval.total_range with the forecaster's `total_rho`; 1.0 sums the weeks' ends, a cautious range)."""
     near = forecasts[forecasts["horizon"] <= weeks]
     total = near.groupby("product")[["forecast", "lower", "upper"]].sum()
+    below = (near["forecast"] - near["lower"]).clip(lower=0).groupby(near["product"])
+    above = (near["upper"] - near["forecast"]).clip(lower=0).groupby(near["product"])
+    total["lower"] = np.maximum(
+        total["forecast"] - demand_interval.spread(below.sum(), (below.apply(lambda d: (d**2).sum())), rho), 0
+    )
+    total["upper"] = total["forecast"] + demand_interval.spread(above.sum(), above.apply(lambda d: (d**2).sum()), rho)
     return total.sort_values("forecast", ascending=False).head(top).reset_index()

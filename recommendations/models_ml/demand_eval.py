@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from recommendations.models_ml.demand import DemandForecaster
+from recommendations.models_ml.demand_interval import total_range
 from recommendations.models_ml.demand_weeks import YEAR, WeeklyDemand
 
 METRIC_NAMES = ("wape", "mape", "bias_pct")
@@ -131,8 +132,11 @@ def backtest(
     # best among those within 10 % of the true total is the fair rival of a forecast meant to get the total right.
     unbiased = _best({k: m for k, m in baselines.items() if m["bias_pct"] is not None and abs(m["bias_pct"]) <= 10})
     inside = (actual >= lower) & (actual <= upper)
+    # Each product's total over the horizon against the range of its total (demand_interval.total_range).
+    total_low, total_high = total_range(point_forecast, lower, upper, forecaster.total_rho)
+    total_inside = (actual.sum(axis=1) >= total_low) & (actual.sum(axis=1) <= total_high)
     cells = {"products": products, "actual": actual, "model": model, "naive": naive, "inside": inside}
-    cells["width"] = upper - lower
+    cells["width"], cells["total_inside"] = upper - lower, total_inside
     return {
         "cells": cells,
         "metrics": demand_metrics(actual, model[point]),
@@ -147,7 +151,9 @@ def backtest(
             "quantiles": list(forecaster.quantiles),
             "method": "each product's own ratios of actual to expected units, the upper end calibrated on later weeks",
             "upper_scale": forecaster.upper_scale,
+            "total_rho": forecaster.total_rho,
             "coverage": float(inside.mean()),
+            "total_coverage": float(total_inside.mean()),
             "mean_width": float((upper - lower).mean()),
         },
         "per_week": [
@@ -230,6 +236,7 @@ def rolling_backtest(
             "quantiles": results[0]["interval"]["quantiles"],
             "method": results[0]["interval"]["method"],
             "coverage": float(pooled(lambda c: c["inside"]).mean()),
+            "total_coverage": float(pooled(lambda c: c["total_inside"]).mean()),
             "mean_width": float(pooled(lambda c: c["width"]).mean()),
         },
         "per_week": results[-1]["per_week"],

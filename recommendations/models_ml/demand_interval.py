@@ -14,12 +14,21 @@ the model did not see. Pure numpy/pandas.
   the distance from the median to the upper end is scaled by the one factor that puts 80 % of those weeks inside
   (split conformal calibration, on the products the backtest scores: those sold in most weeks). The lower end,
   often 0, is left as it is: the weeks below it are the ones it cannot hold.
+- Totals over several weeks (`total_range`): summing the weeks' ends would assume every week misses the same way,
+  which gives a 4-week range from 0 for a product selling 3 a week (no single week is sure to sell, four weeks
+  are). The distances from the forecast to each end combine as sqrt(rho (sum d)^2 + (1 - rho) sum d^2): rho 1 is
+  the sum (weeks that move together), rho 0 independent weeks. `total_rho` finds, on the same held-out weeks as
+  `upper_scale`, the smallest rho that puts 80 % of the products' totals inside.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a frame is built: the pages read `spread` without loading pandas
 
 # The interval's residuals: ratios of actual to expected units, pooled by band of expected units per week (a product
 # expected to sell 0.3 a week has a far wider ratio spread than one expected to sell 300), and a floor on the
@@ -42,6 +51,8 @@ def band(expected: np.ndarray) -> np.ndarray:
 def fit_ratios(products, actual: np.ndarray, expected: np.ndarray, levels) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each product's quantiles (`levels`) of actual / expected units over its rows, with the row count, and the
     pooled quantiles per band of expected units, which a product's own are shrunk to."""
+    import pandas as pd
+
     ratio = actual / np.maximum(expected, RATIO_FLOOR)
     frame = pd.DataFrame({"product": products, "band": band(expected), "ratio": ratio})
     pooled = frame.groupby("band")["ratio"].quantile(list(levels)).unstack()
@@ -95,3 +106,43 @@ def calibration_products(units: pd.DataFrame) -> pd.Index:
     """The products calibration looks at (see MAX_ACTIVE_WEEKS)."""
     needed = max(1, min(MAX_ACTIVE_WEEKS, len(units) * 3 // 5))
     return units.columns[(units > 0).sum().to_numpy() >= needed]
+
+
+def total_range(forecast, lower, upper, rho: float, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """The ends of the interval of a total over weeks (along `axis`) from each week's forecast and interval ends,
+    with the weeks' misses correlated by `rho` (module doc); the lower end never below 0."""
+    forecast, lower, upper = (np.asarray(a, dtype=float) for a in (forecast, lower, upper))
+    total = forecast.sum(axis=axis)
+    below, above = np.maximum(forecast - lower, 0), np.maximum(upper - forecast, 0)
+    return (
+        np.maximum(total - spread(below.sum(axis=axis), (below**2).sum(axis=axis), rho), 0),
+        total + spread(above.sum(axis=axis), (above**2).sum(axis=axis), rho),
+    )
+
+
+def spread(distance_sum, squares_sum, rho: float):
+    """sqrt(rho (sum d)^2 + (1 - rho) sum d^2): the total's distance to one end (module doc)."""
+    distance_sum, squares_sum = np.asarray(distance_sum, dtype=float), np.asarray(squares_sum, dtype=float)
+    return np.sqrt(np.maximum(rho * distance_sum**2 + (1 - rho) * squares_sum, 0))
+
+
+def total_rho(actual, lower, upper, forecast, target: float = TARGET_COVERAGE) -> float:
+    """The smallest rho (0..1) whose total ranges hold `target` of the products' totals over the weeks of `actual`
+    (products x weeks, like the other arrays); 1.0 (the plain sum) when even that holds fewer, or there is nothing
+    to calibrate on."""
+    actual = np.asarray(actual, dtype=float)
+    if not actual.size:
+        return 1.0
+    totals = actual.sum(axis=1)
+
+    def coverage(rho: float) -> float:
+        low, high = total_range(forecast, lower, upper, rho)
+        return float(((totals >= low) & (totals <= high)).mean())
+
+    if coverage(1.0) < target:
+        return 1.0
+    low, high = 0.0, 1.0
+    for _ in range(20):
+        middle = (low + high) / 2
+        low, high = (middle, high) if coverage(middle) < target else (low, middle)
+    return round(high, 4)

@@ -15,7 +15,7 @@ from crm.access import requires
 from insights.publishing import active_run
 from recommendations.families.demand import BASELINE_WORDS
 from recommendations.models import ProductForecast
-from recommendations.queries import forecast_totals, run_moment, units_sold_before
+from recommendations.queries import forecast_totals, run_moment, total_ranges, units_sold_before
 
 PAGE_SIZE = 50
 
@@ -37,8 +37,8 @@ WEEK_CHOICES = (4, 8, 12)
     "Each product's page shows its own sales.",
 )
 def what_will_sell(request: HttpRequest) -> HttpResponse:
-    """Products by forecast units over the next `weeks` (4, 8 or 12, at most the run's horizon), with the summed
-    interval and what sold in the same number of weeks before, so a rise or a fall shows."""
+    """Products by forecast units over the next `weeks` (4, 8 or 12, at most the run's horizon), with the range of
+    each total and what sold in the same number of weeks before, so a rise or a fall shows."""
     run = active_run("demand")
     horizon = int(run.model_card.get("horizon", 8)) if run else 8
     asked = request.GET.get("weeks") or "4"
@@ -51,7 +51,7 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
     if run is not None:
         totals = forecast_totals(run.pk, weeks)
     page = Paginator(totals, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = total_ranges(list(page.object_list), run) if run is not None else []
     if run is not None and rows:
         sold = units_sold_before([r["product"] for r in rows], run_moment(run), weeks)
         for row in rows:

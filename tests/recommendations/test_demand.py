@@ -17,6 +17,7 @@ from recommendations.models_ml.demand_eval import (
     rolling_backtest,
     rolling_origins,
 )
+from recommendations.models_ml.demand_interval import total_range, total_rho
 from recommendations.models_ml.demand_sim import simulate_demand
 from recommendations.models_ml.demand_weeks import FEATURES, Panel, WeeklyDemand, weekly_demand
 
@@ -260,3 +261,45 @@ def test_a_runs_calibration_fits_reuse_its_earlier_fits_with_the_same_answers(mi
     assert answers[True][:2] == answers[False][:2]
     pd.testing.assert_frame_equal(answers[True][2], answers[False][2])
     assert pickle.loads(pickle.dumps(final)).memo is None  # the saved model carries none of the run's other fits
+
+
+def test_a_totals_range_adds_the_weeks_misses_as_they_move_together():
+    # Four weeks of 3 expected, each 0-7: summed (rho 1) the total's range is 0-28, as if every week missed the
+    # same way; independent (rho 0) the distances add in quadrature: 12 - 6 to 12 + 8.
+    forecast, lower, upper = np.full((1, 4), 3.0), np.zeros((1, 4)), np.full((1, 4), 7.0)
+    assert [float(end[0]) for end in total_range(forecast, lower, upper, 1.0)] == [0.0, 28.0]
+    assert [float(end[0]) for end in total_range(forecast, lower, upper, 0.0)] == [6.0, 20.0]
+    low, high = total_range(forecast, lower, upper, 0.5)
+    assert 0 < low[0] < 6 and 20 < high[0] < 28
+    # Totals spread like independent weeks are held by a rho below 1; the smallest that holds 80 % is found.
+    rng = np.random.default_rng(0)
+    actual = rng.poisson(3.0, (400, 4)).astype(float)
+    f, lo, up = np.full((400, 4), 3.0), np.full((400, 4), 1.0), np.full((400, 4), 5.0)
+    rho = total_rho(actual, lo, up, f)
+    assert 0 <= rho < 1
+
+    def share(r):
+        low, high = total_range(f, lo, up, r)
+        return float(((actual.sum(1) >= low) & (actual.sum(1) <= high)).mean())
+
+    assert share(rho) >= 0.8 and (rho == 0 or share(rho - 0.01) < 0.8)
+    assert total_rho(actual[:0], lo[:0], up[:0], f[:0]) == 1.0
+
+
+def test_totals_ranges_of_steady_sellers_hold_their_share_without_starting_at_zero():
+    # Steady sellers of about 3 a week: a single week may sell nothing, four weeks hardly ever do. Summed, the
+    # weekly ranges start the total's range near 0 and hold nearly every total; calibrated, about 80 % of them.
+    rng = np.random.default_rng(5)
+    weeks = pd.date_range("2024-01-01", periods=104, freq="7D")
+    rates = rng.uniform(2.0, 4.0, 150)
+    units = pd.DataFrame(rng.poisson(rates, (104, 150)).astype(float), index=weeks, columns=range(150))
+    demand = WeeklyDemand(units, pd.DataFrame(2.0, index=weeks, columns=units.columns))
+    calibrated = backtest(demand, weeks[88], horizon=8, min_active_weeks=10, forecaster=DemandForecaster(**FAST))
+    interval = calibrated["interval"]
+    assert interval["total_rho"] < 1
+    assert 0.7 <= interval["total_coverage"] <= 0.92
+    model = DemandForecaster(**FAST, horizon=8).fit(demand)
+    forecasts = model.predict(demand)
+    top = what_will_sell(forecasts, weeks=8, top=150, rho=model.total_rho)
+    summed = what_will_sell(forecasts, weeks=8, top=150)
+    assert (top["lower"] > summed["lower"]).mean() > 0.9 and (top["lower"] > 0.3 * top["forecast"]).mean() > 0.9

@@ -16,7 +16,7 @@ def evaluation(model_totals: float, unbiased: str | None):
         "mean": metrics,
         "median": metrics,
         "totals": {"mean": {"wape": model_totals}, "mean_4": {"wape": 0.50}, "median_8": {"wape": 0.45}},
-        "interval": {"coverage": 0.8},
+        "interval": {"coverage": 0.8, "total_coverage": 0.8},
         "products": 10,
         "horizon": 8,
         "origin": "2024-01-01",

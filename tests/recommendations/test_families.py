@@ -154,7 +154,14 @@ def test_a_demand_run_forecasts_every_selling_product_for_the_horizon(weekly_sal
     last_sunday = (weekly_sales.demand.units.index[-1] + dt.timedelta(days=6)).date()
     run = train("demand", as_of=last_sunday, horizon=4)
     assert run.status in (ModelRun.Status.SUCCEEDED, ModelRun.Status.HELD), run.error
-    assert set(run.metrics) == {"wape", "mape", "bias_pct", "total_wape", "interval_coverage_80"}
+    assert set(run.metrics) == {
+        "wape",
+        "mape",
+        "bias_pct",
+        "total_wape",
+        "interval_coverage_80",
+        "total_interval_coverage_80",
+    }
     assert run.deciding_metric == "total_wape" and run.winner in ("model", "baseline")
     assert run.baseline["name"] in {"last_week", "mean_4", "median_8", "seasonal_naive"}
     rows = list(ProductForecast.objects.filter(run=run).order_by("product_id", "horizon"))

@@ -302,6 +302,23 @@ def test_what_will_sell_ranks_products_by_forecast_units_over_the_chosen_weeks(c
     assert ">24<" in page  # the slow seller: 8 x 3
 
 
+def test_the_range_of_a_total_combines_the_weeks_as_the_run_found_they_add_up(charlie_client):
+    # Four weeks of 3 expected, each 0-7. Summed the total's range would be 0-28; with the run's rho 0 (weeks that
+    # miss independently) it is 12 - 6 to 12 + 8, on the list, the dashboard's panel and the product's page.
+    steady = ProductFactory(name="Steady seller")
+    card = {"horizon": 4, "total_rho": 0.0, "backtest": {"mean": {"wape": 0.3, "bias_pct": 2.0}}}
+    run = published("demand", model_card=card, metrics={"total_interval_coverage_80": 0.81})
+    for horizon in range(1, 5):
+        week = dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1)
+        ProductForecast.objects.create(run=run, product=steady, week=week, horizon=horizon, forecast=3, median=3,
+                                       lower=0, upper=7)  # fmt: skip
+    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+    assert re.search(r">6–20<", page) and ">0–28<" not in page
+    assert "held 81% of the products' totals" in re.sub(r"\s+", " ", page)
+    page = charlie_client.get(reverse("products:detail", args=[steady.pk])).content.decode()
+    assert "(80% range 6–20 for the total)" in page
+
+
 def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates(charlie_client):
     published(
         "demand",
