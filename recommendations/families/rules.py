@@ -24,7 +24,6 @@ from recommendations.models import AssociationRule
 
 HOLDOUT_DAYS = 90
 PER_ANTECEDENT = 6  # the most confident rules kept per left-hand side: as many as a product page shows
-RULES_PER_ANTECEDENT = 20  # a product page shows ten; the rest serve baskets where the first ones are present
 LINE_COLUMNS = ["order", "product", "placed_at"]
 
 
@@ -69,8 +68,10 @@ def _split(lines, cutoff):
     return baskets(lines[before]), baskets(lines[~before])
 
 
-def rule_rows(rules, per_antecedent: int = RULES_PER_ANTECEDENT):
-    """The strongest `per_antecedent` rules of each antecedent (in the order given) as AssociationRule columns."""
+def rule_rows(rules, per_antecedent: int | None = None):
+    """The rules as AssociationRule columns: all of them, or the first `per_antecedent` of each antecedent (in the
+    order given). A run publishes every rule it mined (`per_antecedent` 0 asks for all): the miner has already kept
+    the most confident per left-hand side, and the baseline its ten most popular companions."""
     import numpy as np
     import pandas as pd
 
@@ -90,6 +91,8 @@ def rule_rows(rules, per_antecedent: int = RULES_PER_ANTECEDENT):
             "count": rules["count"].astype(np.int64).to_numpy(),
         }
     )
+    if not per_antecedent:
+        return frame
     # Rules ranked per whole antecedent (the further products as text: lists cannot be grouped on).
     more = frame["antecedent_more"].map(lambda ids: ",".join(map(str, ids)))
     rank = frame.assign(_more=more).groupby(["antecedent_id", "antecedent_2_id", "_more"], dropna=False).cumcount()

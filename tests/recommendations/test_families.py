@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,7 +15,9 @@ from django.core.management import call_command
 
 from customers.models import OrderItem
 from insights import runs
+from insights.families.base import MODEL
 from insights.models import ModelRun
+from recommendations.families.rules import RulesFamily
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
 from recommendations.models_ml.demand_sim import simulate_demand
 from recommendations.models_ml.simulate_baskets import simulate_lines, simulate_products
@@ -113,7 +114,8 @@ def test_a_rules_run_takes_its_thresholds_as_parameters(shop):
         "per_antecedent": 6,
     }  # fmt: skip
     summary = run.model_card["rules"]
-    assert summary["min_count"] == math.ceil(0.01 * summary["n_baskets"])  # the share as given: no floor of 20
+    # The share as given, no floor of 20: the fewest baskets whose share is at least 0.01.
+    assert summary["min_count"] / summary["n_baskets"] >= 0.01 > (summary["min_count"] - 1) / summary["n_baskets"]
     rules = AssociationRule.objects.filter(run=run)
     assert not rules.filter(confidence__lt=0.3).exists() and not rules.filter(lift__lt=2).exists()
     assert not rules.filter(size__gt=3).exists()
@@ -121,6 +123,25 @@ def test_a_rules_run_takes_its_thresholds_as_parameters(shop):
     for bad, words in (*bad_ones, ({"per_antecedent": "-1"}, "0 or more")):
         with pytest.raises(ValueError, match=words):
             runs.request_run("rules", trigger=ModelRun.Trigger.CLI, as_of=AS_OF, parameters=bad)
+
+
+def test_a_rules_run_publishes_every_rule_it_mined_when_all_are_asked_for():
+    # One product bought with each of 25 others: 25 rules from the same left-hand side, none dropped on the way to
+    # the results table (a fixed cap of 20 per left-hand side used to drop 5 without a word).
+    lines = pd.DataFrame(
+        [(f"o{k}-{i}", product, pd.Timestamp("2023-06-01", tz="UTC")) for k in range(1, 26) for i in range(30)
+         for product in (0, k)],
+        columns=["order", "product", "placed_at"],
+    )  # fmt: skip
+    everything = {"min_support": "0.01", "min_confidence": "0", "min_lift": "0", "min_gain": "0", "per_antecedent": "0"}
+    family = RulesFamily(everything)
+    fitted = family.fit(lines, MODEL)
+    rows = family.rows(fitted, lines)
+    assert len(rows) == len(fitted.rules) == 50
+    assert (rows["antecedent_id"] == 0).sum() == 25
+    family = RulesFamily({**everything, "per_antecedent": "3"})
+    rows = family.rows(family.fit(lines, MODEL), lines)
+    assert (rows["antecedent_id"] == 0).sum() == 3 and len(rows) == 28
 
 
 def test_baskets_without_structure_give_no_rules_and_the_popular_companions_are_published(db):
