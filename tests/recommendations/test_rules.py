@@ -206,7 +206,7 @@ def test_minimum_count_follows_the_data_size():
 )
 def test_a_support_share_is_met_by_count_over_baskets_not_by_a_rounded_product(n_baskets, share, count):
     # 0.07 * 100 is 7.000000000000001 in floating point: a ceiling of it asked for 8 baskets, while 7 of 100 have a
-    # support of exactly 0.07 and R's arules and mlxtend keep them.
+    # support of exactly 0.07, which mlxtend's apriori keeps too.
     assert min_basket_count(n_baskets, min_count=1, min_support=share) == count
     assert count / n_baskets >= share > (count - 1) / n_baskets
     baskets = [{"tea", "cups"}] * count + [{"jam"}] * (n_baskets - count)
