@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from crm.access import requires
 from customers.models import Product
+from insights.models import ModelRun
 from insights.publishing import active_run
 from recommendations.filters import RuleFilterSet
 from recommendations.models import AssociationRule
@@ -25,14 +26,18 @@ RULE_SORTS = {"lift": ("-lift", "-confidence"), "confidence": ("-confidence", "-
 )
 def rule_list(request: HttpRequest) -> HttpResponse:
     """The active rules run's rules, strongest first, filtered as the API's rules are (recommendations/filters.py
-    RuleFilterSet: `q` finds a product on either side, `size` 2 or 3 keeps rules of one or two products on the left,
-    4 those of three or more, `antecedent` one product on the left); `sort` is lift, confidence or count. The names
-    of the left-hand products beyond the second come in one more query for the page."""
+        RuleFilterSet: `q` finds a product on either side, `size` 2 or 3 keeps rules of one or two products on the left,
+        4 those of three or more, `antecedent` one product on the left); `sort` is lift, confidence or count (by default
+    lift, or count when the run published the baseline). The names
+        of the left-hand products beyond the second come in one more query for the page."""
     run = active_run("rules")
-    sort = request.GET.get("sort") or "lift"
+    # The baseline's pairs are each product's most popular companions: ranked by lift, pairs seen in one basket
+    # would lead; by the baskets that hold them, the popular ones do.
+    default = "count" if run is not None and run.winner == ModelRun.Winner.BASELINE else "lift"
+    sort = request.GET.get("sort") or default
     if sort not in RULE_SORTS:
-        messages.warning(request, f"Sort by “{sort}” is not known (lift, confidence or count): sorted by lift.")
-        sort = "lift"
+        messages.warning(request, f"Sort by “{sort}” is not known (lift, confidence or count): sorted by {default}.")
+        sort = default
     rules = AssociationRule.objects.none()
     if run is not None:
         rules = AssociationRule.objects.filter(run=run).select_related("antecedent", "antecedent_2", "consequent")
@@ -57,6 +62,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "size": size,
         "sort": sort,
+        "default_sort": default,
         "summary": (run.model_card.get("rules", {}) if run else {}),
         "verdicts": [run.publish_note] if run else [],
     }

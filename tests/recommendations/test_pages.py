@@ -259,6 +259,11 @@ def test_the_rules_page_says_when_it_shows_the_baseline_not_mined_rules(charlie_
     page = charlie_client.get(reverse("recommendations:rules")).content.decode()
     assert "Each product's most popular companions in 9,835 baskets" in page
     assert "not mined rules" in page and "Association rules mined" not in page and "at least 1 baskets" not in page
+    jam = ProductFactory(name="Jam")
+    rule(run, jam, cups, lift=11.0, count=1)  # one basket: a high lift that says little
+    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
+    assert page.index("Tea") < page.index("Jam")  # the popular companions first
+    assert 'value="count" selected' in page and ">Clear</a>" not in page
 
 
 def test_the_rules_page_shows_every_product_of_a_long_rule_and_filters_by_length(charlie_client):
