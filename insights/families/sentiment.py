@@ -119,6 +119,9 @@ class SentimentFamily(Family):
 
         from insights.models_ml import sentiment
 
+        tested = getattr(self, "result", None)
+        if tested is not None and tested.counts.get("labelled", 0) >= sentiment.PUBLISH_TESTED_FROM:
+            return tested.fitted["model" if winner == MODEL else "baseline"]  # the fit whose scores are shown
         labelled = data.labelled()
         labelled = labelled.assign(topic=labelled["topic"].where(labelled["topic"].isin(data.topics), None))
         train = pd.concat([data.seed[["text", "sentiment", "topic"]], labelled], ignore_index=True)
@@ -128,7 +131,9 @@ class SentimentFamily(Family):
     def card(self, fitted, evaluation: Evaluation, data: SentimentData) -> dict:
         from insights.models_ml import sentiment
 
+        tested = self.result.fitted.get("model" if evaluation.winner == MODEL else "baseline")
         card = {**evaluation.details, "scorer": fitted.name, "topics": data.topics}
+        card["fitted_on"] = "the backtest's training texts" if fitted is tested else "every labelled text and the seed"
         if isinstance(fitted, sentiment.LexiconBaseline):
             card["lexicon_version"] = sentiment.lexicon_version()
         return card

@@ -246,3 +246,37 @@ def test_a_lexicon_run_reads_only_new_and_changed_texts_and_gives_the_same_rows(
     after = pd.DataFrame(InteractionSentiment.objects.filter(run=second).values(*columns)).set_index("interaction_id")
     assert after.loc[calm.pk].tolist() == before.set_index("interaction_id").loc[calm.pk].tolist()
     assert after.loc[late.pk, "sentiment"] == "positive" and after.loc[new.pk, "sentiment"] == "negative"
+
+
+def test_with_plenty_of_labels_a_run_publishes_the_fit_its_backtest_tested(dana, monkeypatch):
+    """From PUBLISH_TESTED_FROM labels the model is fitted once, on the backtest's four fifths, and that fit (whose
+    scores the page shows) is the one saved and used for the rows; below it, the winner is fitted again on all."""
+    from insights import artifacts
+    from insights.models_ml import sentiment
+
+    for i in range(60):
+        text = ["My parcel is late again, furious.", "Thank you, wonderful service!", "Please call me back."][i % 3]
+        _label(
+            InteractionFactory(body=f"{text} ({i})", occurred_at=YESTERDAY),
+            ["negative", "positive", "neutral"][i % 3],
+            user=dana,
+        )
+    fits = []
+    fit = sentiment.TextModel.fit
+
+    def counting(self, *args):
+        fits.append(len(args[0]))
+        return fit(self, *args)
+
+    monkeypatch.setattr(sentiment.TextModel, "fit", counting)
+    monkeypatch.setattr(sentiment, "PUBLISH_TESTED_FROM", 50)
+    run = _run()
+    assert run.status == ModelRun.Status.SUCCEEDED and run.winner == ModelRun.Winner.MODEL, run.publish_note
+    assert len(fits) == 1 and run.model_card["fitted_on"] == "the backtest's training texts"
+    assert fits[0] == run.model_card["counts"]["train_texts"]
+    assert isinstance(artifacts.load(run), sentiment.TextModel)
+    assert InteractionSentiment.objects.filter(run=run).count() == 60
+    fits.clear()
+    monkeypatch.setattr(sentiment, "PUBLISH_TESTED_FROM", 61)
+    run = _run()
+    assert len(fits) == 2 and run.model_card["fitted_on"] == "every labelled text and the seed"
