@@ -272,7 +272,7 @@ def suggest_for_complaints(complaints: list, work: Worklist | None, user) -> Non
         complaint.listed, complaint.suggestion = customer.pk in listed, None
         if complaint.listed:
             continue
-        about = f" about {complaint.topic_name.lower()}" if complaint.topic_name else ""
+        about = f" about {_topic(complaint)}" if _topic(complaint) else ""
         when = _day(complaint.interaction.occurred_at)
         suggestion = Suggestion(NextAction.CALL_NOW, f"Complained{about} on {when}: call to put it right.")
         if user is not None:

@@ -290,11 +290,10 @@ def what_will_sell(forecasts: pd.DataFrame, weeks: int = 4, top: int = 50, rho: 
     """The managers' list: products by forecast units over the next `weeks`, with the range of each total
     (demand_interval.total_range with the forecaster's `total_rho`; 1.0 sums the weeks' ends, a cautious range)."""
     near = forecasts[forecasts["horizon"] <= weeks]
-    total = near.groupby("product")[["forecast", "lower", "upper"]].sum()
-    below = (near["forecast"] - near["lower"]).clip(lower=0).groupby(near["product"])
-    above = (near["upper"] - near["forecast"]).clip(lower=0).groupby(near["product"])
-    total["lower"] = np.maximum(
-        total["forecast"] - demand_interval.spread(below.sum(), (below.apply(lambda d: (d**2).sum())), rho), 0
-    )
-    total["upper"] = total["forecast"] + demand_interval.spread(above.sum(), above.apply(lambda d: (d**2).sum()), rho)
+    total = near.groupby("product")[["forecast"]].sum()
+    for end, distance in (("lower", near["forecast"] - near["lower"]), ("upper", near["upper"] - near["forecast"])):
+        distance = distance.clip(lower=0)
+        sums = pd.DataFrame({"d": distance, "d2": distance**2}).groupby(near["product"]).sum()
+        reach = demand_interval.spread(sums["d"], sums["d2"], rho)
+        total[end] = np.maximum(total["forecast"] - reach, 0) if end == "lower" else total["forecast"] + reach
     return total.sort_values("forecast", ascending=False).head(top).reset_index()
