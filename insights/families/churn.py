@@ -81,8 +81,16 @@ class ChurnFamily(PurchasesFamily):
         horizon = self._horizon(data)
         end = data_end(data.until, data.purchases["placed_at"])
         cutoff = end - pd.Timedelta(days=horizon)
+        # The final fit asks for some of the backtest's labelled windows again: they are computed once.
+        self.memo = {}
         result = churn.backtest(
-            data.purchases, cutoff, horizon, data.returns, data.interactions, groups=_groups(data.purchases)
+            data.purchases,
+            cutoff,
+            horizon,
+            data.returns,
+            data.interactions,
+            groups=_groups(data.purchases),
+            memo=self.memo,
         )
         return self._evaluation(result, cutoff, end)
 
@@ -97,6 +105,7 @@ class ChurnFamily(PurchasesFamily):
             data.returns,
             data.interactions,
             candidates=[self.result["chosen"]],
+            memo=getattr(self, "memo", None),
         )
         return model if winner == MODEL else model.baseline_scorer()
 

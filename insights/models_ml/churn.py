@@ -138,10 +138,12 @@ def fit(
     candidates: Iterable[str] = models.CANDIDATES,
     seed: int = 0,
     seasonal: bool = True,
+    memo: dict | None = None,
 ) -> ChurnModel:
     """Choose, calibrate and fit a churn model as of `as_of` from events strictly before it (see the module doc).
 
-    Raises ValueError when either labelled snapshot has fewer than MIN_CLASS customers of a class.
+    Raises ValueError when either labelled snapshot has fewer than MIN_CLASS customers of a class. `memo` shares
+    labelled snapshots with other calls on the same data (`churn_labels.labelled_snapshot`).
     """
     as_of = as_moment(as_of, purchases["placed_at"])
     purchases = events_before(purchases, "placed_at", as_of)
@@ -153,8 +155,8 @@ def fit(
     step = pd.Timedelta(days=horizon)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    train_features, y_train = labelled_snapshot(purchases, as_of - 2 * step, horizon, returns, interactions)
-    valid_features, y_valid = labelled_snapshot(purchases, as_of - step, horizon, returns, interactions)
+    train_features, y_train = labelled_snapshot(purchases, as_of - 2 * step, horizon, returns, interactions, memo)
+    valid_features, y_valid = labelled_snapshot(purchases, as_of - step, horizon, returns, interactions, memo)
     timings["snapshots"] = time.perf_counter() - started
     check_classes(y_train, "training")
     check_classes(y_valid, "validation")
@@ -189,6 +191,7 @@ def fit(
             calibrator.slope,
             returns,
             interactions,
+            memo,
         )
         if seasonal
         else {"shift": 0.0, "reason": "switched off"}
@@ -254,6 +257,7 @@ def backtest(
     candidates: Iterable[str] = models.CANDIDATES,
     seed: int = 0,
     seasonal: bool = True,
+    memo: dict | None = None,
 ) -> dict:
     """Fit as of `as_of` on earlier events only, then predict who makes no purchase in [as_of, as_of + horizon).
 
@@ -264,9 +268,9 @@ def backtest(
     """
     as_of = as_moment(as_of, purchases["placed_at"])
     horizon = int(horizon or default_horizon(purchases, as_of))
-    model = fit(purchases, as_of, horizon, returns, interactions, candidates, seed, seasonal)
+    model = fit(purchases, as_of, horizon, returns, interactions, candidates, seed, seasonal, memo)
     started = time.perf_counter()
-    features, y = labelled_snapshot(purchases, as_of, horizon, returns, interactions)
+    features, y = labelled_snapshot(purchases, as_of, horizon, returns, interactions, memo)
     proba = model.predict_proba(features).to_numpy()
     metrics = classification_metrics(y, proba, model.threshold)
     baseline = classification_metrics(y, model.baseline_proba(features).to_numpy(), model.baseline_threshold)

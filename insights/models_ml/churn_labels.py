@@ -127,6 +127,7 @@ def seasonal_shift(
     slope: float = 1.0,
     returns: pd.DataFrame | None = None,
     interactions: pd.DataFrame | None = None,
+    memo: dict | None = None,
 ) -> dict:
     """How far the churn rate moved a year earlier from the calibration window to the scored one, on the log-odds
     scale, between the customers known at as_of - 1 year - horizon and those known at as_of - 1 year, each over the
@@ -160,7 +161,7 @@ def seasonal_shift(
     counts, intercepts = [], []
     for moment in (earlier, later):
         features, y = labelled_snapshot(
-            before, moment, horizon_days, events_before(returns, "placed_at", as_of), interactions
+            before, moment, horizon_days, events_before(returns, "placed_at", as_of), interactions, memo
         )
         if min(int(y.sum()), len(y) - int(y.sum())) < MIN_CLASS:
             return {**none, "reason": f"not estimable: a year earlier ({moment:%Y-%m-%d}) has too few customers"}
@@ -215,8 +216,17 @@ def calendar_power(purchases: pd.DataFrame, as_of, horizon_days: int) -> dict:
     }
 
 
-def labelled_snapshot(purchases, at, horizon_days, returns, interactions) -> tuple[pd.DataFrame, np.ndarray]:
-    """Features at `at` (from events before it) and labels from [at, at + horizon)."""
+def labelled_snapshot(
+    purchases, at, horizon_days, returns, interactions, memo: dict | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Features at `at` (from events before it) and labels from [at, at + horizon).
+
+    `memo`: the answers already computed for one data set, by (at, horizon). A churn run asks for the same labelled
+    windows in its backtest and its final fit, from the events before different moments; the answer depends only on
+    the events before at + horizon, which every caller's frame holds, so it is computed once."""
+    key = (pd.Timestamp(at), int(horizon_days))
+    if memo is not None and key in memo:
+        return memo[key]
     features = snapshot(
         events_before(purchases, "placed_at", at),
         at,
@@ -224,6 +234,8 @@ def labelled_snapshot(purchases, at, horizon_days, returns, interactions) -> tup
         events_before(interactions, "occurred_at", at),
     )
     y = labels(purchases, at, horizon_days).reindex(features.index).to_numpy(dtype=int)
+    if memo is not None:
+        memo[key] = (features, y)
     return features, y
 
 
