@@ -12,6 +12,7 @@ filter and show no model figures, even while their rows wait for the next run to
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import django_filters
@@ -164,12 +165,18 @@ def segment_cell(customer) -> str:
     return customer.insights_segment
 
 
+@functools.lru_cache(maxsize=16)
+def _badge(band: str) -> str:
+    """A churn band's badge (a handful of bands: written once each, not once a row)."""
+    return format_html('<span class="badge badge-{}">{}</span>', band, band.capitalize())
+
+
 def churn_cell(customer) -> str:
     """The band as a coloured badge with the probability as a percentage, or a dash."""
     band, probability = customer.insights_churn_band, customer.insights_churn_probability
     if not customer.profiling_consent or band is None or probability is None:
         return NO_FIGURE
-    return format_html('<span class="badge badge-{}">{}</span> {}', band, band.capitalize(), percent(probability))
+    return format_html("{} {}", _badge(band), percent(probability))
 
 
 def value_cell(customer) -> str:

@@ -4,17 +4,19 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import mark_safe
 
 from crm.reversing import path_for
+from crm.templatetags.lodestar import write_number
 from customers import list_extensions
 from customers.filters import CustomerFilterSet, saved_query, visible_countries
 from customers.forms import SavedFilterForm
@@ -114,32 +116,43 @@ EMAIL = '<div class="muted small">{}</div>'
 LAST_ORDER = '<time datetime="{}">{}</time>'
 UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')  # noqa: S308 (a constant)
 NEVER = mark_safe('<span class="muted">Never</span>')  # noqa: S308 (a constant)
+DASH = "—"
 
 
 def present_rows(customers: list[Customer]) -> None:
-    """Give each listed customer its row's own cells as HTML (`cells_html`, escaped by format_html) and the values
-    they show: its profile's URL, its owner's name, its number of orders as `floatformat:"0g"` writes it, and its
-    last order's day as the `<time>` element writes it (`last_order_iso` in the site's time zone, as `date:"c"`
-    gives it, and `last_order_day` in the language's DATE_FORMAT). Fifty rows of template nodes, each resolved,
-    filtered and escaped on its own, were half the list's rendering; one `reverse()` serves every row."""
+    """Give each listed customer its row's own cells as HTML (`cells_html`) and the values they show: its
+    profile's URL, its owner's name, its number of orders as `floatformat:"0g"` writes it, and its last order's
+    day as the `<time>` element writes it (`last_order_iso` in the site's time zone, as `date:"c"` gives it, and
+    `last_order_day` in the language's DATE_FORMAT).
+
+    What does not change from row to row is found once for the page: one `reverse()` serves every row, the time
+    zone, the date format and the number separators are read once (Django's `formats.date_format` and
+    `number_format` read them again at each call), and each row is one string whose every text is escaped by
+    `html.escape`, which is what Django's `escape` calls, without the check for lazy strings around it (these are
+    the database's strings), instead of three `format_html` a row: 14 escapes a row, half the rows' time."""
     detail_url = path_for("customers:detail")
+    zone = timezone.get_current_timezone()
+    day_format = formats.get_format("DATE_FORMAT")
     for customer in customers:
         customer.detail_url = detail_url(customer.pk)
         owner = customer.owner
         customer.owner_name = (owner.get_full_name() or owner.get_username()) if owner else ""
-        last = timezone.localtime(customer.last_order_at) if customer.last_order_at else None
+        last = customer.last_order_at.astimezone(zone) if customer.last_order_at else None
         customer.last_order_iso = last.isoformat() if last else ""
-        customer.last_order_day = formats.date_format(last) if last else ""
-        customer.cells_html = format_html(
-            ROW_CELLS,
-            url=customer.detail_url,
-            name=customer.name,
-            email=format_html(EMAIL, customer.email) if customer.email else "",
-            company=customer.company or "—",
-            country=customer.country or "—",
-            owner=customer.owner_name or UNASSIGNED,
-            orders=formats.number_format(customer.order_count, force_grouping=True),
-            last=format_html(LAST_ORDER, customer.last_order_iso, customer.last_order_day) if last else NEVER,
+        customer.last_order_day = dateformat.format(last, day_format) if last else ""
+        email = EMAIL.format(escape(customer.email)) if customer.email else ""
+        day = LAST_ORDER.format(escape(customer.last_order_iso), escape(customer.last_order_day)) if last else NEVER
+        customer.cells_html = mark_safe(  # noqa: S308 (every text in it is escaped)
+            ROW_CELLS.format(
+                url=escape(customer.detail_url),
+                name=escape(customer.name),
+                email=email,
+                company=escape(customer.company or DASH),
+                country=escape(customer.country or DASH),
+                owner=escape(customer.owner_name) if customer.owner_name else UNASSIGNED,
+                orders=escape(write_number(customer.order_count)),
+                last=day,
+            )
         )
 
 
