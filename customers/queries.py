@@ -14,7 +14,6 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -57,20 +56,10 @@ def customer_list_queryset(user) -> QuerySet:
 
 
 def key_figures(customer: Customer) -> dict:
-    """Lifetime figures for one customer in two queries: orders (all and completed), first and last order, and
-    the spend by its one definition (customers/figures.py): `revenue` in the base currency, `unconverted` amounts
-    per currency that have no rate, and `average_order_value` per converted purchase."""
-    figures = (
-        Order.objects.filter(customer=customer)
-        .order_by()
-        .aggregate(
-            orders=Count("pk", distinct=True),
-            completed_orders=Count("pk", distinct=True, filter=COMPLETED),
-            first_order_at=Min("placed_at"),
-            last_order_at=Max("placed_at"),
-        )
-    )
-    spent = money.spend(Order.objects.filter(customer=customer))
+    """Lifetime figures for one customer in one query (customers/figures.py `order_figures`): orders (all and
+    completed), first and last order, and the spend by its one definition: `revenue` in the base currency,
+    `unconverted` amounts per currency that have no rate, and `average_order_value` per converted purchase."""
+    figures, spent = money.order_figures(Order.objects.filter(customer=customer))
     figures.update(
         revenue=spent.total,
         currency=spent.currency,

@@ -88,3 +88,36 @@ def test_the_base_currency_comes_from_the_setting(settings):
     _order(customer, 100, currency="GBP")
     spend = figures.spend(Order.objects.filter(customer=customer))
     assert (spend.currency, spend.total, spend.unconverted) == ("EUR", Decimal("100.00"), {"GBP": Decimal("100.00")})
+
+
+def test_order_figures_count_every_order_and_give_the_spend_of_the_purchases_among_them():
+    customer = CustomerFactory()
+    ExchangeRate.objects.create(currency="EUR", day=dt.date(2026, 1, 1), rate=Decimal("0.50"))
+    first = _order(customer, 100, placed_at=DAY - dt.timedelta(days=40))
+    _order(customer, 100, currency="EUR")  # 50 GBP
+    _order(customer, 30, currency="USD")  # no rate: apart
+    _order(customer, 7, kind=Product.Kind.SHIPPING)  # a purchase worth nothing
+    _order(customer, 50, currency="USD", status=Order.Status.CANCELLED)  # an order, not a purchase: nothing apart
+    _order(customer, 900, is_outlier=True)  # completed, not a purchase
+    last = _order(customer, 20, status=Order.Status.RETURNED, placed_at=DAY + dt.timedelta(days=3))
+    OrderFactory(customer=customer, placed_at=DAY)  # no lines at all
+    counts, spent = figures.order_figures(Order.objects.filter(customer=customer))
+    assert counts == {
+        "orders": 8,
+        "completed_orders": 6,  # every order but the cancelled and the returned ones is completed
+        "first_order_at": first.placed_at,
+        "last_order_at": last.placed_at,
+    }
+    assert spent == figures.spend(Order.objects.filter(customer=customer))
+    assert (spent.total, spent.unconverted, spent.purchases, spent.converted) == (
+        Decimal("150.00"),
+        {"USD": Decimal("30.00")},
+        5,
+        4,
+    )
+
+
+def test_order_figures_of_a_customer_without_orders():
+    counts, spent = figures.order_figures(Order.objects.filter(customer=CustomerFactory()))
+    assert counts == {"orders": 0, "completed_orders": 0, "first_order_at": None, "last_order_at": None}
+    assert (spent.total, spent.purchases, spent.unconverted) == (Decimal("0.00"), 0, {})
