@@ -2,6 +2,8 @@
 
 Pure numpy/pandas. Bundles are the planted affinity structure: groups of 2-5 products that orders include
 together far more often than chance, which the association rules and the co-purchase recommender should find.
+The trade range is the few products trade customers buy by the dozen: those products' weekly demand is lumpy, the
+rest of the catalogue sells steadily to retail customers (so the demand forecast has both kinds to learn).
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class Catalogue:
     popular: Sampler  # goods by popularity, by category
     cheap: Sampler  # goods by popularity, favouring the cheaper half of each category
     bundles: tuple[np.ndarray, ...]  # planted affinity groups (product ids)
+    popularity: np.ndarray  # per product id: relative sales weight (0 for non-goods)
+    trade: np.ndarray  # per product id: in the trade range (what trade customers buy in bulk)
+    trade_range: Sampler  # the trade range by popularity, by category
     bundle_weights: np.ndarray  # how often each bundle is chosen, relative
     shipping_ids: tuple[int, int]  # standard, express
     shipping_pence: tuple[int, int]
@@ -144,6 +149,12 @@ def make_catalogue(rng: np.random.Generator, n_products: int, start: np.datetime
 
     bundles = _plant_bundles(rng, ids, category, active)
     bundle_weights = 1.0 / (np.arange(len(bundles)) + 3.0) ** 0.6
+    trade_ids = _trade_range(rng, ids, category, active, popularity)
+    by_id_popularity = np.zeros(n_products + 3)
+    by_id_popularity[ids] = popularity
+    by_id_trade = np.zeros(n_products + 3, dtype=bool)
+    by_id_trade[trade_ids] = True
+    in_trade = by_id_trade[ids]
     return Catalogue(
         products=products,
         goods=ids,
@@ -155,9 +166,28 @@ def make_catalogue(rng: np.random.Generator, n_products: int, start: np.datetime
         cheap=Sampler(ids, cheap_weight, category, n_cat),
         bundles=bundles,
         bundle_weights=bundle_weights / bundle_weights.sum(),
+        popularity=by_id_popularity,
+        trade=by_id_trade,
+        trade_range=Sampler(ids[in_trade], popularity[in_trade], category[in_trade], n_cat),
         shipping_ids=ship_ids,
         shipping_pence=(SHIPPING[0][2], SHIPPING[1][2]),
     )
+
+
+TRADE_SHARE = 0.08  # of the goods: the trade range
+
+
+def _trade_range(rng: np.random.Generator, ids, category, active, popularity) -> np.ndarray:
+    """The trade range: about TRADE_SHARE of the active goods, drawn by popularity, at least one per category (so
+    a trade customer's favourite category always has one)."""
+    live = ids[active]
+    weight = popularity[active] / popularity[active].sum()
+    chosen = set(rng.choice(live, max(1, round(len(ids) * TRADE_SHARE)), replace=False, p=weight).tolist())
+    for code in np.unique(category):
+        mine = live[category[active] == code]
+        if len(mine) and not chosen.intersection(mine.tolist()):
+            chosen.add(int(mine[np.argmax(popularity[active][category[active] == code])]))
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 def _plant_bundles(

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from customers.demo.catalogue import make_catalogue
+from customers.demo.guests import make_guest_sales
 from customers.demo.interactions import make_interactions
 from customers.demo.orders import make_lines, make_orders, order_days, pick_staples
 from customers.demo.people import make_customers
@@ -50,6 +51,8 @@ class DemoData:
     customers: pd.DataFrame
     orders: pd.DataFrame
     lines: pd.DataFrame
+    guest_orders: pd.DataFrame  # sales without a customer (customer_id empty), ids after `orders`
+    guest_lines: pd.DataFrame  # their lines, ids after `lines`
     interactions: pd.DataFrame
     tags: pd.DataFrame
     customer_tags: pd.DataFrame
@@ -62,6 +65,8 @@ class DemoData:
             "customers": len(self.customers),
             "orders": len(self.orders),
             "order lines": len(self.lines),
+            "guest orders": len(self.guest_orders),
+            "guest order lines": len(self.guest_lines),
             "interactions": len(self.interactions),
             "tags": len(self.tags),
             "customer tags": len(self.customer_tags),
@@ -106,8 +111,8 @@ def generate(
     n_products = n_products or DEFAULT_PRODUCTS
     if n_products < 10:
         raise ValueError("n_products must be at least 10.")
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
-    r_catalogue, r_groups, r_people, r_orders, r_lines, r_interactions, r_tags = streams
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    r_catalogue, r_groups, r_people, r_orders, r_lines, r_interactions, r_tags, r_guests = streams
 
     calendar = Calendar.ending(np.datetime64(end, "D"))
     days = calendar.days
@@ -132,7 +137,9 @@ def generate(
         ),
         "favourite_bundle": r_groups.choice(len(catalogue.bundles), n_customers, p=catalogue.bundle_weights),
     }
-    customer["staples"] = pick_staples(r_groups, catalogue, customer["favourite_category"], bargain)
+    customer["staples"] = pick_staples(
+        r_groups, catalogue, customer["favourite_category"], bargain, profile_array("wholesale")[group]
+    )
 
     customers, first_names = make_customers(r_people, group, first_day, calendar, n_owners)
     customer["first_name"] = first_names
@@ -150,6 +157,9 @@ def generate(
     channel_code = pd.Categorical(customers["acquisition_channel"], categories=CHANNELS).codes.astype(np.int64)
     orders = make_orders(r_orders, calendar, who, day, channel_code, currency)
     lines = make_lines(r_lines, catalogue, orders, customer, calendar)
+    guest_orders, guest_lines = make_guest_sales(
+        r_guests, catalogue, calendar, n_customers, currency, len(orders) + 1, len(lines) + 1
+    )
 
     last_day = np.full(n_customers, -1)
     np.maximum.at(last_day, orders["customer_id"].to_numpy() - 1, orders["day"].to_numpy())
@@ -188,6 +198,8 @@ def generate(
         customers=customers,
         orders=orders,
         lines=lines,
+        guest_orders=guest_orders,
+        guest_lines=guest_lines,
         interactions=interactions,
         tags=tags,
         customer_tags=customer_tags,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import pandas as pd
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -98,6 +99,11 @@ def _money(pence: np.ndarray) -> list[float]:
     return (pence / 100).tolist()
 
 
+def _nullable(values: np.ndarray) -> list:
+    """Integer ids with gaps (NaN) as ints and None."""
+    return [None if np.isnan(v) else int(v) for v in values]
+
+
 def _map_users(index: np.ndarray, user_ids: Sequence[int]) -> np.ndarray:
     """Generator user indexes (-1 for none) to user ids or None."""
     lookup = np.array([*user_ids, None], dtype=object)
@@ -125,6 +131,10 @@ def prepare_tables(
         """Ids (own or foreign) shifted past the rows already in `model`'s table."""
         return frame[column].to_numpy() + off[model], _plain
 
+    def optional_ids(frame, column: str, model) -> tuple:
+        """Foreign ids that may be empty (a guest sale's customer), shifted like `ids`."""
+        return frame[column].to_numpy(dtype=float, na_value=np.nan) + off[model], _nullable
+
     def text(frame, column: str) -> tuple:
         """A text column."""
         return frame[column].to_numpy(dtype=object), _plain
@@ -149,7 +159,9 @@ def prepare_tables(
         """A table from its columns' (array, converter) pairs."""
         return TableRows(model, columns, [a for a, _ in sources], [c for _, c in sources])
 
-    p, c, o, li, it = data.products, data.customers, data.orders, data.lines, data.interactions
+    p, c, it = data.products, data.customers, data.interactions
+    o = pd.concat([data.orders, data.guest_orders], ignore_index=True)
+    li = pd.concat([data.lines, data.guest_lines], ignore_index=True)
     tables = [
         table(
             Product,
@@ -176,7 +188,8 @@ def prepare_tables(
         table(
             Order,
             ("id", "external_number", "customer_id", "placed_at", "status", "channel", "currency", "created_at"),
-            ids(o, "id", Order), text(o, "external_number"), ids(o, "customer_id", Customer), ts(o, "placed_at"),
+            ids(o, "id", Order), text(o, "external_number"), optional_ids(o, "customer_id", Customer),
+            ts(o, "placed_at"),
             text(o, "status"), text(o, "channel"), text(o, "currency"), ts(o, "created_at"),
         ),
         table(

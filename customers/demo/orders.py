@@ -17,6 +17,7 @@ STATUS = np.array(["completed", "cancelled", "returned"], dtype=object)
 STATUS_SHARES = (0.955, 0.03, 0.015)
 FREE_SHIPPING_PENCE = 4000
 PRICE_RISE_PER_YEAR = 0.04
+RETAIL_QUANTITY = 2.0  # mean units per line of what a trade customer buys outside the trade range
 
 
 def order_days(
@@ -91,11 +92,17 @@ def make_orders(
     )
 
 
-def pick_staples(rng: np.random.Generator, catalogue: Catalogue, favourite: np.ndarray, bargain: np.ndarray):
-    """Three products per customer that they re-buy: two from their favourite category, one from anywhere."""
+def pick_staples(rng: np.random.Generator, catalogue: Catalogue, favourite: np.ndarray, bargain: np.ndarray, trade):
+    """Three products per customer that they re-buy: two from their favourite category, one from anywhere; a trade
+    customer's from the trade range."""
     n = len(favourite)
     staples = np.empty((n, 3), dtype=np.int64)
-    for sampler, mask in ((catalogue.popular, ~bargain), (catalogue.cheap, bargain)):
+    retail = ~trade
+    for sampler, mask in (
+        (catalogue.popular, retail & ~bargain),
+        (catalogue.cheap, retail & bargain),
+        (catalogue.trade_range, trade),
+    ):
         k = int(mask.sum())
         staples[mask, 0] = sampler.draw_in(rng, favourite[mask])
         staples[mask, 1] = sampler.draw_in(rng, favourite[mask])
@@ -134,11 +141,13 @@ def _goods_lines(rng, catalogue: Catalogue, orders: pd.DataFrame, customer, cale
     source = rng.random(len(o_order))
     staple = source < 0.3
     o_product[staple] = customer["staples"][oc[staple], rng.integers(0, 3, int(staple.sum()))]
-    bargain = profile_array("bargain")[group][oc]
-    for sampler, is_bargain in ((catalogue.popular, False), (catalogue.cheap, True)):
-        favourite = (source >= 0.3) & (source < 0.65) & (bargain == is_bargain)
+    # Retail customers buy from the whole catalogue (bargain hunters mostly its cheaper half), trade customers from
+    # the trade range.
+    kind = np.where(profile_array("wholesale")[group][oc], 2, profile_array("bargain")[group][oc].astype(int))
+    for code, sampler in enumerate((catalogue.popular, catalogue.cheap, catalogue.trade_range)):
+        favourite = (source >= 0.3) & (source < 0.65) & (kind == code)
         o_product[favourite] = sampler.draw_in(rng, customer["favourite_category"][oc[favourite]])
-        anywhere = (source >= 0.65) & (bargain == is_bargain)
+        anywhere = (source >= 0.65) & (kind == code)
         o_product[anywhere] = sampler.draw(rng, int(anywhere.sum()))
 
     line_order = np.concatenate([b_order[kept], o_order])
@@ -164,17 +173,18 @@ def make_lines(
 
     cust = orders["customer_id"].to_numpy()[line_order] - 1
     g = customer["group"][cust]
-    wholesale = profile_array("wholesale")[g]
+    # Trade customers buy the trade range by the dozen; anything else they add (a bundle) comes in retail numbers.
+    wholesale = profile_array("wholesale")[g] & catalogue.trade[product]
     mean_qty = profile_array("quantity")[g]
     n = len(line_order)
-    retail_qty = 1 + rng.poisson(np.maximum(mean_qty - 1, 0))
+    retail_qty = 1 + rng.poisson(np.maximum(np.where(profile_array("wholesale")[g], RETAIL_QUANTITY, mean_qty) - 1, 0))
     trade_qty = np.maximum(2, np.rint(rng.lognormal(np.log(mean_qty), 0.6))).astype(np.int64)
     quantity = np.where(wholesale, trade_qty, retail_qty)
 
     order_day = orders["day"].to_numpy()
     year = (calendar.start + order_day.astype("timedelta64[D]")).astype("datetime64[Y]").astype(np.int64)
     price_level = (1 + PRICE_RISE_PER_YEAR) ** (year - year.max()).astype(float)
-    discount = np.where(wholesale, 0.85, 1.0)
+    discount = np.where(profile_array("wholesale")[g], 0.85, 1.0)
     discount = np.where(profile_array("bargain")[g] & (rng.random(n) < 0.45), 0.8, discount)
     unit = np.rint(catalogue.price_pence[product] * discount * price_level[line_order])
 

@@ -194,6 +194,73 @@ def test_bundled_products_are_bought_together_far_above_chance(data):
     assert np.median(_basket_lift(data, random_pairs)) < 2
 
 
+def _weekly_units(data, lines: pd.DataFrame) -> pd.DataFrame:
+    """Units per week (rows) and product (columns) of goods lines of completed orders, every week present."""
+    orders = pd.concat([data.orders, data.guest_orders])
+    done = orders.loc[orders["status"] == "completed", ["id", "day"]]
+    goods = data.products.loc[data.products["kind"] == "product", "id"]
+    lines = lines[lines["product_id"].isin(goods)].merge(done, left_on="order_id", right_on="id")
+    weeks = pd.RangeIndex(int(orders["day"].max()) // 7 + 1)
+    units = lines.groupby([lines["day"] // 7, "product_id"])["quantity"].sum().unstack(fill_value=0)
+    return units.reindex(weeks, fill_value=0)
+
+
+def test_guest_sales_have_no_customer_and_are_numbered_after_the_customers_orders(data):
+    guests = data.guest_orders
+    assert len(guests) > len(data.orders)
+    assert guests["customer_id"].isna().all()
+    assert guests["id"].min() == data.orders["id"].max() + 1 and guests["id"].is_monotonic_increasing
+    assert data.guest_lines["id"].min() == data.lines["id"].max() + 1
+    assert data.guest_lines["order_id"].isin(guests["id"]).all()
+    assert set(guests["channel"]) == {"store", "web"}
+
+
+def test_best_sellers_sell_steadily_every_week_and_the_trade_range_in_lumps(data):
+    """The demand a forecast is judged on: over the last year, the ten best sellers outside the trade range sell in
+    nearly every week with a modest spread, while a trade product's weeks swing far more (trade customers buy it by
+    the dozen)."""
+    units = _weekly_units(data, pd.concat([data.lines, data.guest_lines])).iloc[-53:-1]  # the last week is partial
+    trade = [p for p in units.columns if p in set(np.flatnonzero(_trade(data)))]
+    best = units.drop(columns=trade).mean().nlargest(10).index
+    assert (units[best] > 0).mean().min() > 0.9
+    spread = units.std() / units.mean()
+    assert spread[best].median() < 0.8  # Poisson noise and the busy months
+    # Lumpy: the spread of a product's weekly units against that of its weekly lines (1 if every line were 1 unit).
+    lines = _weekly_units(data, pd.concat([data.lines, data.guest_lines]).assign(quantity=1)).iloc[-53:-1]
+    lumps = spread / (lines.std() / lines.mean())
+    retail = [p for p in units.columns if p not in trade]
+    assert lumps[trade].median() > 1.5 and lumps[retail].median() < 1.2
+
+
+def _trade(data) -> np.ndarray:
+    """Per product id: in the trade range, as the trade customers' bulk lines show it."""
+    wholesale = data.truth.customers.loc[data.truth.customers["group"] == "wholesale", "customer_id"]
+    bulk = data.lines[
+        data.lines["order_id"].isin(data.orders.loc[data.orders["customer_id"].isin(wholesale), "id"])
+        & (data.lines["quantity"] >= 8)
+    ]
+    flags = np.zeros(int(data.products["id"].max()) + 1, dtype=bool)
+    flags[bulk["product_id"].unique()] = True
+    return flags
+
+
+def test_trade_customers_buy_a_small_range_in_bulk(data):
+    trade = _trade(data)
+    goods = (data.products["kind"] == "product").sum()
+    assert 0.03 * goods < trade.sum() < 0.15 * goods
+
+
+def test_some_lines_grow_and_others_fade(data):
+    """Products' guest sales trend up or down over the years, so last year's week is not this year's: a product's
+    sales in the last year against the first differ by more than noise for many products."""
+    units = _weekly_units(data, data.guest_lines)
+    first, last = units.iloc[:52].sum(), units.iloc[-52:].sum()
+    sold = (first + last) >= 100
+    ratio = np.log((last[sold] + 1) / (first[sold] + 1))
+    assert ratio.std() > 0.4
+    assert (ratio > np.log(1.5)).sum() > 10 and (ratio < -np.log(1.5)).sum() > 10
+
+
 def test_november_and_december_are_the_busiest_months(data):
     placed = data.orders["placed_at"]
     per_day = len(placed) / (3 * 365)
@@ -260,8 +327,9 @@ def test_seeding_writes_what_the_generator_made():
     _seed("--customers", "300", "--seed", "5", "--no-logins")
     expected = generate(5, 300, END).counts()
     assert Customer.objects.count() == expected["customers"]
-    assert Order.objects.count() == expected["orders"]
-    assert OrderItem.objects.count() == expected["order lines"]
+    assert Order.objects.count() == expected["orders"] + expected["guest orders"]
+    assert Order.objects.filter(customer__isnull=True).count() == expected["guest orders"]
+    assert OrderItem.objects.count() == expected["order lines"] + expected["guest order lines"]
     assert Interaction.objects.count() == expected["interactions"]
     assert Product.objects.count() == expected["products"]
     assert not Tag.objects.filter(name__in=GROUP_NAMES).exists()
