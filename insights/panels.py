@@ -18,6 +18,7 @@ from crm import outbox
 from crm.panels import PanelSlot
 from customers.figures import base_currency
 from customers.models import Customer
+from insights import worklist
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs, active_verdicts
 from insights.scores import factor_text, lowering_factors, raising_factors, run_facts
@@ -31,6 +32,8 @@ DASHBOARD_PANELS = PanelSlot("dashboards", subject="viewer")
 HISTORY_RUNS = 12
 FAMILIES = ("segments", "value", "churn")
 PROFILES_CACHE_SECONDS = 24 * 3600
+# RFM recency scores from 3 up name segments of customers still buying ("Loyal", "Champions", "Need attention"...).
+ACTIVE_RFM_RECENCY = 3
 
 
 def _history(customer: Customer) -> list[dict]:
@@ -101,14 +104,16 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
     value = CustomerValue.objects.filter(run_id=active["value"], customer=customer).first() if active["value"] else None
     segment = None
     segment_profile = ""
+    today = timezone.localdate()  # days since the last order are counted to today, as on the worklist
+    late = None
     if active["segments"]:
         segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
         if segment is not None:
             segment_profile = segment_profiles(active["segments"]).get(str(segment.cluster), "")
+            late = worklist.past_rhythm(customer, today)
     currency = base_currency()
     factors = churn.factors if churn else []
     churn_as_of = (churn.rescored_on or runs[active["churn"]]["as_of"]) if churn else None
-    today = timezone.localdate()  # days since the last order are counted to today, as on the worklist
     history = _history(customer)
     return {
         "no_model": False,
@@ -123,6 +128,9 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         "segment": segment,
         "segment_as_of": runs[active["segments"]]["as_of"] if segment else None,
         "segment_profile": segment_profile,
+        # A segment that reads as active beside a customer who stopped buying: said in words, from their orders.
+        "late": late,
+        "late_after_active_segment": late is not None and segment.rfm_r >= ACTIVE_RFM_RECENCY,
         "history": history,
         "history_has_value": any(row["value"] is not None for row in history),
         "history_has_churn": any(row["churn"] is not None for row in history),

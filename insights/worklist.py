@@ -284,6 +284,22 @@ def rhythm_words(entry: Entry) -> str:
     return f"{entry.orders:,} orders, about every {gap:,} days, last {entry.days_since:,} days ago"
 
 
+def past_rhythm(customer: Customer, today: dt.date) -> Entry | None:
+    """The customer's rhythm (an Entry with orders, last order, usual gap and days since) when they are late by the
+    overdue list's rule (MIN_ORDERS_FOR_RHYTHM purchases or more, the last over OVERDUE_FACTOR usual gaps ago),
+    else None. One query. The profile says it beside the segment, which describes how they bought until the
+    segments run (a named RFM segment ranks recency against the whole base, where a third may not have bought for a
+    year, so "Loyal" can hold a regular who stopped months ago)."""
+    found = Order.objects.filter(figures.PURCHASE, customer=customer).aggregate(
+        n=Count("pk"), first=Min("placed_at"), last=Max("placed_at")
+    )
+    entry = Entry(customer=customer, orders=found["n"], last_order=found["last"])
+    _rhythm(entry, found["first"], today)
+    if entry.orders < MIN_ORDERS_FOR_RHYTHM or not entry.usual_gap_days or entry.usual_gap_days < 1:
+        return None
+    return entry if entry.times_usual > OVERDUE_FACTOR else None
+
+
 # The churn factors the rhythm words already say, in the worklist's own count of days: left out of a row's reason.
 RHYTHM_FEATURES = frozenset({"recency_days", "cadence_days", "frequency"})
 

@@ -100,14 +100,15 @@ def test_the_card_needs_the_same_queries_however_long_the_history(charlie_client
     url = reverse("customers:detail", args=[customer.pk])
     charlie_client.get(url)
     # the profile's 11 (tests/customers/test_pages.py, with the "What they say" panel's interactions and topics),
-    # then each family's score (three), the risk and value history (one) and whether a new run waits for a worker
-    with django_assert_num_queries(16):
+    # then each family's score (three), the customer's rhythm beside the segment (one), the risk and value history
+    # (one) and whether a new run waits for a worker
+    with django_assert_num_queries(17):
         charlie_client.get(url)
     for month in range(2, 10):
         run = _published("churn", as_of=dt.date(2025, month, 1))
         ChurnScore.objects.create(run=run, customer=customer, probability=0.1 * month, band="low", factors=[])
     charlie_client.get(url)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         charlie_client.get(url)
 
 
@@ -312,3 +313,51 @@ def test_the_profile_and_the_worklist_count_the_days_since_the_last_order_alike(
     assert "no order for 119 days" in profile
     entry = alice_client.get(reverse("insights:worklist")).context["work"].at_risk[0]
     assert entry.why.startswith("3 orders, about every 119 days, last 119 days ago")
+
+
+def _regular(gap_days: int, last_days_ago: int, orders: int = 5):
+    """A customer with `orders` orders `gap_days` apart, the last `last_days_ago` days ago."""
+    from tests.factories import OrderFactory
+
+    customer = CustomerFactory()
+    today = timezone.localdate()
+    for k in range(orders):
+        day = today - dt.timedelta(days=last_days_ago + k * gap_days)
+        OrderFactory(customer=customer, placed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))))
+    return customer
+
+
+def _segmented(customer, rfm_r: int, rfm_segment: str, segment: str = "Frequent regulars"):
+    CustomerSegment.objects.create(
+        run=_published("segments"), customer=customer, cluster=0, segment=segment, rfm_r=rfm_r, rfm_f=5, rfm_m=4,
+        rfm_segment=rfm_segment,
+    )  # fmt: skip
+
+
+def test_a_loyal_customer_who_stopped_buying_is_said_to_be_loyal_until_recently(charlie_client):
+    # The quick start's walk: "Frequent regulars · Loyal" beside "High 85%", a regular of 47 days silent for 231.
+    customer = _regular(gap_days=30, last_days_ago=150)
+    _score(customer)
+    _segmented(customer, rfm_r=3, rfm_segment="Loyal")
+    page = _card(charlie_client, customer)
+    assert "Loyal until recently: no order for 150 days, 5.0× their usual gap of 30 days." in page
+
+
+def test_a_lapsed_segment_gets_the_rhythm_without_until_recently(charlie_client):
+    customer = _regular(gap_days=30, last_days_ago=150)
+    _segmented(customer, rfm_r=1, rfm_segment="At risk", segment="Lapsed regulars")
+    page = _card(charlie_client, customer)
+    assert "No order for 150 days, 5.0× their usual gap of 30 days." in page and "until recently" not in page
+
+
+@pytest.mark.parametrize(
+    ("gap_days", "last_days_ago", "orders"),
+    [(30, 40, 5), (30, 150, 2)],  # within 1.5 gaps; two orders are no rhythm (the overdue list's rule)
+)
+def test_a_customer_within_their_rhythm_or_without_one_gets_no_such_line(
+    charlie_client, gap_days, last_days_ago, orders
+):
+    customer = _regular(gap_days, last_days_ago, orders)
+    _segmented(customer, rfm_r=3, rfm_segment="Loyal")
+    page = _card(charlie_client, customer)
+    assert 'id="segment-now"' not in page
