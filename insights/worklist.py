@@ -9,6 +9,8 @@ message (insights/next_actions.py decides the action from the list):
 2. *Revenue at risk*: not gone, and at medium or high churn risk. Ranked by revenue at risk: the chance of losing
    them (churn probability) times what they would take with them (their expected value over the next 12 months),
    in the base currency. `revenue_at_risk` sums the same figure per owner, for this page and the dashboards.
+   The page shows WORKLIST_SIZE at a time, the next ones on the following pages (`page`): a customer far past
+   their rhythm who would take little with them ranks low, but stays on this list, where the rep can find them.
 3. *Overdue*: neither of those, with a buying rhythm (3+ purchases) and the next order over OVERDUE_FACTOR times
    their usual gap late.
 4. *Cross-sell* (the recommendations app's section, from `unlisted`): on none of the lists above.
@@ -119,6 +121,7 @@ class Worklist:
     win_back: list[Entry] = field(default_factory=list)
     overdue: list[Entry] = field(default_factory=list)
     by_owner: list[dict] = field(default_factory=list)  # revenue at risk per owner (`revenue_at_risk`)
+    page: int = 1  # the page of the revenue-at-risk list shown (WORKLIST_SIZE a page)
     owners: list = field(default_factory=list)
 
     @property
@@ -136,6 +139,21 @@ class Worklist:
         """Their revenue at risk in total (None when none of them has a value score)."""
         amounts = [row["at_risk"] for row in self.by_owner if row["at_risk"] is not None]
         return sum(amounts) if amounts else None
+
+    @property
+    def at_risk_first(self) -> int:
+        """The rank of the first customer the revenue-at-risk list shows (1 on the first page)."""
+        return (self.page - 1) * WORKLIST_SIZE + 1
+
+    @property
+    def at_risk_last(self) -> int:
+        """The rank of the last customer the revenue-at-risk list shows."""
+        return self.at_risk_first + len(self.at_risk) - 1
+
+    @property
+    def at_risk_pages(self) -> int:
+        """How many pages the revenue-at-risk list takes, done or snoozed customers left out (they are not shown)."""
+        return max(1, -(-(self.at_risk_customers - self.at_risk_hidden) // WORKLIST_SIZE))
 
     @property
     def horizon_days(self) -> int | None:
@@ -322,9 +340,10 @@ def _entry(score: ChurnScore, today: dt.date, currency: str) -> Entry:
     return entry
 
 
-def build(user, today: dt.date, owner: str = "") -> Worklist:
+def build(user, today: dt.date, owner: str = "", page: int = 1) -> Worklist:
     """The worklist of `user` for `today` (see the module doc); with `user` None, of the whole book, as a manager
-    sees it (the nightly record of suggestions, insights/next_actions.py `record`)."""
+    sees it (the nightly record of suggestions, insights/next_actions.py `record`). `page` is the page of the
+    revenue-at-risk list (WORKLIST_SIZE a page, in its ranking); the other lists are the same on every page."""
     team = user is None or sees_all_customers(user)
     owner = owner if team else ""
     runs = active_runs(["churn", "value"])
@@ -336,17 +355,21 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
         currency=figures.base_currency(),
         churn_run=facts.get(runs["churn"]),
         value_run=facts.get(runs["value"]),
+        page=max(1, page),
     )
     if team:
         worklist.owners = list(
             get_user_model().objects.filter(pk__in=Customer.objects.values("owner_id")).order_by("username")
         )
     if worklist.churn_run is not None:
+        worklist.by_owner = revenue_at_risk(user, today, owner, runs)
+        worklist.page = min(worklist.page, worklist.at_risk_pages)  # past the last page: the last
         scored = _scored(user, today, owner, runs["churn"], runs["value"])
         savable_ = scored.filter(band__in=SAVABLE_BANDS, gone=False)
         ranked = savable_.order_by(F("at_risk").desc(nulls_last=True), "-probability", "customer_id")
         horizon = worklist.horizon_days
-        for score in ranked[:WORKLIST_SIZE]:
+        start = worklist.at_risk_first - 1
+        for score in ranked[start : start + WORKLIST_SIZE]:
             entry = _entry(score, today, worklist.currency)
             risk = f"{percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
             entry.why = "; ".join(part for part in [rhythm_words(entry), *entry.factors, risk] if part)
@@ -356,7 +379,6 @@ def build(user, today: dt.date, owner: str = "") -> Worklist:
             entry = _entry(score, today, worklist.currency)
             entry.why = rhythm_words(entry)
             worklist.win_back.append(entry)
-        worklist.by_owner = revenue_at_risk(user, today, owner, runs)
     worklist.overdue = overdue(user, today, owner, runs["churn"])
     return worklist
 

@@ -29,12 +29,13 @@ from insights.services import act_on_worklist
 def worklist(request: HttpRequest) -> HttpResponse:
     """Who to contact today, in order of priority, and why: the savable by revenue at risk, the gone to win back,
     and the overdue, each with its next best action; a manager's narrowed to one owner by ?owner=<id> (or
-    ?owner=none: unassigned)."""
+    ?owner=none: unassigned); ?risk_page=N shows the revenue-at-risk list's Nth page."""
     owner = request.GET.get("owner", "")
     if owner not in ("", lists.UNASSIGNED) and not owner.isdigit():
         owner = ""
+    page = request.GET.get("risk_page", "")
     today = timezone.localdate()
-    work = lists.build(request.user, today, owner)
+    work = lists.build(request.user, today, owner, page=int(page) if page.isdigit() and len(page) < 6 else 1)
     next_actions.suggest(work, request.user, today)  # each entry's next best action (a GET records nothing)
     request.worklist = work  # the complaints panel gives an action only to those on none of these lists
     context = {
@@ -46,6 +47,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "outcome_choices": outcome_choices(),
         "panels": WORKLIST_PANELS.render(request, request.user),
         "verdicts": [note for note in active_verdicts(["churn", "value"]).values() if note],
+        "page_size": lists.WORKLIST_SIZE,
     }
     return render(request, "insights/worklist.html", context)
 

@@ -334,3 +334,27 @@ def test_counts_of_days_in_a_reason_are_grouped_as_the_pages_group_counts():
     assert rhythm_words(Entry(customer=None, orders=1, days_since=1026)) == "one order, 1,026 days ago"
     entry = Entry(customer=None, orders=3, days_since=2100, usual_gap_days=1000.4)
     assert rhythm_words(entry) == "3 orders, about every 1,000 days, last 2,100 days ago"
+
+
+def test_a_customer_far_past_their_rhythm_with_little_value_stays_on_the_list_a_page_further(
+    alice, alice_client, runs_
+):
+    # The quick start's walk: a customer 4.6x past their usual 8-day gap (36 days since, medium risk, GBP 174 of
+    # 12-month value: GBP 72 at risk) on no list the rep could see: the revenue-at-risk list showed its top 20 and
+    # sent the rest to the customer list sorted by churn probability, another order.
+    for i in range(20):
+        _scored(runs_, alice, f"Valuable {i}", 0.5, 1000)
+    late = _scored(runs_, alice, "Far past", 0.42, 174, band="medium", orders=(52, 44, 36))
+    first = _worklist(alice_client)
+    work = first.context["work"]
+    assert late.pk not in [e.customer.pk for e in [*work.at_risk, *work.win_back, *work.overdue]]
+    assert (work.at_risk_customers, work.at_risk_pages) == (21, 2)
+    assert 'id="at-risk-next"' in first.content.decode() and "risk_page=2" in first.content.decode()
+    second = _worklist(alice_client, risk_page=2)
+    entry = second.context["work"].at_risk[0]
+    assert (entry.customer.pk, second.context["work"].at_risk_first) == (late.pk, 21)
+    assert entry.times_usual == pytest.approx(36 / 8, abs=0.1)
+    text = re.sub(r"[ \n]+", " ", _cell(second.content.decode(), '<p class="card-body small" id="at-risk-count">'))
+    assert text.startswith("Showing numbers 21 to 21 of 21 customers at risk")
+    assert 'id="at-risk-previous"' in second.content.decode()
+    assert _worklist(alice_client, risk_page=9).context["work"].page == 2  # past the last page: the last
