@@ -14,6 +14,7 @@ STAMP := $(VENV)/.requirements.lock.installed
 SQLITE_TESTS := tests/insights/test_run_lifecycle.py tests/insights/test_training.py tests/insights/test_publishing.py \
 	tests/insights/test_rescoring.py tests/insights/test_pages.py tests/insights/test_health_panel.py \
 	tests/insights/test_worklist.py tests/recommendations/test_families.py tests/recommendations/test_pages.py \
+	tests/recommendations/test_managers_pages.py \
 	tests/customers/test_pages.py
 
 PORT ?= 8000

@@ -39,7 +39,8 @@ from customers.models import Customer, Interaction, Order, OrderItem, Product, S
 from insights import communication
 from insights.message_templates import fill
 from insights.models import MessageTemplate, NextAction, SuggestedAction
-from insights.worklist import UNASSIGNED, Entry, Worklist, build, scope
+from insights.worklist import UNASSIGNED, Worklist, build, scope
+from insights.worklist_rows import Entry
 
 CALL_NOW_DAYS = 7  # "a complaint last week"
 PRAISE_DAYS = 14

@@ -26,7 +26,7 @@ MONEY_FEATURES = {
 def factor_text(factor: dict, currency: str, as_of: dt.date | None = None, today: dt.date | None = None) -> str:
     """A churn factor in words; money factors with the currency they are in. Given the day the score is `as_of`
     and `today`, the days since the last order are counted to today as the worklist counts them
-    (insights/worklist.py `days_since`), not as of the score."""
+    (insights/worklist_rows.py `days_since`), not as of the score."""
     feature, value = factor.get("feature", ""), factor.get("value")
     template = MONEY_FEATURES.get(feature)
     if template and value is not None:

@@ -15,8 +15,9 @@ message (insights/next_actions.py decides the action from the list):
    their usual gap late.
 4. *Cross-sell* (the recommendations app's section, from `unlisted`): on none of the lists above.
 
-*Days since the last order* (`days_since`) counts whole days from the day of the last purchase to today, both in
-the site's time zone; the rhythm, the reasons, the messages and the gone rule all use this count.
+Each row (an `Entry`: the figures behind it and why, in words) is built in insights/worklist_rows.py, which also
+counts *days since the last order* (`days_since`), the one count the rhythm, the reasons, the messages and the gone
+rule use.
 
 A rep sees their own customers; a manager (anyone who sees every customer) sees the team's, with each row's owner,
 a summary per owner, and may narrow to one owner. A customer someone marked done or snoozed stays off every
@@ -58,7 +59,8 @@ from customers import figures
 from customers.models import Customer, Order, sees_all_customers
 from insights.models import ChurnScore, CustomerValue, WorklistAction
 from insights.publishing import active_runs
-from insights.scores import factor_text, raising_factors, run_facts
+from insights.scores import run_facts
+from insights.worklist_rows import Entry, from_score, rhythm_words, set_rhythm
 
 WORKLIST_SIZE = 20  # customers in the revenue-at-risk and overdue lists
 WIN_BACK_SIZE = 10  # the win-back list is a smaller, separate effort
@@ -79,32 +81,6 @@ class EpochDays(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="(julianday(%(expressions)s) - 2440587.5)", **extra)
-
-
-@dataclass
-class Entry:
-    """One customer on a list: the score row (with the customer and owner), the figures behind it, and why."""
-
-    customer: Customer
-    probability: float | None = None
-    band: str = ""
-    value: float | None = None
-    p_alive: float | None = None
-    at_risk: float | None = None
-    spent: float | None = None
-    orders: int = 0
-    last_order: dt.datetime | None = None
-    usual_gap_days: float | None = None
-    days_since: int | None = None
-    why: str = ""
-    suggestion: object = None  # the next best action (insights/next_actions.py), set by the worklist page
-
-    @property
-    def times_usual(self) -> float | None:
-        """How many of their usual gaps have passed since the last order."""
-        if not self.usual_gap_days or self.days_since is None:
-            return None
-        return self.days_since / self.usual_gap_days
 
 
 @dataclass
@@ -159,12 +135,6 @@ class Worklist:
     def horizon_days(self) -> int | None:
         """The length of the churn model's window: "no order in the next N days"."""
         return self.churn_run["horizon_days"] if self.churn_run else None
-
-
-def days_since(moment: dt.datetime, today: dt.date) -> int:
-    """Whole days from the day of `moment` to `today`, both in the site's time zone: the one count of "days since
-    the last order" every list, reason and message uses."""
-    return (today - timezone.localdate(moment)).days
 
 
 def gone_before(today: dt.date) -> dt.datetime:
@@ -284,24 +254,6 @@ def _scored(user, today: dt.date, owner: str, churn: int, value: int | None) -> 
     )
 
 
-def _rhythm(entry: Entry, first: dt.datetime | None, today: dt.date) -> None:
-    if entry.last_order is None:
-        return
-    entry.days_since = days_since(entry.last_order, today)
-    if entry.orders >= 2 and first is not None:
-        entry.usual_gap_days = (entry.last_order - first).total_seconds() / 86400 / (entry.orders - 1)
-
-
-def rhythm_words(entry: Entry) -> str:
-    """The customer's buying rhythm in words: '13 orders, about every 30 days, last 34 days ago'."""
-    if entry.days_since is None:
-        return "no purchase on record"
-    if entry.orders <= 1:
-        return f"one order, {entry.days_since:,} days ago"
-    gap = max(1, round(entry.usual_gap_days or 0))
-    return f"{entry.orders:,} orders, about every {gap:,} days, last {entry.days_since:,} days ago"
-
-
 def past_rhythm(customer: Customer, today: dt.date) -> Entry | None:
     """The customer's rhythm (an Entry with orders, last order, usual gap and days since) when they are late by the
     overdue list's rule (MIN_ORDERS_FOR_RHYTHM purchases or more, the last over OVERDUE_FACTOR usual gaps ago),
@@ -312,32 +264,10 @@ def past_rhythm(customer: Customer, today: dt.date) -> Entry | None:
         n=Count("pk"), first=Min("placed_at"), last=Max("placed_at")
     )
     entry = Entry(customer=customer, orders=found["n"], last_order=found["last"])
-    _rhythm(entry, found["first"], today)
+    set_rhythm(entry, found["first"], today)
     if entry.orders < MIN_ORDERS_FOR_RHYTHM or not entry.usual_gap_days or entry.usual_gap_days < 1:
         return None
     return entry if entry.times_usual > OVERDUE_FACTOR else None
-
-
-# The churn factors the rhythm words already say, in the worklist's own count of days: left out of a row's reason.
-RHYTHM_FEATURES = frozenset({"recency_days", "cadence_days", "frequency"})
-
-
-def _entry(score: ChurnScore, today: dt.date, currency: str) -> Entry:
-    entry = Entry(
-        customer=score.customer,
-        probability=score.probability,
-        band=score.band,
-        value=score.value,
-        p_alive=score.p_alive,
-        at_risk=score.at_risk,
-        spent=getattr(score, "spent", None),
-        orders=score.orders,
-        last_order=score.last_order,
-    )
-    _rhythm(entry, score.first_order, today)
-    factors = [f for f in raising_factors(score.factors) if f.get("feature") not in RHYTHM_FEATURES]
-    entry.factors = [factor_text(f, currency) for f in factors][:1]
-    return entry
 
 
 def build(user, today: dt.date, owner: str = "", page: int = 1) -> Worklist:
@@ -370,13 +300,13 @@ def build(user, today: dt.date, owner: str = "", page: int = 1) -> Worklist:
         horizon = worklist.horizon_days
         start = worklist.at_risk_first - 1
         for score in ranked[start : start + WORKLIST_SIZE]:
-            entry = _entry(score, today, worklist.currency)
+            entry = from_score(score, today, worklist.currency)
             risk = f"{percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
             entry.why = "; ".join(part for part in [rhythm_words(entry), *entry.factors, risk] if part)
             worklist.at_risk.append(entry)
         lost = scored.filter(gone=True).annotate(spent=figures.spend_subquery("customer_id"))
         for score in lost.order_by(F("spent").desc(nulls_last=True), "customer_id")[:WIN_BACK_SIZE]:
-            entry = _entry(score, today, worklist.currency)
+            entry = from_score(score, today, worklist.currency)
             entry.why = rhythm_words(entry)
             worklist.win_back.append(entry)
     worklist.overdue = overdue(user, today, owner, runs["churn"])
@@ -423,7 +353,7 @@ def overdue(user, today: dt.date, owner: str = "", churn: int | None = None) -> 
     late = []
     for customer in customers.order_by("-late", "pk")[:WORKLIST_SIZE]:
         entry = Entry(customer=customer, orders=customer.n, last_order=customer.last)
-        _rhythm(entry, customer.first, today)
+        set_rhythm(entry, customer.first, today)
         entry.why = rhythm_words(entry)
         late.append(entry)
     return late

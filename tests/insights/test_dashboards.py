@@ -1,26 +1,23 @@
-"""The manager's dashboards: revenue per month, cohort retention, segments with value and risk, revenue at risk by
-owner, migration, model quality and the churn model's calibration; charts with their tables, empty states, the
-visibility rule and a fixed number of queries."""
+"""The manager's dashboards: segments with value and risk, revenue at risk by owner, migration, model quality and
+the churn model's calibration; charts with their tables, empty states, the visibility rule and a fixed number of
+queries (revenue per month and cohort retention, the figures from orders: test_dashboard_trends.py)."""
 
 import datetime as dt
 import json
 import re
-from decimal import Decimal
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
-from customers.models import Order, Product
+from customers.models import Product
 from insights import publishing, runs
-from insights.dashboards import charts, trends
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.models_ml.metrics import calibration_bins
-from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
+from tests.factories import CustomerFactory, ProductFactory
+from tests.insights.dashboard_orders import buy, place_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +81,7 @@ def test_an_owners_revenue_at_risk_is_the_same_on_the_dashboards_and_the_worklis
     alice, charlie_client, alice_client, book
 ):
     gone = CustomerFactory(owner=alice)  # no order for over a year: on no one's revenue at risk
-    _buy(gone, "2024-01-05", (ProductFactory(), 1, "10.00"))
+    buy(gone, "2024-01-05", (ProductFactory(), 1, "10.00"))
     ChurnScore.objects.create(run=book["churn"], customer=gone, probability=0.99, band="high", factors=[])
     CustomerValue.objects.create(
         run=book["value"], customer=gone, p_alive=0.5, expected_purchases_90d=1, expected_purchases_365d=4,
@@ -169,15 +166,6 @@ def _charts(page) -> dict:
     return json.loads(found.group(1))
 
 
-def _buy(customer, day: str, *lines, status=Order.Status.COMPLETED, is_outlier=False):
-    """An order placed at noon UTC on `day` with (product, quantity, unit price) lines."""
-    placed = dt.datetime.fromisoformat(f"{day}T12:00:00+00:00")
-    order = OrderFactory(customer=customer, placed_at=placed, status=status, is_outlier=is_outlier)
-    for product, quantity, price in lines:
-        OrderItemFactory(order=order, product=product, quantity=quantity, unit_price=Decimal(price))
-    return order
-
-
 @pytest.fixture
 def goods():
     return ProductFactory()
@@ -190,73 +178,7 @@ def shipping():
 
 @pytest.fixture
 def orders(alice, bob, goods, shipping):
-    """A few customers' orders over 2024-2026 (see each test for the hand-computed figures)."""
-    a, b = CustomerFactory(owner=alice), CustomerFactory(owner=alice)
-    c, d, e, f = CustomerFactory(owner=bob), CustomerFactory(owner=bob), CustomerFactory(owner=bob), CustomerFactory()
-    _buy(a, "2026-01-15", (goods, 2, "10.00"), (shipping, 1, "5.00"))  # 20 of goods; shipping is not revenue
-    _buy(a, "2026-02-10", (goods, 1, "7.50"))
-    _buy(a, "2026-04-02", (goods, 1, "3.00"))
-    _buy(b, "2026-01-03", (goods, 1, "1.00"))
-    _buy(b, "2026-01-28", (goods, 1, "2.00"))  # a second order in its first month: still one customer
-    _buy(b, "2026-03-09", (goods, 3, "2.00"))
-    _buy(c, "2026-02-20", (goods, 1, "100.00"))
-    _buy(c, "2026-03-20", (goods, 1, "50.00"))
-    _buy(c, "2026-02-21", (goods, 1, "999.00"), status=Order.Status.CANCELLED)  # not a purchase
-    _buy(c, "2026-03-22", (goods, 1, "888.00"), is_outlier=True)  # not a purchase
-    _buy(d, "2025-12-05", (goods, 1, "40.00"))
-    _buy(e, "2024-01-10", (goods, 1, "5.00"))  # first bought long ago: not in a recent cohort
-    _buy(e, "2026-04-10", (goods, 1, "5.00"))
-    _buy(f, "2026-03-01", (shipping, 1, "9.00"))  # a shipping-only order is no purchase
-    _buy(None, "2026-03-15", (goods, 1, "11.00"))  # an anonymous sale: in the manager's revenue
-    return {"a": a, "b": b, "c": c, "d": d, "e": e}
-
-
-def test_revenue_is_goods_of_completed_orders_per_month_for_the_last_24_months(charlie, orders):
-    trend = trends.compute_order_trends(charlie)["revenue"]
-    assert len(trend) == 24 and trend[0]["month"] == dt.date(2024, 5, 1) and trend[-1]["month"] == dt.date(2026, 4, 1)
-    by_month = {row["month"]: row["revenue"] for row in trend}
-    assert by_month[dt.date(2025, 12, 1)] == pytest.approx(40)
-    assert by_month[dt.date(2026, 1, 1)] == pytest.approx(20 + 1 + 2)
-    assert by_month[dt.date(2026, 2, 1)] == pytest.approx(7.5 + 100)
-    assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6 + 50 + 11)
-    assert by_month[dt.date(2026, 4, 1)] == pytest.approx(3 + 5)
-    assert by_month[dt.date(2025, 11, 1)] == 0.0  # a month without sales is there, at 0
-    assert dt.date(2024, 1, 1) not in by_month  # older than 24 months
-
-
-def test_a_rep_sees_the_revenue_of_their_own_customers_only(alice, orders):
-    by_month = {row["month"]: row["revenue"] for row in trends.compute_order_trends(alice)["revenue"]}
-    assert by_month[dt.date(2026, 1, 1)] == pytest.approx(23)
-    assert by_month[dt.date(2026, 3, 1)] == pytest.approx(6)  # neither bob's customer nor the anonymous sale
-    assert max(by_month) == dt.date(2026, 4, 1)
-
-
-def test_cohort_retention_is_the_share_of_each_first_purchase_month_buying_k_months_later(charlie, orders):
-    retention = trends.compute_order_trends(charlie)["cohorts"]
-    assert retention["months"] == list(range(12))
-    rows = {row["cohort"]: row for row in retention["rows"]}
-    assert list(rows) == [dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1)]  # newest first
-    january, february, december = rows[dt.date(2026, 1, 1)], rows[dt.date(2026, 2, 1)], rows[dt.date(2025, 12, 1)]
-    # January: a and b. a buys in +1 and +3, b in +2; April (+3) is the latest month, so +4 on are to come.
-    assert january["size"] == 2
-    assert january["cells"][:5] == [1.0, 0.5, 0.5, 0.5, None]
-    assert february["size"] == 1 and february["cells"][:4] == [1.0, 1.0, 0.0, None]  # c: the outlier is left out
-    assert december["size"] == 1 and december["cells"][:6] == [1.0, 0.0, 0.0, 0.0, 0.0, None]
-    assert all(cell is None for cell in january["cells"][4:])
-
-
-def test_a_rep_sees_the_cohorts_of_their_own_customers_only(alice, bob, orders):
-    cohorts = trends.compute_order_trends(alice)["cohorts"]["rows"]
-    assert [(row["cohort"], row["size"]) for row in cohorts] == [(dt.date(2026, 1, 1), 2)]
-    rows = trends.compute_order_trends(bob)["cohorts"]["rows"]
-    assert [row["cohort"] for row in rows] == [dt.date(2026, 2, 1), dt.date(2025, 12, 1)]  # e's cohort is 2024
-
-
-def test_without_orders_there_is_no_trend_and_no_cohort(charlie):
-    assert (
-        trends.compute_order_trends(charlie)["revenue"] == []
-        and trends.compute_order_trends(charlie)["cohorts"] is None
-    )
+    return place_orders(alice, bob, goods, shipping)
 
 
 def test_calibration_bins_by_hand():
@@ -365,7 +287,7 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
     for day in range(1, 21):
         customer = CustomerFactory()
         _segment(book["segments"], customer, "Lapsed")
-        _buy(customer, f"2025-{day % 12 + 1:02d}-{day:02d}", (goods, 1, "4.00"), (goods, 2, "1.00"))
+        buy(customer, f"2025-{day % 12 + 1:02d}-{day:02d}", (goods, 1, "4.00"), (goods, 2, "1.00"))
     measure()
 
 
@@ -374,18 +296,6 @@ def test_a_reps_page_needs_a_fixed_number_of_queries_too(alice_client, book, ord
     alice_client.get(url)
     with django_assert_num_queries(8):  # as the manager's, without the owners' ranking and "what will sell"
         alice_client.get(url)
-
-
-def test_the_figures_from_orders_are_cached_per_visibility_scope(alice_client, bob_client, charlie_client, orders):
-    url = reverse("insights:dashboards")
-    before = charlie_client.get(url).context["revenue"][-1]["revenue"]
-    _buy(orders["a"], "2026-04-20", (ProductFactory(), 1, "1000.00"))
-    assert charlie_client.get(url).context["revenue"][-1]["revenue"] == before  # cached for a while
-    # A rep's figures are their own, never another scope's cached ones.
-    assert alice_client.get(url).context["revenue"][-1]["revenue"] == pytest.approx(3 + 1000)
-    assert bob_client.get(url).context["revenue"][-1]["revenue"] == pytest.approx(5)
-    cache.clear()
-    assert charlie_client.get(url).context["revenue"][-1]["revenue"] == pytest.approx(before + 1000)
 
 
 def test_a_trained_churn_run_keeps_its_backtest_calibration_and_the_page_plots_it(charlie_client):
@@ -400,23 +310,3 @@ def test_a_trained_churn_run_keeps_its_backtest_calibration_and_the_page_plots_i
     assert churned == pytest.approx(run.model_card["counts"]["test_churned"])
     points = _charts(charlie_client.get(reverse("insights:dashboards")))["calibration"]["points"]
     assert [p[2] for p in points] == [b["count"] for b in bins if b["count"]]
-
-
-def test_the_current_month_is_marked_month_to_date_on_the_revenue_chart():
-    today = dt.date(2026, 12, 7)
-    trend = [{"month": dt.date(2026, 11, 1), "revenue": 900.0}, {"month": dt.date(2026, 12, 1), "revenue": 200.0}]
-    marked = trends.mark_month_to_date(trend, today)
-    assert "to_date" not in trend[-1] and marked[-1]["to_date"] == today and "to_date" not in marked[0]
-    chart = charts.revenue(marked)
-    assert chart["categories"] == ["Nov 2026", "Dec 2026, to 7 Dec"]
-    assert [s["data"] for s in chart["series"]] == [[900.0, None], [None, 200.0]]  # the partial month apart
-    assert "so far in Dec 2026, to 7 Dec (month to date)" in chart["label"]
-    assert trends.mark_month_to_date(trend, dt.date(2027, 1, 3)) == trend  # December is over: nothing marked
-    assert charts.revenue(trend)["categories"] == ["Nov 2026", "Dec 2026"]
-
-
-def test_the_dashboards_table_says_which_month_is_month_to_date(charlie_client, alice):
-    OrderItemFactory(order=OrderFactory(customer=CustomerFactory(owner=alice), placed_at=timezone.now()))
-    page = charlie_client.get(reverse("insights:dashboards")).content.decode()
-    today = timezone.localdate()
-    assert f"{date_format(today, 'M Y')}, to {date_format(today, 'j M')} (month to date)" in page

@@ -1,29 +1,23 @@
 """The worklist's next best action: call now, win back, send an offer, thank or check in, each with its reason and
-the admin's message filled in safely; done from a suggestion is logged on the timeline and counted as taken; the
-managers' share taken and outcome; a fixed number of queries."""
+the admin's message filled in safely; the complaints section; a fixed number of queries (what becomes of a
+suggestion: test_next_action_record.py)."""
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from customers.models import Interaction, InteractionLabel, Topic
 from insights import next_actions, publishing
-from insights.dashboards.next_actions import taken_and_outcome
-from insights.models import ChurnScore, CustomerValue, MessageTemplate, ModelRun, SuggestedAction
+from insights.models import MessageTemplate, ModelRun, SuggestedAction
 from recommendations.models import Recommendation
-from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, OrderItemFactory, ProductFactory
+from tests.factories import CustomerFactory, ProductFactory
+from tests.insights.next_action_customers import NOW, buy, every_kind, publish_runs, said, scored, suggestions_on
 
 pytestmark = pytest.mark.django_db
-NOW = timezone.now()
-WRITES = ("INSERT", "UPDATE", "DELETE")
 NO_CONSENT = "No marketing consent: make the offer in a call, do not send it."
 
 
@@ -34,52 +28,13 @@ def _gbp(settings):
 
 @pytest.fixture
 def runs_():
-    churn = ModelRun.objects.create(
-        family="churn", as_of=dt.date(2026, 1, 1), status="running", model_card={"horizon_days": 90}
-    )
-    value = ModelRun.objects.create(family="value", as_of=dt.date(2026, 1, 1), status="running")
-    publishing.publish(churn)
-    publishing.publish(value)
-    return churn, value
-
-
-def _orders(customer, *days_ago, product=None):
-    for days in days_ago:
-        order = OrderFactory(customer=customer, placed_at=NOW - dt.timedelta(days=days))
-        extra = {"product": product} if product else {}
-        OrderItemFactory(order=order, quantity=1, unit_price=Decimal(100), **extra)
-
-
-def _scored(runs_, owner, name, probability=0.8, clv=1000, p_alive=0.5, orders=(50, 10), band="high"):
-    """A scored customer; by default not due (every 40 days, last 10 days ago)."""
-    churn, value = runs_
-    customer = CustomerFactory(owner=owner, name=name)
-    _orders(customer, *orders)
-    ChurnScore.objects.create(run=churn, customer=customer, probability=probability, band=band, factors=[])
-    CustomerValue.objects.create(
-        run=value, customer=customer, p_alive=p_alive, expected_purchases_90d=1, expected_purchases_365d=3,
-        expected_order_value=clv / 3, clv_12m=clv,
-    )  # fmt: skip
-    return customer
-
-
-def _said(customer, sentiment, days_ago, topic="delivery", subject="About my order"):
-    interaction = InteractionFactory(
-        customer=customer, subject=subject, kind=Interaction.Kind.EMAIL, occurred_at=NOW - dt.timedelta(days=days_ago)
-    )
-    InteractionLabel.objects.create(interaction=interaction, sentiment=sentiment, topic=Topic.objects.get(slug=topic))
-    return interaction
-
-
-def _suggestions(client) -> dict[str, object]:
-    work = client.get(reverse("insights:worklist")).context["work"]
-    return {e.customer.name: e.suggestion for e in [*work.at_risk, *work.win_back, *work.overdue]}
+    return publish_runs()
 
 
 def test_a_complaint_last_week_and_high_value_at_risk_means_call_now(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
-    _said(customer, "negative", days_ago=3)
-    suggestion = _suggestions(alice_client)["Ann Archer"]
+    customer = scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
+    said(customer, "negative", days_ago=3)
+    suggestion = suggestions_on(alice_client)["Ann Archer"]
     assert suggestion.action == "call_now"
     assert re.search(r"Complained about delivery on \d{1,2} [A-Z][a-z]{2} \d{4}, and", suggestion.reason)  # 4 Dec 2026
     assert "GBP\u00a0700.00 of revenue at risk (70% chance of losing them)" in suggestion.reason
@@ -88,13 +43,13 @@ def test_a_complaint_last_week_and_high_value_at_risk_means_call_now(alice, alic
 
 
 def test_a_complaint_older_than_a_week_is_not_a_reason_to_call_now(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Old news")
-    _said(customer, "negative", days_ago=10)
-    assert _suggestions(alice_client)["Old news"].action == "check_in"
+    customer = scored(runs_, alice, "Old news")
+    said(customer, "negative", days_ago=10)
+    assert suggestions_on(alice_client)["Old news"].action == "check_in"
 
 
 def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_products(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Due now", orders=(60, 30))  # every 30 days, last 30 days ago
+    customer = scored(runs_, alice, "Due now", orders=(60, 30))  # every 30 days, last 30 days ago
     recommendations = ModelRun.objects.create(family="recommendations", as_of=dt.date(2026, 1, 1), status="running")
     publishing.publish(recommendations)
     for list_, rank, name in [("try_next", 1, "Granola"), ("reorder", 1, "Oat milk"), ("reorder", 2, "Honey")]:
@@ -102,7 +57,7 @@ def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_produ
             run=recommendations, customer=customer, list=list_, rank=rank, product=ProductFactory(name=name),
             score=1.0, component="als", reason_code="buy_again",
         )  # fmt: skip
-    suggestion = _suggestions(alice_client)["Due now"]
+    suggestion = suggestions_on(alice_client)["Due now"]
     assert suggestion.action == "send_offer"
     assert suggestion.products == ["Oat milk", "Honey", "Granola"]  # likely reorders first
     assert suggestion.reason == "Due by their rhythm. Offer: Oat milk; Honey; Granola. " + NO_CONSENT
@@ -110,7 +65,7 @@ def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_produ
 
 
 def test_product_names_with_commas_cannot_be_misread_in_a_reason_or_a_message(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Due now", orders=(60, 30))
+    customer = scored(runs_, alice, "Due now", orders=(60, 30))
     recommendations = ModelRun.objects.create(family="recommendations", as_of=dt.date(2026, 1, 1), status="running")
     publishing.publish(recommendations)
     names = ["Cedar Wax Melts", "Dark Roast Pour-Over Dripper, Mini", "Smoked Chutney, 1 kg"]
@@ -119,58 +74,58 @@ def test_product_names_with_commas_cannot_be_misread_in_a_reason_or_a_message(al
             run=recommendations, customer=customer, list="reorder", rank=rank, product=ProductFactory(name=name),
             score=1.0, component="als", reason_code="buy_again",
         )  # fmt: skip
-    suggestion = _suggestions(alice_client)["Due now"]
+    suggestion = suggestions_on(alice_client)["Due now"]
     assert "Offer: Cedar Wax Melts; Dark Roast Pour-Over Dripper, Mini; Smoked Chutney, 1 kg." in suggestion.reason
     assert "\n- Cedar Wax Melts\n- Dark Roast Pour-Over Dripper, Mini\n- Smoked Chutney, 1 kg\n" in suggestion.message
 
 
 def test_a_reason_does_not_repeat_the_rows_why(alice, alice_client, runs_):
-    _scored(runs_, alice, "Due now", orders=(60, 30))
-    _scored(runs_, alice, "Steady")
+    scored(runs_, alice, "Due now", orders=(60, 30))
+    scored(runs_, alice, "Steady")
     work = alice_client.get(reverse("insights:worklist")).context["work"]
     for entry in work.at_risk:
         assert entry.why.split(";")[0] not in entry.suggestion.reason
 
 
 def test_an_offer_to_a_customer_without_marketing_consent_is_made_in_a_call(alice, alice_client, runs_):
-    _scored(runs_, alice, "No consent", orders=(60, 30))
-    agreed = _scored(runs_, alice, "Agreed", orders=(60, 30))
+    scored(runs_, alice, "No consent", orders=(60, 30))
+    agreed = scored(runs_, alice, "Agreed", orders=(60, 30))
     agreed.marketing_consent = True
     agreed.save()
-    suggestions = _suggestions(alice_client)
+    suggestions = suggestions_on(alice_client)
     assert suggestions["No consent"].reason.endswith("No marketing consent: make the offer in a call, do not send it.")
     assert "marketing consent" not in suggestions["Agreed"].reason
 
 
 def test_an_overdue_customer_without_a_score_gets_an_offer_too(alice, alice_client, runs_):
     late = CustomerFactory(owner=alice, name="Monthly, late")
-    _orders(late, 130, 100, 70)
-    suggestion = _suggestions(alice_client)["Monthly, late"]
+    buy(late, 130, 100, 70)
+    suggestion = suggestions_on(alice_client)["Monthly, late"]
     assert suggestion.action == "send_offer"
     assert "No product recommended for them yet." in suggestion.reason
 
 
 def test_recent_praise_gets_a_thank_you(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Happy")
-    _said(customer, "positive", days_ago=5, topic="praise")
-    suggestion = _suggestions(alice_client)["Happy"]
+    customer = scored(runs_, alice, "Happy")
+    said(customer, "positive", days_ago=5, topic="praise")
+    suggestion = suggestions_on(alice_client)["Happy"]
     assert suggestion.action == "thank"
     assert suggestion.reason.startswith("Praised us on ")
 
 
 def test_a_complaint_outweighs_praise(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Mixed")
-    _said(customer, "positive", days_ago=5, topic="praise")
-    _said(customer, "negative", days_ago=1, topic="billing")
-    assert _suggestions(alice_client)["Mixed"].action == "call_now"
+    customer = scored(runs_, alice, "Mixed")
+    said(customer, "positive", days_ago=5, topic="praise")
+    said(customer, "negative", days_ago=1, topic="billing")
+    assert suggestions_on(alice_client)["Mixed"].action == "call_now"
 
 
 def test_gone_customers_are_won_back_with_what_they_used_to_buy(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Long gone", probability=0.99, clv=5, p_alive=0.01, orders=())
+    customer = scored(runs_, alice, "Long gone", probability=0.99, clv=5, p_alive=0.01, orders=())
     tea, mugs = ProductFactory(name="Green tea"), ProductFactory(name="Mugs")
-    _orders(customer, 420, 400, 380, product=tea)
-    _orders(customer, 390, product=mugs)
-    suggestion = _suggestions(alice_client)["Long gone"]
+    buy(customer, 420, 400, 380, product=tea)
+    buy(customer, 390, product=mugs)
+    suggestion = suggestions_on(alice_client)["Long gone"]
     assert suggestion.action == "win_back"
     assert suggestion.products == ["Green tea", "Mugs"]
     assert suggestion.reason.startswith("No order for over a year. They used to buy: Green tea; Mugs.")
@@ -180,8 +135,8 @@ def test_gone_customers_are_won_back_with_what_they_used_to_buy(alice, alice_cli
 
 
 def test_a_customer_gone_over_a_year_is_won_back_never_offered_their_next_order(alice, alice_client, runs_):
-    _scored(runs_, alice, "Gone, 680 days", p_alive=0.3, orders=(749, 726, 703, 680))  # every 23 days: 29x late
-    suggestion = _suggestions(alice_client)["Gone, 680 days"]
+    scored(runs_, alice, "Gone, 680 days", p_alive=0.3, orders=(749, 726, 703, 680))  # every 23 days: 29x late
+    suggestion = suggestions_on(alice_client)["Gone, 680 days"]
     assert suggestion.action == "win_back"
     assert "next order?" not in suggestion.subject
 
@@ -189,15 +144,15 @@ def test_a_customer_gone_over_a_year_is_won_back_never_offered_their_next_order(
 def test_the_message_is_signed_with_the_reps_full_name(alice, alice_client, runs_):
     alice.first_name, alice.last_name = "Alice", "Archer"
     alice.save()
-    _scored(runs_, alice, "Someone")
-    assert _suggestions(alice_client)["Someone"].message.endswith("\n\nAlice Archer")
+    scored(runs_, alice, "Someone")
+    assert suggestions_on(alice_client)["Someone"].message.endswith("\n\nAlice Archer")
 
 
 def test_the_message_is_the_admins_template_and_the_page_escapes_it(alice, alice_client, runs_):
     MessageTemplate.objects.filter(action="check_in").update(
         subject="For {{ customer.name }}", body="Dear {{ customer.name|upper }}, from {{ rep.name }}."
     )
-    _scored(runs_, alice, "<b>Bold</b> Ltd")
+    scored(runs_, alice, "<b>Bold</b> Ltd")
     page = alice_client.get(reverse("insights:worklist"))
     suggestion = page.context["work"].at_risk[0].suggestion
     assert suggestion.message == "Dear <B>BOLD</B> LTD, from alice."
@@ -213,112 +168,14 @@ def test_a_template_may_not_reach_beyond_its_data(body, alice, alice_client, run
     with pytest.raises(ValidationError):
         MessageTemplate(action="thank", subject="Hi", body=body).full_clean(exclude=["action"])
     MessageTemplate.objects.filter(action="check_in").update(body=body)  # saved around the check: still refused
-    _scored(runs_, alice, "Someone")
-    assert "needs fixing in admin" in _suggestions(alice_client)["Someone"].message
-
-
-def test_done_from_a_suggestion_is_logged_on_the_timeline_and_counted_as_taken(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Ann Archer")
-    _said(customer, "negative", days_ago=2)
-    page = alice_client.get(reverse("insights:worklist")).content.decode()
-    assert 'name="suggestion" value="call_now"' in page
-    alice_client.post(
-        reverse("insights:worklist_action", args=[customer.pk]),
-        {"action": "done", "outcome": "reached", "suggestion": "call_now"},
-    )
-    suggestion = SuggestedAction.objects.get(customer=customer)
-    assert suggestion.taken_at is not None and suggestion.taken_by == alice
-    assert suggestion.worklist_action.interaction.subject == "Call now (suggested) from the worklist: reached"
-
-
-def _writes(client) -> list[str]:
-    """The statements a GET of the worklist sends that change data."""
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(reverse("insights:worklist")).status_code == 200
-    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
-
-
-@pytest.mark.parametrize("persona", ["alice", "charlie"])
-def test_showing_the_worklist_writes_nothing(persona, request, alice, runs_):
-    _every_kind(runs_, alice, "one")
-    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
-    _said(calm, "negative", days_ago=2)  # Call now in the complaints section
-    client = request.getfixturevalue(f"{persona}_client")
-    assert _writes(client) == [] and _writes(client) == []
-    assert not SuggestedAction.objects.exists()
-
-
-def test_the_nightly_record_counts_each_open_suggestion_once(alice, bob, alice_client, runs_):
-    _every_kind(runs_, alice, "one")
-    _scored(runs_, bob, "Steady B")
-    _scored(runs_, None, "Steady nobody")
-    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
-    _said(calm, "negative", days_ago=2)
-    today = timezone.localdate()
-    assert next_actions.record(today) == 8
-    assert next_actions.record(today) == 8  # suggested again: still one open suggestion each
-    recorded = dict(SuggestedAction.objects.values_list("customer__name", "action"))
-    shown = {name: s.action for name, s in _suggestions(alice_client).items()}
-    assert recorded == {**shown, "Steady B": "check_in", "Steady nobody": "check_in", "Calm Carol": "call_now"}
-    assert SuggestedAction.objects.get(customer__name="Call one").reason.startswith("Complained about delivery on")
-
-
-def test_snooze_from_a_suggestion_records_it_as_suggested_and_not_taken(alice, alice_client, runs_):
-    customer = _scored(runs_, alice, "Steady")
-    alice_client.post(
-        reverse("insights:worklist_action", args=[customer.pk]),
-        {"action": "snoozed", "days": 7, "suggestion": "check_in"},
-    )
-    assert list(SuggestedAction.objects.values_list("customer", "action", "taken_at")) == [
-        (customer.pk, "check_in", None)
-    ]
+    scored(runs_, alice, "Someone")
+    assert "needs fixing in admin" in suggestions_on(alice_client)["Someone"].message
 
 
 def test_reps_see_suggestions_for_their_own_customers_only(alice, bob, alice_client, runs_):
-    _scored(runs_, alice, "Mine")
-    _scored(runs_, bob, "Bob's")
-    assert list(_suggestions(alice_client)) == ["Mine"]
-
-
-def _suggested(customer, action, days_ago, taken_days_ago=None, user=None):
-    row = SuggestedAction.objects.create(customer=customer, action=action, reason="r")
-    taken = NOW - dt.timedelta(days=taken_days_ago) if taken_days_ago is not None else None
-    SuggestedAction.objects.filter(pk=row.pk).update(
-        suggested_at=NOW - dt.timedelta(days=days_ago), taken_at=taken, taken_by=user
-    )
-
-
-def test_managers_see_the_share_taken_and_whether_customers_ordered_within_30_days(alice, charlie, charlie_client):
-    ordered, silent, recent, untaken = (CustomerFactory(owner=alice) for _ in range(4))
-    _suggested(ordered, "call_now", 50, taken_days_ago=45, user=alice)
-    _orders(ordered, 30)  # 15 days after the call
-    _suggested(silent, "call_now", 50, taken_days_ago=45, user=alice)
-    _orders(silent, 5)  # 40 days after: too late to count
-    _suggested(recent, "call_now", 3, taken_days_ago=2, user=alice)
-    _suggested(untaken, "call_now", 60)
-    _orders(untaken, 50)
-    panel = charlie_client.get(reverse("insights:dashboards")).content.decode()
-    assert 'id="next-actions"' in panel
-    assert taken_and_outcome(charlie) == [
-        {
-            "action": "call_now", "label": "Call now", "suggested": 4, "taken": 3, "share_taken": 0.75,
-            "ordered": 1, "not_ordered": 1, "waiting": 1, "untaken_judged": 1, "untaken_ordered": 1,
-        }
-    ]  # fmt: skip
-
-
-def test_reps_do_not_see_the_managers_figures(alice_client):
-    assert 'id="next-actions-title"' not in alice_client.get(reverse("insights:dashboards")).content.decode()
-
-
-def _every_kind(runs_, alice, tag: str) -> None:
-    call = _scored(runs_, alice, f"Call {tag}")
-    _said(call, "negative", days_ago=2)
-    thank = _scored(runs_, alice, f"Thank {tag}")
-    _said(thank, "positive", days_ago=2)
-    _scored(runs_, alice, f"Offer {tag}", orders=(60, 30))
-    _scored(runs_, alice, f"Check {tag}")
-    _scored(runs_, alice, f"Gone {tag}", probability=0.99, clv=1, p_alive=0.01, orders=(400,))
+    scored(runs_, alice, "Mine")
+    scored(runs_, bob, "Bob's")
+    assert list(suggestions_on(alice_client)) == ["Mine"]
 
 
 def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
@@ -326,7 +183,7 @@ def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
 ):
     recommendations = ModelRun.objects.create(family="recommendations", as_of=dt.date(2026, 1, 1), status="running")
     publishing.publish(recommendations)
-    _every_kind(runs_, alice, "one")
+    every_kind(runs_, alice, "one")
     alice_client.get(reverse("insights:worklist"))  # warms the active-run cache
     # user, permissions (2), at risk, win back, revenue at risk by owner, overdue; for the suggestions: topic names,
     # recent interactions, recommended products, what the gone bought, the message templates (nothing written);
@@ -334,41 +191,22 @@ def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
     with django_assert_num_queries(17):
         alice_client.get(reverse("insights:worklist"))
     for i in range(4):
-        _every_kind(runs_, alice, str(i))
+        every_kind(runs_, alice, str(i))
     with django_assert_num_queries(17):
-        suggestions = _suggestions(alice_client)
+        suggestions = suggestions_on(alice_client)
     assert {s.action for s in suggestions.values()} == {"call_now", "thank", "send_offer", "check_in", "win_back"}
-
-
-def test_the_customers_data_export_holds_the_actions_suggested_for_them(alice, charlie_client):
-    customer = CustomerFactory(owner=alice)
-    _suggested(customer, "thank", 5, taken_days_ago=4, user=alice)
-    data = charlie_client.get(reverse("customers:export_data", args=[customer.pk])).json()
-    assert [(row["action"], row["reason"], row["taken_at"] is not None) for row in data["next_actions"]] == [
-        ("thank", "r", True)
-    ]
-
-
-def test_withdrawn_profiling_consent_takes_the_open_suggestions_and_the_reasons_away(alice):
-    from customers.signals import profiling_consent_changed
-
-    customer = CustomerFactory(owner=alice)
-    _suggested(customer, "call_now", 5)
-    _suggested(customer, "thank", 5, taken_days_ago=4, user=alice)
-    profiling_consent_changed.send(sender=None, customer_id=customer.pk, profiling_consent=False)
-    assert list(SuggestedAction.objects.filter(customer=customer).values_list("action", "reason")) == [("thank", "")]
 
 
 def test_a_complaint_from_a_customer_on_no_list_gets_call_now_in_the_complaints_section(alice, alice_client, runs_):
     """Every customer on the worklist has an action: a complaint from a low-risk customer (on none of the lists) is
     answered with Call now and its message in the complaints section, with Done counting it as taken; a complaint
     from a customer on a list keeps the action their row gives, never a second one."""
-    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
-    _said(calm, "negative", days_ago=2, topic="billing")
-    listed = _scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
-    _said(listed, "negative", days_ago=3)
+    calm = scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    said(calm, "negative", days_ago=2, topic="billing")
+    listed = scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
+    said(listed, "negative", days_ago=3)
     response = alice_client.get(reverse("insights:worklist"))
-    assert "Calm Carol" not in _suggestions(alice_client)
+    assert "Calm Carol" not in suggestions_on(alice_client)
     page = response.content.decode()
     section = page[page.index('id="complaints-title"') :]
     carol = section[section.index(f'data-customer="{calm.pk}"') :]
@@ -390,10 +228,10 @@ def test_a_complaint_from_a_customer_on_no_list_gets_call_now_in_the_complaints_
 
 
 def test_a_complaint_on_the_general_topic_names_no_topic_and_the_section_says_its_date_once(alice, alice_client, runs_):
-    listed = _scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
-    _said(listed, "negative", days_ago=3, topic="general")
-    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
-    _said(calm, "negative", days_ago=2, topic="general")
+    listed = scored(runs_, alice, "Ann Archer", probability=0.7, clv=1000)
+    said(listed, "negative", days_ago=3, topic="general")
+    calm = scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    said(calm, "negative", days_ago=2, topic="general")
     page = alice_client.get(reverse("insights:worklist"))
     ann = page.context["work"].at_risk[0].suggestion
     assert ann.action == "call_now" and ann.reason.startswith("Complained on ")
@@ -409,8 +247,8 @@ def test_a_complaint_on_the_general_topic_names_no_topic_and_the_section_says_it
 def test_the_complaints_name_the_owner_on_the_teams_worklist_only(alice, alice_client, charlie_client, runs_):
     alice.first_name, alice.last_name = "Alice", "Archer"
     alice.save()
-    calm = _scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
-    _said(calm, "negative", days_ago=2)
+    calm = scored(runs_, alice, "Calm Carol", probability=0.1, band="low")
+    said(calm, "negative", days_ago=2)
 
     def section(client) -> str:
         page = client.get(reverse("insights:worklist")).content.decode()

@@ -149,7 +149,7 @@ def test_the_cross_sell_section_draws_only_on_customers_on_no_other_list(alice, 
 
 
 def test_days_since_the_last_order_are_whole_days_to_today(alice, alice_client, runs_):
-    from insights.worklist import days_since
+    from insights.worklist_rows import days_since
 
     today = timezone.localdate()
     late_evening = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=217), dt.time(23, 59)))
@@ -329,7 +329,7 @@ def test_a_figure_shown_on_the_profile_and_the_worklist_reads_the_same(alice, al
 
 
 def test_counts_of_days_in_a_reason_are_grouped_as_the_pages_group_counts():
-    from insights.worklist import Entry, rhythm_words
+    from insights.worklist_rows import Entry, rhythm_words
 
     assert rhythm_words(Entry(customer=None, orders=1, days_since=1026)) == "one order, 1,026 days ago"
     entry = Entry(customer=None, orders=3, days_since=2100, usual_gap_days=1000.4)

@@ -1,6 +1,7 @@
-"""What reps and managers see of the recommendations app: the profile's lists and "bought together", the product
-page's rules and forecast, the rules browser and "what will sell". Results rows are made directly, as a run would
-write them; every page says so when no run has been published, and runs a fixed number of queries."""
+"""What reps see of the recommendations app: the profile's lists and "bought together", the product page's rules and
+forecast, and the worklist's cross-sell section (the managers' pages: test_managers_pages.py). Results rows are made
+directly, as a run would write them (tests/recommendations/results.py); every page says so when no run has been
+published, and runs a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -15,34 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Product
-from insights import publishing
-from insights.models import ModelRun
-from recommendations.models import AssociationRule, ProductForecast, Recommendation
+from recommendations.models import ProductForecast
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
+from tests.recommendations.results import AS_OF, published, recommend, rule
 
 pytestmark = pytest.mark.django_db
-AS_OF = dt.date(2026, 11, 1)
-
-
-def published(family: str, **fields) -> ModelRun:
-    run = ModelRun.objects.create(family=family, as_of=AS_OF, status="running", **fields)
-    publishing.publish(run)
-    return run
-
-
-def recommend(run, customer, product, list_="try_next", rank=1, code="similar_baskets", params=None):
-    return Recommendation.objects.create(
-        run=run, customer=customer, list=list_, rank=rank, product=product, score=1.0 / rank, component="als",
-        reason_code=code, reason_params=params or {},
-    )  # fmt: skip
-
-
-def rule(run, antecedent, consequent, lift=3.0, confidence=0.4, second=None, count=30, more=()):
-    return AssociationRule.objects.create(
-        run=run, antecedent=antecedent, antecedent_2=second, consequent=consequent, support=0.01,
-        confidence=confidence, lift=lift, count=count, antecedent_more=[p.pk for p in more],
-        size=2 + (second is not None) + len(more),
-    )  # fmt: skip
 
 
 def profile(client, customer) -> str:
@@ -108,6 +86,20 @@ def test_bought_together_uses_the_latest_basket_and_names_the_rule(alice, alice_
     page = profile(alice_client, customer)
     assert "Saucers" in page and "in 25% of the baskets with Tea (5.0× the usual rate)" in page
     assert "Umbrella</a>" not in page.split("Bought together")[1].split("</section>")[0]
+
+
+def test_bought_together_uses_a_long_rule_only_when_the_basket_holds_all_of_it(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    tea, cups, saucers, spoons, jam = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Spoons", "Jam"))
+    latest = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=3))
+    for product in (tea, cups, saucers):
+        OrderItemFactory(order=latest, product=product)
+    run = published("rules")
+    rule(run, tea, spoons, lift=7.0, confidence=0.8, second=cups, more=[saucers])
+    rule(run, tea, jam, lift=9.0, second=cups, more=[spoons])  # spoons are not in the basket
+    page = profile(alice_client, customer).split("Bought together")[1].split("</section>")[0]
+    assert "Spoons" in page and "with Tea and Cups and 1 more of this order" in page
+    assert "Jam" not in page
 
 
 def test_the_profile_needs_the_same_queries_whatever_the_lists_hold(alice, alice_client, django_assert_max_num_queries):
@@ -212,173 +204,6 @@ def test_product_pages_need_a_sign_in(anonymous_client):
         assert anonymous_client.get(url).status_code == 302
 
 
-# Managers' pages ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["recommendations:rules", "recommendations:what_will_sell"])
-def test_managers_pages_are_for_managers_and_admins(name, alice_client, charlie_client, dana_client, anonymous_client):
-    url = reverse(name)
-    assert alice_client.get(url).status_code == 403
-    assert charlie_client.get(url).status_code == 200
-    assert dana_client.get(url).status_code == 200
-    assert anonymous_client.get(url).status_code == 302
-
-
-def test_the_rules_page_finds_rules_by_product_and_sorts_them(charlie_client):
-    tea, cups, saucers, jam = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Jam"))
-    run = published("rules", model_card={"rules": {"rule_count": 3}})
-    rule(run, tea, cups, lift=2.0, confidence=0.9)
-    rule(run, tea, saucers, lift=6.0, confidence=0.3, second=cups)
-    rule(run, jam, cups, lift=4.0)
-    page = charlie_client.get(reverse("recommendations:rules"), {"q": "tea"}).content.decode()
-    assert "Jam" not in page and page.index("Saucers") < page.index("90%")  # by lift: the triple first
-    page = charlie_client.get(reverse("recommendations:rules"), {"sort": "confidence", "size": "2"}).content.decode()
-    assert "Saucers" not in page and page.index("90%") < page.index("Jam")
-
-
-def test_the_rules_page_states_the_thresholds_the_rules_meet_and_a_budget_that_stopped_the_mining(charlie_client):
-    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
-    card = {"rule_count": 1, "min_count": 10, "min_support": 10 / 9835, "min_confidence": 0.8, "min_lift": 1.5}
-    run = published("rules", winner="model", data_counts={"baskets": 9835}, model_card={"rules": card})
-    rule(run, tea, cups)
-    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
-    assert "Association rules mined from 9,835 baskets" in page
-    assert "in at least 10 baskets (support 0.10%), with confidence at least 80% and lift at least 1.5×" in page
-    assert "work budget" not in page
-    card |= {"complete": False, "stopped_at": 5}
-    ModelRun.objects.filter(pk=run.pk).update(model_card={"rules": card})
-    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
-    assert "The work budget stopped the mining before itemsets of 5 products" in page
-
-
-def test_the_rules_page_says_when_it_shows_the_baseline_not_mined_rules(charlie_client):
-    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
-    card = {"rule_count": 1, "min_count": 1, "min_support": 1 / 9835, "min_confidence": 0.0, "min_lift": 0.0}
-    run = published("rules", winner="baseline", data_counts={"baskets": 9835}, model_card={"rules": card})
-    rule(run, tea, cups)
-    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
-    assert "Each product's most popular companions in 9,835 baskets" in page
-    assert "not mined rules" in page and "Association rules mined" not in page and "at least 1 baskets" not in page
-    jam = ProductFactory(name="Jam")
-    rule(run, jam, cups, lift=11.0, count=1)  # one basket: a high lift that says little
-    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
-    assert page.index("Tea") < page.index("Jam")  # the popular companions first
-    assert 'value="count" selected' in page and ">Clear</a>" not in page
-
-
-def test_the_rules_page_shows_every_product_of_a_long_rule_and_filters_by_length(charlie_client):
-    tea, cups, saucers, jam, spoons = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Jam", "Spoons"))
-    run = published("rules", model_card={"rules": {"rule_count": 2}})
-    rule(run, tea, spoons, lift=7.0, second=cups, more=[saucers, jam])
-    rule(run, tea, cups, lift=2.0)
-    page = charlie_client.get(reverse("recommendations:rules"), {"size": "4"}).content.decode()
-    assert "Spoons" in page and all(f'href="/products/{p.pk}/"' in page for p in (tea, cups, saucers, jam))
-    assert "Cups</a></td>" not in page  # the pair rule is left out
-    page = charlie_client.get(reverse("recommendations:rules"), {"size": "2"}).content.decode()
-    assert "Spoons" not in page and "Cups" in page
-
-
-def test_bought_together_uses_a_long_rule_only_when_the_basket_holds_all_of_it(alice, alice_client):
-    customer = CustomerFactory(owner=alice)
-    tea, cups, saucers, spoons, jam = (ProductFactory(name=n) for n in ("Tea", "Cups", "Saucers", "Spoons", "Jam"))
-    latest = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=3))
-    for product in (tea, cups, saucers):
-        OrderItemFactory(order=latest, product=product)
-    run = published("rules")
-    rule(run, tea, spoons, lift=7.0, confidence=0.8, second=cups, more=[saucers])
-    rule(run, tea, jam, lift=9.0, second=cups, more=[spoons])  # spoons are not in the basket
-    page = profile(alice_client, customer).split("Bought together")[1].split("</section>")[0]
-    assert "Spoons" in page and "with Tea and Cups and 1 more of this order" in page
-    assert "Jam" not in page
-
-
-def test_what_will_sell_ranks_products_by_forecast_units_over_the_chosen_weeks(charlie_client):
-    slow, fast = ProductFactory(name="Slow seller"), ProductFactory(name="Fast seller")
-    run = published("demand", model_card={"horizon": 8})
-    for horizon in range(1, 9):
-        week = dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1)
-        ProductForecast.objects.create(run=run, product=slow, week=week, horizon=horizon, forecast=3, median=3,
-                                       lower=1, upper=5)  # fmt: skip
-        ProductForecast.objects.create(run=run, product=fast, week=week, horizon=horizon, forecast=10 if horizon <= 4
-                                       else 0, median=9, lower=4, upper=20)  # fmt: skip
-    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
-    assert page.index("Fast seller") < page.index("Slow seller") and ">40<" in page and ">12<" in page
-    page = charlie_client.get(reverse("recommendations:what_will_sell"), {"weeks": "8"}).content.decode()
-    assert ">24<" in page  # the slow seller: 8 x 3
-
-
-def test_the_range_of_a_total_combines_the_weeks_as_the_run_found_they_add_up(charlie_client):
-    # Four weeks of 3 expected, each 0-7. Summed the total's range would be 0-28; with the run's rho 0 (weeks that
-    # miss independently) it is 12 - 6 to 12 + 8, on the list, the dashboard's panel and the product's page.
-    steady = ProductFactory(name="Steady seller")
-    card = {"horizon": 4, "total_rho": 0.0, "backtest": {"mean": {"wape": 0.3, "bias_pct": 2.0}}}
-    run = published("demand", model_card=card, metrics={"total_interval_coverage_80": 0.81})
-    for horizon in range(1, 5):
-        week = dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1)
-        ProductForecast.objects.create(run=run, product=steady, week=week, horizon=horizon, forecast=3, median=3,
-                                       lower=0, upper=7)  # fmt: skip
-    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
-    assert re.search(r">6–20<", page) and ">0–28<" not in page
-    assert "held 81% of the products' totals" in re.sub(r"\s+", " ", page)
-    page = charlie_client.get(reverse("products:detail", args=[steady.pk])).content.decode()
-    assert "(80% range 6–20 for the total)" in page
-
-
-def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates(charlie_client):
-    published(
-        "demand",
-        model_card={"horizon": 12, "origin": "2026-06-22", "products_scored": 251,
-                    "backtest": {"mean": {"wape": 1.01, "bias_pct": -9.0}, "totals": {"mean": {"wape": 0.448}}}},
-        metrics={"total_wape": 0.448},
-        baseline={"name": "seasonal_naive", "metrics": {"wape": 1.31, "bias_pct": -3.0}},
-        publish_note="Product demand: the demand model, because it beat the same weeks a year earlier on the 168 "
-        "days to 2026-12-06 (error in each product's total units (WAPE of totals) 0.448 vs 0.542).",
-    )  # fmt: skip
-    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
-    notice = re.sub(r"\s+", " ", page[page.index("How far to trust it.") : page.index("</section>")])
-    assert "the 12 weeks from 22 Jun 2026, 251 regularly sold products" in notice
-    assert "off by 101% of the units sold and the total by -9%" in notice
-    assert "the best simple rule (the same weeks a year earlier) was off by 131% per week" in notice
-    assert "the error was 45% of the units sold" in notice and "on the 168 days to 6 Dec 2026 (" in notice
-    assert not re.search(r"seasonal_naive|2026-06-22|2026-12-06|WAPE of totals\)|1\.01|0\.45\b", notice)
-
-
-def test_bought_together_writes_shares_as_percentages_and_lift_as_times(charlie_client):
-    tea, cups = ProductFactory(name="Tea"), ProductFactory(name="Cups")
-    rule(published("rules"), tea, cups, lift=154.83, confidence=0.63)
-    page = charlie_client.get(reverse("recommendations:rules")).content.decode()
-    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', page)
-    assert cells[:4] == ["63%", "154.8×", "1.00%", "30"]  # confidence, lift, support (0.01 of baskets), baskets
-
-
-def test_the_managers_pages_say_when_no_run_exists(charlie_client):
-    assert "No association rules yet" in charlie_client.get(reverse("recommendations:rules")).content.decode()
-    assert "No demand forecast yet" in charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
-
-
-@pytest.mark.parametrize(("name", "queries"), [("recommendations:rules", 6), ("recommendations:what_will_sell", 7)])
-def test_the_managers_pages_need_the_same_queries_whatever_the_data_size(
-    name, queries, charlie_client, django_assert_num_queries
-):
-    rules, demand = published("rules"), published("demand", model_card={"horizon": 4})
-    url = reverse(name)
-
-    def grow(n):
-        for _ in range(n):
-            a, b = ProductFactory(), ProductFactory()
-            rule(rules, a, b)
-            ProductForecast.objects.create(run=demand, product=a, week=AS_OF, horizon=1, forecast=1, median=1,
-                                           lower=0, upper=2)  # fmt: skip
-
-    grow(1)
-    charlie_client.get(url)  # warm the active-run cache
-    with django_assert_num_queries(queries):
-        charlie_client.get(url)
-    grow(6)
-    with django_assert_num_queries(queries):
-        charlie_client.get(url)
-
-
 # The rep's worklist ------------------------------------------------------------------------------------------
 
 
@@ -418,40 +243,3 @@ def test_the_cross_sell_section_needs_the_same_queries_whatever_the_book_size(
     grow(8)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert alice_client.get(reverse("insights:worklist")).content.decode().count("Often bought with") == 9
-
-
-# The manager's dashboards ------------------------------------------------------------------------------------
-
-
-def test_the_dashboards_show_what_will_sell_to_managers_only(charlie_client, alice_client):
-    run = published("demand", model_card={"horizon": 4})
-    ProductForecast.objects.create(
-        run=run, product=ProductFactory(name="Winter scarf"), week=AS_OF, horizon=1, forecast=120, median=110,
-        lower=80, upper=170,
-    )  # fmt: skip
-    page = charlie_client.get(reverse("insights:dashboards")).content.decode()
-    assert "What will sell" in page and "Winter scarf" in page and "80–170" in page
-    assert "What will sell" not in alice_client.get(reverse("insights:dashboards")).content.decode()
-
-
-def test_without_a_demand_run_the_dashboards_say_how_to_get_one(charlie_client):
-    assert "No demand forecast yet" in charlie_client.get(reverse("insights:dashboards")).content.decode()
-
-
-def test_what_will_sell_offers_12_weeks_from_a_12_week_run_and_says_so_when_a_run_is_shorter(charlie_client):
-    from recommendations.families.demand import DemandFamily
-
-    assert DemandFamily.parameters["horizon"].default == 12
-    product = ProductFactory(name="Tea")
-    run = published("demand", model_card={"horizon": 12})
-    for horizon in range(1, 13):
-        week = dt.date(2026, 11, 2) + dt.timedelta(weeks=horizon - 1)
-        ProductForecast.objects.create(run=run, product=product, week=week, horizon=horizon, forecast=2, median=2,
-                                       lower=1, upper=3)  # fmt: skip
-    response = charlie_client.get(reverse("recommendations:what_will_sell"), {"weeks": "12"})
-    assert response.context["weeks"] == 12 and ">24<" in response.content.decode()
-    assert response.context["week_choices"] == [4, 8, 12]
-    published("demand", model_card={"horizon": 8})  # an older run's horizon, before this default
-    response = charlie_client.get(reverse("recommendations:what_will_sell"), {"weeks": "12"})
-    assert response.context["weeks"] == 8
-    assert "12 weeks cannot be shown yet" in response.content.decode()
