@@ -115,3 +115,22 @@ def test_a_manager_sees_the_team_worklist_by_owner(tab, sign_in, planted, charli
         "Juniper & Sons",
     ]
     tab.assert_clean()
+
+
+def test_on_a_phone_each_row_reads_down_the_screen_with_its_buttons_in_reach(tab, sign_in, planted, charlie):
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(charlie)
+    tab.open(reverse("insights:worklist"))
+    page = tab.page
+    for section in ("Revenue at risk", "Win back"):
+        row = page.get_by_role("region", name=section, exact=True).locator("tbody tr").first
+        # the row's reason and its Done button, not only the first columns, inside the 390 px screen
+        for part in (row.locator("td.why"), row.get_by_role("button", name="Done")):
+            box = part.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (section, box)
+        # each field says what it is, as the hidden column headers would
+        label = row.locator("td.why").evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert label == '"Why: "'
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tab.screenshot("worklist-phone")
+    tab.assert_clean()

@@ -203,7 +203,7 @@ def test_the_team_worklist_names_owners_by_their_full_name_in_the_same_queries(
     _worklist(charlie_client)  # warms the active-run cache
     with django_assert_num_queries(13):
         page = _worklist(charlie_client)
-    owners = dict(re.findall(r">([^<]+)</a></td>\s*<td>([^<]*)</td>", page.content.decode()))
+    owners = dict(re.findall(r'>([^<]+)</a></td>\s*<td data-label="Owner">([^<]*)</td>', page.content.decode()))
     assert owners == {"Risky B": "bob", "Risky A": "Alice Archer", "Late A": "Alice Archer", "Gone B": "bob"}
     assert [row["owner_name"] for row in page.context["work"].by_owner] == ["bob", "Alice Archer"]
 
