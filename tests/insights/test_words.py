@@ -1,5 +1,7 @@
 """Plain words on the pages: a verdict's technical metric name goes to its tooltip."""
 
+import re
+
 from django.template import Context, Template
 
 NOTE = (
@@ -42,3 +44,47 @@ def test_a_verdict_writes_a_share_as_a_percentage_and_other_scores_as_numbers():
         "precision_at_10", 0.104, 0.0463
     )
     assert "(how well it ranks who leaves (ROC-AUC) 0.92 vs 0.884)" in verdict("roc_auc", 0.92, 0.884)
+
+
+def _verdict_html(note: str) -> str:
+    return Template('{% include "insights/verdicts.html" %}').render(Context({"verdicts": [note]}))
+
+
+def test_a_verdict_names_its_method_in_plain_words_and_the_technical_name_in_the_tooltip():
+    html = _verdict_html(
+        "Customer value: BG/NBD with Gamma-Gamma, because it beat the simple past-rate forecast on the 90 days to "
+        "2026-12-06 (typical error in purchases per customer (RMSE) 0.824 vs 0.93)."
+    )
+    assert "Customer value: the purchase-rhythm and spend model, because" in html
+    assert 'title="Measured by RMSE; technical names: BG/NBD with Gamma-Gamma"' in html
+    html = _verdict_html(
+        "Segments: 3 behavioural clusters (kmeans), because it beat the named RFM segments on 1,867 customers (how "
+        "distinct the groups are (silhouette) 0.431 vs 0.0737)."
+    )
+    text = re.sub(r"<[^>]+>", " ", html)  # what a manager reads, without the tooltip
+    assert "3 behavioural clusters, because it beat segments named by recency, frequency and spend on" in text
+    assert "kmeans" not in text and "RFM" not in text
+    html = _verdict_html(
+        "Sentiment and topics: the text classifier (TF-IDF with logistic regression), because it beat the VADER "
+        "lexicon with the most common topic on a stratified 20% of labelled interactions (235 texts) (how well it "
+        "tells negative, neutral and positive apart (macro-F1) 1 vs 0.71)."
+    )
+    assert "the text classifier, because it beat a word list of feelings with the most common topic on 20% of" in html
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert (
+        "VADER" not in text
+        and "TF-IDF" not in text
+        and 'technical names: TF-IDF with logistic regression, VADER"' in html
+    )
+
+
+def test_a_verdict_writes_its_two_scores_to_the_same_decimals():
+    def scores(model_and_base: str) -> str:
+        return _verdict_html(f"Churn risk: the churn model, because it beat recency alone ({model_and_base}).")
+
+    assert "(0.920 vs 0.884)" in scores("0.92 vs 0.884")
+    assert "(1.00 vs 0.71)" in scores("1 vs 0.71")
+    assert "(0.431 vs 0.074)" in scores("0.431 vs 0.0737")
+    assert "(1.55 vs 1.52)" in scores("1.55 vs 1.52")
+    assert "(44.7% vs 77.0%)" in scores("44.7% vs 77%")
+    assert "(10.4% vs 4.6%)" in scores("10.4% vs 4.63%")
