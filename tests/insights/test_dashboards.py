@@ -205,6 +205,16 @@ def test_the_page_draws_each_chart_from_its_data_with_a_label_and_a_table(charli
     assert finders.find("vendor/echarts/echarts.min.js") and finders.find("vendor/echarts/LICENSE")
 
 
+def test_each_chart_of_money_names_its_currency_above_it(charlie_client, book, orders, settings):
+    settings.DEFAULT_CURRENCY = "EUR"
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert "Amounts in EUR." in html
+    # the charts' axes show bare figures (100K): the card above each says what they are in
+    for title in ('id="revenue-title"', "<h3>Value, 12 months, and revenue at risk", 'id="owners-title"'):
+        header = html[html.index(title) :][:400]
+        assert re.search(r"(<span class=\"muted\">|, )EUR", header), title
+
+
 def test_a_rep_is_shown_their_own_figures_and_no_owner_ranking(alice_client, book, orders):
     page = alice_client.get(reverse("insights:dashboards"))
     charts = _charts(page)
