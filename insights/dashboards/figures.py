@@ -136,7 +136,7 @@ def churn_card(runs: dict) -> dict:
         .values_list(
             "model_card__calibration",
             "metrics__ece",
-            "model_card__seasonal_shift_applied__reason",
+            "model_card__seasonal_shift_applied",
             "model_card__calibration_window",
             "model_card__counts",
         )
@@ -145,7 +145,29 @@ def churn_card(runs: dict) -> dict:
     if found is None:
         return {}
     bins, ece, season, window, counts = found
-    return {"calibration": bins, "ece": ece, "season": season, "period": calibration_period(window, counts)}
+    period = calibration_period(window, counts)
+    return {"calibration": bins, "ece": ece, "season": season_words(season), "period": period}
+
+
+def season_words(season) -> str:
+    """The churn run's seasonal adjustment (insights/models_ml/churn_labels.py `seasonal_shift`) as a manager reads
+    it: what the churn rate did a year earlier and whether the predicted risk was moved for it ("" when the run
+    recorded none)."""
+    from crm.templatetags.lodestar import percent
+
+    if not isinstance(season, dict) or not season.get("reason"):
+        return ""
+    rates, shift = season.get("rates"), season.get("shift") or 0.0
+    if not rates:  # not estimable: the reason says why ("not estimable: a year earlier ... has too few customers")
+        return f"No seasonal adjustment: {season['reason'].removeprefix('not estimable: ')}."
+    earlier, later = (percent(rate, 1) for rate in rates)  # close rates: to a tenth
+    a_year_earlier = (
+        f"A year earlier, {earlier} of the customers stopped buying in the window the model is calibrated on and "
+        f"{later} in the one it now scores"
+    )
+    if not shift:
+        return f"{a_year_earlier}, a difference within noise: no seasonal adjustment."
+    return f"{a_year_earlier}, so the predicted risk is {'raised' if shift > 0 else 'lowered'} for the season."
 
 
 def calibration_period(window, counts) -> dict | None:

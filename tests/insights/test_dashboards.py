@@ -237,13 +237,23 @@ def test_the_calibration_card_gives_the_error_and_the_seasons_shift_beside_the_b
     ModelRun.objects.filter(pk=book["churn"].pk).update(model_card=card, metrics={"ece": 0.0849})
     html = charlie_client.get(reverse("insights:dashboards")).content.decode()
     assert "8 points away from what happened (calibration error, ECE 0.085)" in html
-    assert "Season: not estimable: a year earlier has too few." in html
+    assert "No seasonal adjustment: a year earlier has too few." in html
     assert '<td class="num">2</td>' in html  # the customers of each bin
-    shift = {"reason": "not applied: churn 48.5% from 2025-08-10 and 51.9% from 2025-12-08, a move within noise"}
-    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card={**card, "seasonal_shift_applied": shift})
-    cache.clear()
-    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
-    assert "churn 48.5% from 10 Aug 2025 and 51.9% from 8 Dec 2025, a move" in html  # the pages' dates
+    noise = "not applied: churn 48.5% from 2025-08-10 and 51.9% from 2025-12-08, a move within noise"
+    for shift, says in [
+        ({"reason": noise, "shift": 0.0}, "a difference within noise: no seasonal adjustment."),
+        ({"reason": "applied: ...", "shift": 0.14}, "so the predicted risk is raised for the season."),
+        ({"reason": "applied: ...", "shift": -0.2}, "so the predicted risk is lowered for the season."),
+    ]:
+        shift["rates"] = [0.485, 0.519]
+        ModelRun.objects.filter(pk=book["churn"].pk).update(model_card={**card, "seasonal_shift_applied": shift})
+        cache.clear()
+        html = re.sub(r"\s+", " ", charlie_client.get(reverse("insights:dashboards")).content.decode())
+        assert (
+            "A year earlier, 48.5% of the customers stopped buying in the window the model is calibrated on and "
+            f"51.9% in the one it now scores, {says}"
+        ) in html
+        assert "Season:" not in html and "applied:" not in html
 
 
 def test_the_calibration_card_gives_the_period_it_was_calibrated_on_beside_the_held_out_one(charlie_client, book):
