@@ -160,6 +160,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["crm.formats"]  # dates and times as the pages write them, in admin too
 DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "GBP")
 
 # Static files: served by the app itself (WhiteNoise), never from a CDN.

@@ -233,7 +233,7 @@ class ModelRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="created", ordering="created_at")
     def created(self, obj: ModelRun) -> str:
-        """The day and time, shorter than admin's '7 Dec 2026, 10:07 a.m.' so that the list fits 1366 px."""
+        """The day and time, as the pages write them ('7 Dec 2026 10:07'), so that the list fits 1366 px."""
         return date_format(timezone.localtime(obj.created_at), "j M Y H:i")
 
     @admin.display(description="metrics beside the baseline")

@@ -40,3 +40,17 @@ def test_no_template_writes_an_amount_beside_its_currency_by_hand():
     templates = [*root.glob("templates/**/*.html"), *root.glob("*/templates/**/*.html")]
     assert len(templates) > 20
     assert [str(path) for path in templates if by_hand.search(path.read_text())] == []
+
+
+def test_a_date_and_time_read_as_the_pages_write_them_wherever_django_formats_them(settings):
+    import datetime as dt
+
+    from django.utils import formats
+
+    moment = dt.datetime(2026, 12, 7, 13, 0)
+    # Django's en-GB default wrote '7 Dec 2026, 1 p.m.' in admin beside the pages' '7 Dec 2026 13:00'
+    assert formats.date_format(moment, "DATETIME_FORMAT") == "7 Dec 2026 13:00"
+    assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "7 Dec 2026 13:00"
+    assert formats.date_format(moment.date()) == "7 Dec 2026"
+    assert Template("{{ when }}").render(Context({"when": moment})) == "7 Dec 2026 13:00"
+    assert "%d/%m/%Y" in formats.get_format("DATE_INPUT_FORMATS")  # what forms read is Django's still
