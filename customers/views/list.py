@@ -37,7 +37,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(customers.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = page_rows(queryset, list(page.object_list))
     list_extensions.render_cells(page.object_list, columns)
-    present_rows(page.object_list)
+    present_rows(page.object_list, with_owner=sees_all_customers(request.user))
     cleaned = filterset.form.cleaned_data
     form = filterset.form
     query = saved_query(request.GET)
@@ -110,8 +110,9 @@ def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
 # A listed customer's own cells (the registered columns' cells follow: list_extensions.render_cells).
 ROW_CELLS = (
     '<td><a class="primary" href="{url}">{name}</a>{email}</td><td class="hide-sm">{company}</td>'
-    '<td>{country}</td><td class="hide-sm">{owner}</td><td class="num">{orders}</td><td class="nowrap">{last}</td>'
+    '<td>{country}</td>{owner}<td class="num">{orders}</td><td class="nowrap">{last}</td>'
 )
+OWNER_CELL = '<td class="hide-sm">{}</td>'  # only for those who see every customer: a rep's are all their own
 EMAIL = '<div class="muted small">{}</div>'
 LAST_ORDER = '<time datetime="{}">{}</time>'
 UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')  # noqa: S308 (a constant)
@@ -119,7 +120,7 @@ NEVER = mark_safe('<span class="muted">Never</span>')  # noqa: S308 (a constant)
 DASH = "—"
 
 
-def present_rows(customers: list[Customer]) -> None:
+def present_rows(customers: list[Customer], with_owner: bool = True) -> None:
     """Give each listed customer its row's own cells as HTML (`cells_html`) and the values they show: its
     profile's URL, its owner's name, its number of orders as `floatformat:"0g"` writes it, and its last order's
     day as the `<time>` element writes it (`last_order_iso` in the site's time zone, as `date:"c"` gives it, and
@@ -129,7 +130,8 @@ def present_rows(customers: list[Customer]) -> None:
     zone, the date format and the number separators are read once (Django's `formats.date_format` and
     `number_format` read them again at each call), and each row is one string whose every text is escaped by
     `html.escape`, which is what Django's `escape` calls, without the check for lazy strings around it (these are
-    the database's strings), instead of three `format_html` a row: 14 escapes a row, half the rows' time."""
+    the database's strings), instead of three `format_html` a row: 14 escapes a row, half the rows' time. The owner's
+    cell only `with_owner` (a rep's customers are all their own: the column would repeat their name)."""
     detail_url = path_for("customers:detail")
     zone = timezone.get_current_timezone()
     day_format = formats.get_format("DATE_FORMAT")
@@ -149,7 +151,9 @@ def present_rows(customers: list[Customer]) -> None:
                 email=email,
                 company=escape(customer.company or DASH),
                 country=escape(customer.country or DASH),
-                owner=escape(customer.owner_name) if customer.owner_name else UNASSIGNED,
+                owner=OWNER_CELL.format(escape(customer.owner_name) if customer.owner_name else UNASSIGNED)
+                if with_owner
+                else "",
                 orders=escape(write_number(customer.order_count)),
                 last=day,
             )

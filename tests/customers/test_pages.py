@@ -136,6 +136,21 @@ def test_the_owner_filter_is_offered_only_to_those_who_see_everyone(alice_client
     assertContains(charlie_client.get(LIST), 'name="owner"')
 
 
+def test_the_owner_column_is_shown_only_to_those_who_see_everyone(alice, alice_client, charlie_client, book):
+    """A rep's customers are all her own: the column would repeat her name on every row."""
+    name = alice.get_full_name() or alice.get_username()
+    rep = alice_client.get(LIST).content.decode()
+    assert ">Owner</th>" not in rep and f'<td class="hide-sm">{name}</td>' not in rep
+    manager = charlie_client.get(LIST).content.decode()
+    assert ">Owner</th>" in manager and f'<td class="hide-sm">{name}</td>' in manager
+    # every row has as many cells as the header has columns
+    for page in (rep, manager):
+        table = page[page.index("<thead>") :]
+        header = table[: table.index("</thead>")].count("<th ")
+        first_row = table[table.index("<tbody>") :].split("</tr>")[0]
+        assert first_row.count("<td") == header
+
+
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
