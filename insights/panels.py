@@ -110,6 +110,8 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
         if segment is not None:
             segment_profile = segment_profiles(active["segments"]).get(str(segment.cluster), "")
+            # the profile starts with the segment's name, which the card has just written in bold
+            segment_profile = segment_profile.removeprefix(f"{segment.segment}: ")
             late = worklist.past_rhythm(customer, today)
     currency = base_currency()
     factors = churn.factors if churn else []

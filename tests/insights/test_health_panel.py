@@ -1,6 +1,7 @@
 """The health card on the customer profile: what the active runs say about the customer, in plain words."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -361,3 +362,16 @@ def test_a_customer_within_their_rhythm_or_without_one_gets_no_such_line(
     _segmented(customer, rfm_r=3, rfm_segment="Loyal")
     page = _card(charlie_client, customer)
     assert 'id="segment-now"' not in page
+
+
+def test_the_segments_profile_does_not_repeat_the_segment_name_the_card_shows_in_bold(charlie_client):
+    customer = CustomerFactory()
+    profile = "Frequent regulars: 757 customers (41%), typically 11 orders"  # as segments_describe writes it
+    run = _published("segments", profiles={"0": {"text": profile}})
+    CustomerSegment.objects.create(
+        run=run, customer=customer, cluster=0, segment="Frequent regulars", rfm_r=3, rfm_f=5, rfm_m=4,
+        rfm_segment="Loyal",
+    )  # fmt: skip
+    page = re.sub(r"\s+", " ", charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode())
+    assert "typically look like: 757 customers (41%), typically 11 orders" in page
+    assert page.count("Frequent regulars") == 1
