@@ -216,5 +216,10 @@ def test_segments_can_be_trained_with_ward_or_dbscan_from_the_command_line(demo)
     for method in ("ward", "dbscan"):
         call_command("retrain", family="segments", as_of=END, in_process=True, parameter=[f"method={method}"])
         run = ModelRun.objects.filter(family="segments").latest("pk")
-        assert run.parameters["method"] == method and run.model_card["method"] == method
+        # The backtest clustered with the method asked for; what is published is its clusters, or the named RFM
+        # segments when those separate customers better, as they have on this 300-customer demo (seed 3) for DBSCAN
+        # since the trade customers' order amounts changed with the demo's trade range.
+        details = run.model_card["details"]
+        assert run.parameters["method"] == method and details["method"] == method
+        assert run.model_card["method"] == (method if details["beats_baseline"] else "rfm")
         assert run.status in ("succeeded", "held"), run.error
