@@ -15,7 +15,9 @@ Each hook gets the request (None outside one, e.g. in a test) and is called once
   a callable `method` doing the filtering) or None to leave the filter out, e.g. while no model has run;
 - a column's `annotations` returns the expressions (a Subquery on an indexed table) the list adds to its
   queryset, or None to leave the column out; `cell` turns one listed customer into the cell's text
-  (escaped unless it is already safe HTML, e.g. from `format_html`); `export` gives the same figures to the CSV
+  (escaped unless it is already safe HTML, e.g. from `format_html`): the listed customer carries its
+  annotations and the fields the list shows (customers/views/list.py LISTED_FIELDS), and reading another field
+  would cost a query per row; `export` gives the same figures to the CSV
   export as plain values, (header, function of one exported row, a dict of the customer's fields and the
   column's annotations) pairs;
 - a sort's `apply` orders the filtered queryset (it must be index-friendly: the list may hold 100k customers),
