@@ -17,7 +17,14 @@ from crm.reversing import path_for
 from customers.models import Customer, Order, OrderItem, Product
 from insights.publishing import active_run, active_run_id, active_verdicts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
-from recommendations.queries import forecast_totals, reason_sentences, run_moment, total_ranges, weekly_units
+from recommendations.queries import (
+    forecast_totals,
+    reason_sentences,
+    run_moment,
+    total_ranges,
+    week_start,
+    weekly_units,
+)
 
 SHOWN = 5
 BOUGHT_TOGETHER = 6
@@ -132,7 +139,7 @@ def forecast_context(request: HttpRequest, product: Product) -> dict:
     if weeks:
         # The weeks before the forecast's first week, from the orders (one query), with the weeks of no sale as 0.
         start = weeks[0].week
-        sold = weekly_units(product.pk, run_moment(run), PAST_WEEKS + 1)
+        sold = weekly_units(product.pk, week_start(start), PAST_WEEKS)
         past = [
             {"week": day, "units": sold.get(day, 0.0)}
             for day in (start - dt.timedelta(weeks=k) for k in range(PAST_WEEKS, 0, -1))

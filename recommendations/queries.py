@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Min, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -21,15 +21,22 @@ def run_moment(run: ModelRun) -> dt.datetime:
     return dt.datetime.combine(run.as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
+def week_start(day: dt.date) -> dt.datetime:
+    """The moment a forecast week starts (its Monday's midnight in the current time zone): the end of the weeks
+    "sold before" it, on What will sell and on the product's page alike, so both count the same orders."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
 def forecast_totals(run_id: int, weeks: int) -> QuerySet:
     """Products by forecast units over the run's first `weeks` weeks, biggest first, with what the range of each
     total is made of: the sums of the weeks' distances from the forecast to each end and of their squares
-    (`total_ranges` turns them into the range's ends)."""
+    (`total_ranges` turns them into the range's ends), and the week the forecast starts (`first_week`)."""
     below, above = F("forecast") - F("lower"), F("upper") - F("forecast")
     return (
         ProductForecast.objects.filter(run_id=run_id, horizon__lte=weeks)
         .values("product", "product__name", "product__sku")
         .annotate(  # the week's own forecast in the distances: the total is named last
+            first_week=Min("week"),
             below=Sum(below),
             below_squares=Sum(below * below),
             above=Sum(above),

@@ -15,7 +15,12 @@ from crm.access import requires
 from insights.publishing import active_run
 from recommendations.families.demand import BASELINE_WORDS
 from recommendations.models import ProductForecast
-from recommendations.queries import forecast_totals, run_moment, total_ranges, units_sold_before
+from recommendations.queries import (
+    forecast_totals,
+    total_ranges,
+    units_sold_before,
+    week_start,
+)
 
 PAGE_SIZE = 50
 
@@ -53,7 +58,9 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
     page = Paginator(totals, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = total_ranges(list(page.object_list), run) if run is not None else []
     if run is not None and rows:
-        sold = units_sold_before([r["product"] for r in rows], run_moment(run), weeks)
+        # The same weeks as the product page's chart: those before the forecast's first week.
+        end = week_start(min(r["first_week"] for r in rows))
+        sold = units_sold_before([r["product"] for r in rows], end, weeks)
         for row in rows:
             row["sold_before"] = sold.get(row["product"], 0)
     context = {

@@ -206,3 +206,27 @@ def test_what_will_sell_offers_12_weeks_from_a_12_week_run_and_says_so_when_a_ru
     response = charlie_client.get(reverse("recommendations:what_will_sell"), {"weeks": "12"})
     assert response.context["weeks"] == 8
     assert "12 weeks cannot be shown yet" in response.content.decode()
+
+
+def test_what_will_sell_and_the_product_page_count_the_same_weeks_before_the_forecast(charlie_client):
+    # A run as of a Monday whose forecast starts that Monday: "sold in the 4 weeks before" on What will sell and the
+    # product page's chart of past weeks both end where the forecast starts, not at the run's date.
+    from insights import publishing
+    from tests.factories import OrderFactory, OrderItemFactory
+
+    monday = dt.date(2026, 11, 2)
+    candles = ProductFactory(name="Cedar wax melts")
+    run = ModelRun.objects.create(family="demand", as_of=monday, status="running", model_card={"horizon": 4})
+    publishing.publish(run)
+    for horizon in range(1, 5):
+        ProductForecast.objects.create(run=run, product=candles, week=monday + dt.timedelta(weeks=horizon - 1),
+                                       horizon=horizon, forecast=5, median=5, lower=2, upper=9)  # fmt: skip
+    noon = dt.time(12, tzinfo=dt.UTC)
+    for day, units in ((monday - dt.timedelta(days=1), 3), (monday, 7), (monday - dt.timedelta(days=29), 11)):
+        OrderItemFactory(product=candles, quantity=units, order=OrderFactory(placed_at=dt.datetime.combine(day, noon)))
+    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+    row = page[page.index("Cedar wax melts") : page.index("</tr>", page.index("Cedar wax melts"))]
+    sold = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1]
+    assert sold == "3"  # the Sunday before; not the forecast's own Monday, nor five weeks back
+    past = charlie_client.get(reverse("products:detail", args=[candles.pk])).context["past"]
+    assert sum(week["units"] for week in past[-4:]) == 3
