@@ -15,6 +15,7 @@ SQLITE_TESTS := tests/insights/test_run_lifecycle.py tests/insights/test_trainin
 	tests/insights/test_rescoring.py tests/insights/test_pages.py tests/insights/test_health_panel.py \
 	tests/insights/test_worklist.py tests/recommendations/test_families.py tests/recommendations/test_pages.py \
 	tests/recommendations/test_managers_pages.py \
+	tests/recommendations/test_rule_kinds.py \
 	tests/customers/test_pages.py
 
 PORT ?= 8000

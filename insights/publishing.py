@@ -37,9 +37,18 @@ def _verdict_key(family: str) -> str:
     return f"insights:active-verdict:{family}"
 
 
-# The active runs (id, verdict) a request has read, by family; None outside a request, where every call reads the
-# cache, so a worker or a command never keeps an answer. Set and cleared by the request signals (see below).
-_read_in_request: ContextVar[dict[str, tuple[int, str]] | None] = ContextVar("active_runs_read", default=None)
+def _winner_key(family: str) -> str:
+    return f"insights:active-winner:{family}"
+
+
+def _keys(family: str) -> tuple[str, str, str]:
+    """The cache keys of what is kept of a family's active run: its id, its verdict, its winner."""
+    return _cache_key(family), _verdict_key(family), _winner_key(family)
+
+
+# The active runs (id, verdict, winner) a request has read, by family; None outside a request, where every call reads
+# the cache, so a worker or a command never keeps an answer. Set and cleared by the request signals (see below).
+_read_in_request: ContextVar[dict[str, tuple[int, str, str]] | None] = ContextVar("active_runs_read", default=None)
 
 
 def remember_during_requests() -> None:
@@ -77,16 +86,24 @@ def active_verdicts(families: Iterable[str]) -> dict[str, str]:
     return {family: read[family][1] for family in read}
 
 
-def _active(families: list[str]) -> dict[str, tuple[int, str]]:
-    """(active run id or 0, its verdict) of each family: from what this request already read, else from the cache
-    (every family at once in a request), else from the database."""
+def active_winner(family: str) -> str:
+    """Which candidate the family's active run published (ModelRun.Winner: "model" or "baseline"; "" without a
+    run, or for a run recorded without one); cached with the active run, so it costs no query once that is read.
+    Readers choose by it between rows a run writes for both candidates (the rules' mined rules and popular
+    companions)."""
+    return _active([family])[family][2]
+
+
+def _active(families: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(active run id or 0, its verdict, its winner) of each family: from what this request already read, else from
+    the cache (every family at once in a request), else from the database."""
     remembered = _read_in_request.get()
     if remembered is not None and all(family in remembered for family in families):
         return {family: remembered[family] for family in families}
     wanted = families if remembered is None else sorted({*families, *ModelRun.Family.values})
-    keys = {family: (_cache_key(family), _verdict_key(family)) for family in wanted}
-    found = cache.get_many([key for pair in keys.values() for key in pair])
-    read = {family: (found[run], found[note]) for family, (run, note) in keys.items() if run in found and note in found}
+    keys = {family: _keys(family) for family in wanted}
+    found = cache.get_many([key for trio in keys.values() for key in trio])
+    read = {family: tuple(found[key] for key in trio) for family, trio in keys.items() if all(k in found for k in trio)}
     missing = [family for family in wanted if family not in read]
     if missing:
         read.update(_read_active(missing))
@@ -95,13 +112,14 @@ def _active(families: list[str]) -> dict[str, tuple[int, str]]:
     return {family: read[family] for family in families}
 
 
-def _read_active(families: list[str]) -> dict[str, tuple[int, str]]:
-    """(active run id or 0, its verdict) of each family, read in one query and cached."""
-    rows = ModelRun.objects.filter(family__in=families, is_active=True).values_list("family", "pk", "publish_note")
-    read = {family: (pk, note) for family, pk, note in rows}
-    read = {family: read.get(family, (0, "")) for family in families}
-    entries = {_cache_key(f): pk for f, (pk, _) in read.items()}
-    entries.update({_verdict_key(f): note for f, (_, note) in read.items()})
+def _read_active(families: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(active run id or 0, its verdict, its winner) of each family, read in one query and cached."""
+    rows = ModelRun.objects.filter(family__in=families, is_active=True).values_list(
+        "family", "pk", "publish_note", "winner"
+    )
+    read = {family: (pk, note, winner) for family, pk, note, winner in rows}
+    read = {family: read.get(family, (0, "", "")) for family in families}
+    entries = {key: value for f, values in read.items() for key, value in zip(_keys(f), values, strict=True)}
     cache.set_many(entries, CACHE_SECONDS)
     return read
 
@@ -176,7 +194,7 @@ def publish(run: ModelRun, note: str | None = None) -> None:
             changes["publish_note"] = note
         ModelRun.objects.filter(pk=run.pk).update(**changes)
         # Forget the cached active run now and again after commit: a reader in between may cache the old one.
-        stale = [_cache_key(run.family), _verdict_key(run.family)]
+        stale = list(_keys(run.family))
         cache.delete_many(stale)
         transaction.on_commit(lambda: cache.delete_many(stale))
     if _read_in_request.get() is not None:  # published from a request (an admin's re-activation): read it again

@@ -11,17 +11,19 @@ from recommendations.models import AssociationRule, ProductForecast, Recommendat
 
 class RuleFilterSet(django_filters.FilterSet):
     """Rules naming a product (`q`: a name on either side, or a SKU), of one size (2: pairs, 3: triples, 4: four or
-    more), with one product on the left."""
+    more), with one product on the left, of one kind (mined rules, or the baseline's popular companions: which one a
+    list shows when none is asked for is the page's or the API's choice)."""
 
     q = django_filters.CharFilter(method="search", label="Product")
     size = django_filters.ChoiceFilter(
         choices=[("2", "Pairs"), ("3", "Triples"), ("4", "Four or more")], method="of_size", label="Size"
     )
     antecedent = django_filters.NumberFilter(field_name="antecedent_id", label="Product on the left (id)")
+    kind = django_filters.ChoiceFilter(choices=AssociationRule.Kind.choices, label="Kind")
 
     class Meta:
         model = AssociationRule
-        fields = ["q", "size", "antecedent"]
+        fields = ["q", "size", "antecedent", "kind"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Rules with `value` in a product's name on either side, or as the SKU of the first or last."""

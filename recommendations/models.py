@@ -52,7 +52,22 @@ class Recommendation(models.Model):
 class AssociationRule(models.Model):
     """A rule "baskets with the antecedent also hold the consequent" from one rules run: one or more products on the
     left (the first two as foreign keys, any further ones in `antecedent_more`), one on the right, with support,
-    confidence and lift (see recommendations/models_ml/rules.py)."""
+    confidence and lift (see recommendations/models_ml/rules.py).
+
+    `kind` says what the row is. A rules run always writes the rules it mined with its thresholds (the rules page
+    lists them: an analysis a user sets thresholds for), and, when they did not beat the baseline in the backtest,
+    each product's most popular companions too. The suggestions (the product page's and the profile's "bought
+    together", the API by default) read only the kind the run's verdict chose: `Kind.suggested(run.winner)`."""
+
+    class Kind(models.TextChoices):
+        MINED = "mined", "Mined rule"
+        POPULAR = "popular", "Popular companion"
+
+        @classmethod
+        def suggested(cls, winner: str) -> AssociationRule.Kind:
+            """The kind a run's suggestions use: its popular companions when the baseline won the backtest, else its
+            mined rules (also for a run recorded without a winner)."""
+            return cls.POPULAR if winner == ModelRun.Winner.BASELINE else cls.MINED
 
     run = models.ForeignKey(ModelRun, on_delete=models.CASCADE, related_name="+", db_index=False)
     antecedent = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -68,11 +83,19 @@ class AssociationRule(models.Model):
     confidence = models.FloatField(help_text="Share of the antecedent's baskets that hold the consequent.")
     lift = models.FloatField(help_text="How many times likelier the consequent is beside the antecedent.")
     count = models.PositiveIntegerField(help_text="Baskets holding all the rule's products.")
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.MINED,
+        help_text="Mined with the run's thresholds, or one of a product's most popular companions (the baseline).",
+    )
 
     class Meta:
+        # Every reader asks for one kind of one run: the panels for a product's rules by lift, the rules page and the
+        # API for the run's rules by lift.
         indexes = [
-            models.Index(fields=["run", "antecedent", "lift"], name="rule_run_antecedent"),
-            models.Index(fields=["run", "lift"], name="rule_run_lift"),
+            models.Index(fields=["run", "kind", "antecedent", "lift"], name="rule_run_kind_antecedent"),
+            models.Index(fields=["run", "kind", "lift"], name="rule_run_kind_lift"),
         ]
 
     def __str__(self) -> str:

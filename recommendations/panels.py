@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from crm.reversing import path_for
 from customers.models import Customer, Order, OrderItem, Product
-from insights.publishing import active_run, active_run_id, active_verdicts
+from insights.publishing import active_run, active_run_id, active_verdicts, active_winner
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
 from recommendations.queries import (
     forecast_totals,
@@ -89,7 +89,8 @@ def basket_context(request: HttpRequest, customer: Customer) -> dict:
         return {"no_model": False, "order": None, "rules": []}
     basket = list(last.items.filter(product__kind=Product.Kind.PRODUCT).values_list("product_id", flat=True))
     rules = (
-        AssociationRule.objects.filter(run_id=run_id, antecedent_id__in=basket)
+        _suggested(run_id)
+        .filter(antecedent_id__in=basket)
         .filter(Q(antecedent_2__isnull=True) | Q(antecedent_2_id__in=basket))
         .exclude(consequent_id__in=basket)
         .select_related("antecedent", "antecedent_2", "consequent")
@@ -112,11 +113,18 @@ def product_rules_context(request: HttpRequest, product: Product) -> dict:
     if run_id is None:
         return {"no_model": True}
     rules = (
-        AssociationRule.objects.filter(run_id=run_id, antecedent=product, antecedent_2__isnull=True)
+        _suggested(run_id)
+        .filter(antecedent=product, antecedent_2__isnull=True)
         .select_related("consequent")
         .order_by("-lift", "-confidence")[: BOUGHT_TOGETHER * 2]
     )
     return {"no_model": False, "rules": _strongest(rules), "verdicts": _rules_verdict()}
+
+
+def _suggested(run_id: int):
+    """The active rules run's rows of the kind its verdict chose for suggestions (its mined rules, or its popular
+    companions when they won the backtest; the cached winner, no query)."""
+    return AssociationRule.objects.filter(run_id=run_id, kind=AssociationRule.Kind.suggested(active_winner("rules")))
 
 
 def _rules_verdict() -> list[str]:

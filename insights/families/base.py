@@ -11,7 +11,9 @@ everything around them (progress, the saved model, recording, writing rows, the 
     family.rows(fitted, data, customers)            # result rows (a DataFrame of the result model's fields)
 
 The baseline is a real scorer: when the model does not beat it on the deciding metric, `fit` fits the baseline
-and `rows` writes the same rows from it, so a family is never left empty because its model lost.
+and `rows` writes the same rows from it, so a family is never left empty because its model lost. (Rules also write
+the mined rules then, marked apart: the rules page lists what the user's thresholds found, while the suggestions
+read the winner's rows; see recommendations/families/rules.py.)
 
 Families register their class from their app's `AppConfig.ready()` (`register(ValueFamily)`). Modules defining
 families import pandas and scikit-learn only inside methods, so a web process never loads them.

@@ -20,12 +20,14 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 
 class AssociationRuleSerializer(serializers.ModelSerializer):
-    """A rule: baskets with the antecedent(s) also hold the consequent."""
+    """A rule: baskets with the antecedent(s) also hold the consequent; `kind` says whether it was mined with the
+    run's thresholds or is one of the antecedent's most popular companions (the baseline)."""
 
     class Meta:
         model = AssociationRule
         fields = [
             "id",
+            "kind",
             "antecedent",
             "antecedent_2",
             "antecedent_more",

@@ -8,7 +8,7 @@ from rest_framework import mixins, viewsets
 
 from crm.api.ordering import AllowListOrdering
 from customers.models import Customer
-from insights.publishing import active_run, active_run_id
+from insights.publishing import active_run, active_run_id, active_winner
 from recommendations.api import serializers
 from recommendations.filters import ForecastFilterSet, RecommendationFilterSet, RuleFilterSet
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
@@ -42,7 +42,9 @@ class RecommendationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class AssociationRuleViewSet(viewsets.ReadOnlyModelViewSet):
-    """The active rules run's rules, strongest (highest lift) first, searched as on the rules page."""
+    """The active rules run's rules, strongest (highest lift) first, searched as on the rules page. By default the
+    kind its suggestions use (its mined rules, or its popular companions when the baseline won the backtest), as
+    the product page shows them; `?kind=mined` or `?kind=popular` asks for one kind, as the rules page offers both."""
 
     queryset = AssociationRule.objects.all()
     serializer_class = serializers.AssociationRuleSerializer
@@ -52,7 +54,10 @@ class AssociationRuleViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         run_id = active_run_id("rules") or 0
-        return AssociationRule.objects.filter(run_id=run_id).order_by("-lift", "-confidence", "pk")
+        rules = AssociationRule.objects.filter(run_id=run_id).order_by("-lift", "-confidence", "pk")
+        if self.action == "list" and not self.request.query_params.get("kind"):
+            rules = rules.filter(kind=AssociationRule.Kind.suggested(active_winner("rules")))
+        return rules
 
 
 class ProductForecastViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

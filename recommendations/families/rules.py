@@ -13,14 +13,24 @@ product in 20.6 % of the later baskets; these mine 5,485 and find it in 24.35 % 
 
 A run backtests first: rules mined before the last 90 days, then one product of each later basket hidden and looked
 for among the rules' ten suggestions (filled up with popular products, as a page shows them), beside the ten most
-popular products. The rules are published when they find the hidden product more often; otherwise the baseline is,
-as rules: each product's most popular companions (bestsellers its buyers did buy with it).
+popular products. The verdict decides what the suggestions use (the product page's and the profile's "bought
+together"): the mined rules when they find the hidden product more often, otherwise the baseline, as rules: each
+product's most popular companions (bestsellers its buyers did buy with it). Whatever the verdict, the run writes the
+rules it mined with its thresholds: the rules page lists them, since a user who set thresholds asked for those
+rules, and says when the suggestions do not use them and why. Each row is marked with its kind
+(AssociationRule.Kind); a run whose rules win writes no popular companions.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from insights.families.base import MODEL, Evaluation, Family, Parameter, window_words
 from recommendations.models import AssociationRule
+
+if TYPE_CHECKING:  # numpy and pandas are imported by the workers that mine, not by every web process
+    from recommendations.models_ml.rules import RuleSet
 
 HOLDOUT_DAYS = 90
 PER_ANTECEDENT = 6  # the most confident rules kept per left-hand side: as many as a product page shows
@@ -56,6 +66,15 @@ def _count(value) -> int:
     if number < 0:
         raise ValueError("0 or more")
     return number
+
+
+@dataclass
+class RulesFit:
+    """What a rules run fits on all its data: the rules mined with its thresholds, always, and each product's most
+    popular companions when the baseline won the backtest (None when the mined rules won)."""
+
+    mined: RuleSet
+    popular: RuleSet | None = None
 
 
 def baskets(lines):
@@ -177,22 +196,33 @@ class RulesFamily(Family):
         cutoff = end - pd.Timedelta(days=HOLDOUT_DAYS)
         return self._evaluation(rules_eval.backtest(*_split(data, cutoff), **self.mining()), cutoff, end)
 
-    def fit(self, data, winner: str):
-        from recommendations.models_ml.rules import mine_rules
+    def fit(self, data, winner: str) -> RulesFit:
+        """The rules mined with the run's thresholds, and, when the baseline won, the popular companions the
+        suggestions will use instead."""
+        from recommendations.models_ml.rules import basket_matrix, mine_rules
         from recommendations.models_ml.rules_baseline import popular_pairs
 
-        return mine_rules(baskets(data), **self.mining()) if winner == MODEL else popular_pairs(baskets(data))
+        matrix = basket_matrix(baskets(data))  # built once for both
+        mined = mine_rules(matrix, **self.mining())
+        return RulesFit(mined=mined, popular=None if winner == MODEL else popular_pairs(matrix))
 
-    def card(self, fitted, evaluation: Evaluation, data) -> dict:
+    def card(self, fitted: RulesFit, evaluation: Evaluation, data) -> dict:
         return {
             "holdout_days": HOLDOUT_DAYS,
             "parameters": self.params,
             "backtest": evaluation.details,
-            "rules": fitted.summary(),
+            "rules": fitted.mined.summary(),  # the mined rules, written whatever the verdict
+            "popular": fitted.popular.summary() if fitted.popular is not None else None,
         }
 
-    def rows(self, fitted, data, customers=None):
-        return rule_rows(fitted.rules)
+    def rows(self, fitted: RulesFit, data, customers=None):
+        import pandas as pd
+
+        frames = [rule_rows(fitted.mined.rules).assign(kind=AssociationRule.Kind.MINED.value)]
+        if fitted.popular is not None:
+            frames.append(rule_rows(fitted.popular.rules).assign(kind=AssociationRule.Kind.POPULAR.value))
+        frames = [frame for frame in frames if len(frame)] or frames[:1]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def evaluate(self, snapshot, as_of):
         import pandas as pd

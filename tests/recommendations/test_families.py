@@ -104,6 +104,7 @@ def test_a_rules_run_finds_products_of_the_same_theme(shop):
     assert run.model_card["rules"]["rule_count"] >= len(rules)
     assert run.metrics["hit_rate_at_10"] > run.baseline["metrics"]["hit_rate_at_10"]
     assert run.winner == "model" and run.publish_note.startswith("Association rules: rule mining, because it beat")
+    assert not AssociationRule.objects.filter(run=run, kind="popular").exists()  # its rules won: no companions
 
 
 def test_a_rules_run_takes_its_thresholds_as_parameters(shop):
@@ -137,7 +138,7 @@ def test_a_rules_run_publishes_every_rule_it_mined_when_all_are_asked_for():
     family = RulesFamily(everything)
     fitted = family.fit(lines, MODEL)
     rows = family.rows(fitted, lines)
-    assert len(rows) == len(fitted.rules) == 50
+    assert len(rows) == len(fitted.mined.rules) == 50 and set(rows["kind"]) == {"mined"}
     assert (rows["antecedent_id"] == 0).sum() == 25
     family = RulesFamily({**everything, "per_antecedent": "3"})
     rows = family.rows(family.fit(lines, MODEL), lines)
@@ -154,7 +155,8 @@ def test_baskets_without_structure_give_no_rules_and_the_popular_companions_are_
     run = train("rules")
     assert run.status == ModelRun.Status.SUCCEEDED and run.is_active and run.winner == "baseline"
     assert "no rule is frequent enough" in run.publish_note
-    published = AssociationRule.objects.filter(run=run)
+    assert not AssociationRule.objects.filter(run=run, kind="mined").exists()
+    published = AssociationRule.objects.filter(run=run, kind="popular")
     assert published.exists() and not published.filter(antecedent_2__isnull=False).exists()
     # Each product's companions are the bestsellers its baskets did hold, most popular first.
     for rule in published[:50]:

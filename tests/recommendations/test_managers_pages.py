@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from insights.models import ModelRun
-from recommendations.models import ProductForecast
+from recommendations.models import AssociationRule, ProductForecast
 from tests.factories import ProductFactory
 from tests.recommendations.results import AS_OF, published, rule
 
@@ -62,11 +62,13 @@ def test_the_rules_page_says_when_it_shows_the_baseline_not_mined_rules(charlie_
     card = {"rule_count": 1, "min_count": 1, "min_support": 1 / 9835, "min_confidence": 0.0, "min_lift": 0.0}
     run = published("rules", winner="baseline", data_counts={"baskets": 9835}, model_card={"rules": card})
     rule(run, tea, cups)
+    AssociationRule.objects.filter(run=run).update(kind="popular")  # recorded before kinds: the companions alone
     page = charlie_client.get(reverse("recommendations:rules")).content.decode()
     assert "Each product's most popular companions in 9,835 baskets" in page
     assert "not mined rules" in page and "Association rules mined" not in page and "at least 1 baskets" not in page
     jam = ProductFactory(name="Jam")
     rule(run, jam, cups, lift=11.0, count=1)  # one basket: a high lift that says little
+    AssociationRule.objects.filter(run=run).update(kind="popular")
     page = charlie_client.get(reverse("recommendations:rules")).content.decode()
     assert page.index("Tea") < page.index("Jam")  # the popular companions first
     assert 'value="count" selected' in page and ">Clear</a>" not in page
