@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.models_ml.interactions import Dataset
+from recommendations.models_ml.topk import top_k
 
 ROW_BLOCK = 1024  # rows of the similarity made dense at a time to pick each row's top neighbours
 
@@ -32,11 +33,7 @@ def keep_top(similarity: sp.spmatrix, neighbours: int) -> sp.csr_matrix:
     parts = []
     for start in range(0, n_rows, ROW_BLOCK):
         block = similarity[start : start + ROW_BLOCK].toarray()
-        if keep < n_cols:
-            top = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
-        else:
-            top = np.tile(np.arange(n_cols), (len(block), 1))
-        values = np.take_along_axis(block, top, axis=1)
+        top, values = top_k(block, keep)  # most of a row is 0: top_k takes ties without slowing down
         rows = np.repeat(np.arange(start, start + len(block)), keep)
         positive = values.ravel() > 0
         parts.append((values.ravel()[positive], rows[positive], top.ravel()[positive]))

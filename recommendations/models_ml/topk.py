@@ -1,6 +1,6 @@
 """Top-k selection over score matrices, and the BLAS thread cap the recommenders run under.
 
-(A two-stage top-k, block maxima first, was tried: on real blend chunks it was no faster than argpartition.)
+(A two-stage top-k, block maxima first, was tried: on real blend chunks it was no faster than a partition.)
 """
 
 from __future__ import annotations
@@ -11,24 +11,46 @@ import scipy.sparse as sp
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the indices and values of the k largest finite scores, best first; -1 and -inf where a row has
-    fewer than k finite scores. Ties are broken arbitrarily. argpartition on the scores themselves (taking the
-    last k), not on their negation, which would copy the chunk."""
+    fewer than k finite scores. Equal scores are taken lowest index first.
+
+    float32 scores are partitioned as int64 keys, the score's bits in order (`ordered_bits`) above the column, so
+    that no two keys are equal: numpy's partition slows down tenfold when the k-th value lies in a run of equal
+    values (a component ranked alone reaches a few dozen of the catalogue's items and scores every other 0, so
+    most rows of a chunk end in ties), and the key makes the choice among ties deterministic too. Other dtypes
+    are partitioned as they are."""
     n, m = scores.shape
     k_eff = min(k, m)
     if k_eff == 0 or n == 0:
         return np.full((n, k), -1), np.full((n, k), -np.inf, np.float32)
-    if k_eff < m:
-        items = np.argpartition(scores, m - k_eff, axis=1)[:, m - k_eff :]
+    if scores.dtype == np.float32:
+        keys = ordered_bits(scores).astype(np.int64)
+        keys <<= 32
+        keys |= np.arange(m - 1, -1, -1, dtype=np.int64)  # the lower column wins a tie
+        if k_eff < m:
+            keys = np.partition(keys, m - k_eff, axis=1)[:, m - k_eff :]
+        keys.sort(axis=1)
+        items = (m - 1) - (keys[:, ::-1] & 0xFFFFFFFF)
         values = np.take_along_axis(scores, items, axis=1)
     else:
-        items, values = np.tile(np.arange(m), (n, 1)), scores.copy()
-    order = np.argsort(-values, axis=1, kind="stable")
-    items, values = np.take_along_axis(items, order, axis=1), np.take_along_axis(values, order, axis=1)
+        if k_eff < m:
+            items = np.argpartition(scores, m - k_eff, axis=1)[:, m - k_eff :]
+            values = np.take_along_axis(scores, items, axis=1)
+        else:
+            items, values = np.tile(np.arange(m), (n, 1)), scores.copy()
+        order = np.argsort(-values, axis=1, kind="stable")
+        items, values = np.take_along_axis(items, order, axis=1), np.take_along_axis(values, order, axis=1)
     items = np.where(np.isfinite(values), items, -1)
     if k_eff < k:
         items = np.pad(items, ((0, 0), (0, k - k_eff)), constant_values=-1)
         values = np.pad(values, ((0, 0), (0, k - k_eff)), constant_values=-np.inf)
     return items, values.astype(np.float32)
+
+
+def ordered_bits(scores: np.ndarray) -> np.ndarray:
+    """float32 scores as int32 in the same order (-inf lowest, NaN above +inf): the bits of a non-negative float
+    already sort as integers; those of a negative one sort backwards, so all but the sign bit are flipped."""
+    bits = scores.view(np.int32)
+    return bits ^ ((bits >> 31) & np.int32(0x7FFFFFFF))
 
 
 def sparse_top_k(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -64,8 +64,9 @@ def _candidates(signals: dict, n_rows: int, n_items: int, depth: int) -> np.ndar
         if value.ndim == 1:
             chosen[:, np.argpartition(value, -depth)[-depth:] if depth < n_items else slice(None)] = True
         elif depth < n_items:
-            top = np.argpartition(value, n_items - depth, axis=1)[:, n_items - depth :]
-            np.put_along_axis(chosen, top, True, axis=1)
+            top, _ = top_k(value, depth)  # a sparse signal made dense is mostly ties at 0: see top_k
+            rows, slots = np.nonzero(top >= 0)
+            chosen[rows, top[rows, slots]] = True
         else:
             chosen[:] = True
     width = int(chosen.sum(axis=1).max())

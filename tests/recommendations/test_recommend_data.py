@@ -123,6 +123,25 @@ def test_top_k_orders_the_best_and_pads_short_rows():
     assert values[0].tolist() == pytest.approx([0.9, 0.7, 0.5])
 
 
+def test_top_k_takes_equal_scores_lowest_index_first():
+    scores = np.zeros((2, 8), np.float32)
+    scores[0, 5] = 0.5
+    scores[1, [2, 6]] = -np.inf
+    scores[1, 7] = -0.25
+    items, values = top_k(scores, 4)
+
+    assert items.tolist() == [[5, 0, 1, 2], [0, 1, 3, 4]]
+    assert values.tolist() == [[0.5, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def test_top_k_ranks_negative_and_infinite_scores_in_order():
+    scores = np.array([[-1.5, 3e38, -np.inf, 2.0, -0.5, 1e-30]], np.float32)
+    items, values = top_k(scores, 6)
+
+    assert items.tolist() == [[1, 3, 5, 4, 0, -1]]
+    assert values[0, :5].tolist() == pytest.approx([3e38, 2.0, 1e-30, -0.5, -1.5])
+
+
 def test_sparse_top_k_reads_only_stored_finite_entries():
     matrix = sp.csr_matrix(np.array([[0, 3, 1, 2], [0, 0, 0, 0]], np.float32))
     matrix.data[matrix.data == 2] = -np.inf
