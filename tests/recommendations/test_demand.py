@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recommendations.models_ml.demand import DemandForecaster, forecast, what_will_sell
+from recommendations.models_ml.demand import DemandForecaster, forecast, sampling_rate, what_will_sell
 from recommendations.models_ml.demand_eval import (
     active_products,
     backtest,
@@ -185,6 +185,29 @@ def test_each_products_interval_follows_its_own_variability(mixed):
     # Each group is covered about as promised, with its own width: the lumpy products' ranges are wider.
     assert 0.72 <= inside[lumpy].mean() <= 0.88 and 0.72 <= inside[~lumpy].mean() <= 0.88
     assert np.median(width[lumpy]) > 1.5 * np.median(width[~lumpy])  # 2.4 against 1.4 times the forecast
+
+
+def test_rows_are_sampled_in_proportion_to_units_the_biggest_for_sure():
+    scales = np.array([500.0, 100.0, *np.full(98, 1.0)])
+    rate = sampling_rate(scales, 20)
+    chance = np.minimum(rate * scales, 1.0)
+
+    assert chance.sum() == pytest.approx(20)
+    assert chance[:2].tolist() == [1.0, 1.0]  # the two big sellers' rows are always kept
+    assert chance[2:] == pytest.approx(np.full(98, 18 / 98))
+    assert sampling_rate(scales, 100) == np.inf  # no more rows than asked: every row is kept
+
+
+def test_a_fit_on_a_units_sample_forecasts_the_totals_of_a_fit_on_every_row():
+    history = simulate_demand(products=150, weeks=90, seed=3)
+    every = DemandForecaster(horizon=4, calibrate=False, **FAST).fit(history)
+    third = every.training_rows // 3
+    sampled = DemandForecaster(horizon=4, calibrate=False, **{**FAST, "max_rows": third}).fit(history)
+    totals = [f.predict(history).groupby("product")["forecast"].sum() for f in (every, sampled)]
+
+    assert sampled.training_rows == pytest.approx(every.training_rows / 3, rel=0.05)
+    assert totals[1].sum() == pytest.approx(totals[0].sum(), rel=0.05)
+    assert np.abs(totals[1] - totals[0]).sum() / totals[0].sum() < 0.1
 
 
 def test_rolling_origins_run_back_from_the_end_or_forward_from_a_week():
