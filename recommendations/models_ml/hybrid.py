@@ -66,8 +66,9 @@ def signal_component(signal: str) -> str:
 
 
 def _compress(x):
-    """log(1 + 100 x) / log(101): [0, 1] onto [0, 1], spreading the small values."""
-    return np.log1p(COMPRESS * x) / np.log1p(COMPRESS)
+    """log(1 + 100 x) / log(101): [0, 1] onto [0, 1], spreading the small values; in x's precision (float32 signals
+    stay float32, as every blend is)."""
+    return np.log1p(COMPRESS * x) * (1 / np.log1p(COMPRESS)).item()
 
 
 class Recommender:
