@@ -11,11 +11,13 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils.html import escape
 
 from customers.models import Order, OrderItem
 from insights import artifacts, publishing, runs
 from insights.families.base import BASELINE, MODEL, Evaluation, Family, finite, get, names
 from insights.models import CustomerValue, ModelRun
+from insights.templatetags.insights_words import plain_words
 from tests.factories import CustomerFactory, ProductFactory
 
 AS_OF = dt.date(2025, 6, 30)
@@ -133,7 +135,9 @@ def test_the_profile_says_which_forecast_the_figures_come_from(one_time_buyers, 
     page = alice_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "How these figures are made" in page
     assert "Customer value: the simple past-rate forecast" in page
-    assert run.publish_note.split(" (")[0] in page
+    # The verdict as recorded, in the page's plain words; the technical name it replaced is in the tooltip.
+    assert escape(plain_words(run.publish_note).split(" (")[0]) in page
+    assert "BG/NBD with Gamma-Gamma" in run.publish_note and "technical names: BG/NBD with Gamma-Gamma" in page
 
 
 def test_re_activating_an_older_run_keeps_its_own_verdict(one_time_buyers):
