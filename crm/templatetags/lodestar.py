@@ -11,14 +11,11 @@ Load with `{% load lodestar %}`. Python code that builds cells (customer list co
 
 from __future__ import annotations
 
-import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
-from django.core.signals import setting_changed
 from django.template.defaultfilters import floatformat
-from django.utils import formats, numberformat
-from django.utils.translation import get_language
+from django.utils import formats
 
 register = template.Library()
 NO_BREAK = "\u00a0"
@@ -33,27 +30,10 @@ def _number(value) -> Decimal | None:
         return None
 
 
-@functools.cache
-def _separators(language: str | None) -> tuple:
-    """The decimal separator, grouping and thousands separator of `language`, as `formats.number_format` reads
-    them at every call (three `get_format` lookups, each finding the language again): read once per language."""
-    return tuple(
-        formats.get_format(name, language) for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
-    )
-
-
-def _forget_separators(**kwargs) -> None:
-    _separators.cache_clear()  # as Django clears its own format cache when a test changes the settings
-
-
-setting_changed.connect(_forget_separators, dispatch_uid="lodestar-number-separators")
-
-
 def write_number(value, places: int | None = None) -> str:
-    """`formats.number_format(value, places, force_grouping=True)` (Django's number formatting, in the current
-    language), with the language's separators read once rather than at every figure."""
-    decimal, grouping, thousands = _separators(get_language())
-    return numberformat.format(value, decimal, places, grouping, thousands, force_grouping=True, use_l10n=True)
+    """`value` in the current language's separators with the thousands grouped (Django's number formatting, which
+    caches each language's formats itself)."""
+    return formats.number_format(value, places, force_grouping=True)
 
 
 def grouped(number: Decimal, places: int) -> str:
