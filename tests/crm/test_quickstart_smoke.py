@@ -107,6 +107,7 @@ def test_quickstart_starts_from_nothing_serves_the_sign_in_page_and_stops_on_sig
     assert "Demo logins: alice (Sales rep), bob (Sales rep)" in output
     assert "password lodestar-demo unless you changed it" in output
     assert "Stopped." in output
+    assert "No directory at" not in output  # WhiteNoise's start-up warning when var/staticfiles is missing
     assert not _accepts_connections(port)
     assert not [pid for pid in family if _alive(pid)], output
 

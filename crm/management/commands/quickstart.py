@@ -55,8 +55,9 @@ class Child:
 
 def prepare_local_folders() -> list[Path]:
     """Create the folders the embedded default writes to, which a fresh clone lacks: the SQLite database's, and
-    the ones kombu's filesystem transport reads and writes (it fails on missing ones)."""
-    folders = []
+    the ones kombu's filesystem transport reads and writes (it fails on missing ones), and STATIC_ROOT (the quick
+    start serves static/ through the finders, but WhiteNoise warns at start-up when the folder is missing)."""
+    folders = [Path(settings.STATIC_ROOT)]
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3" and str(database["NAME"]) != ":memory:":
         folders.append(Path(database["NAME"]).parent)
