@@ -13,7 +13,7 @@ import math
 import re
 
 from crm.templatetags.lodestar import money
-from insights.models_ml.risk_signs import reads_as_risk
+from insights.models_ml.risk_signs import SILENCE_FEATURES, reads_as_risk, silence_words
 
 MONEY_FEATURES = {
     "monetary_total": "{amount} spent in total",
@@ -26,41 +26,38 @@ MONEY_FEATURES = {
 def factor_text(factor: dict, currency: str, as_of: dt.date | None = None, today: dt.date | None = None) -> str:
     """A churn factor in words; money factors with the currency they are in. Given the day the score is `as_of`
     and `today`, the days since the last order are counted to today as the worklist counts them
-    (insights/worklist_rows.py `days_since`), not as of the score."""
+    (insights/worklist_rows.py `days_since`), not as of the score: in the recency factor and in the cadence factor,
+    which says the silence beside the usual gap (insights/models_ml/churn_explain.py)."""
     feature, value = factor.get("feature", ""), factor.get("value")
     template = MONEY_FEATURES.get(feature)
     if template and value is not None:
         return template.format(amount=money(value, currency))
     text = factor.get("text", "")
-    if feature == "recency_days" and value is not None and as_of is not None and today is not None:
-        return recency_words(days_to_today(value, as_of, today), _cadence(text, value), capital=text[:1].isupper())
+    recency = value if feature == "recency_days" else factor.get("recency_days")
+    if feature in SILENCE_FEATURES and recency is not None and as_of is not None and today is not None:
+        cadence = value if feature == "cadence_days" else _cadence(text, recency)
+        return recency_words(days_to_today(recency, as_of, today), cadence, capital=text[:1].isupper())
     return text
 
 
-_GAP = re.compile(r"usual ([\d,]+)-day gap")
+_GAP = re.compile(r"usual ([\d,]+)-day gap|usual gap of ([\d,]+) days")
 _RATIO = re.compile(r"([\d.]+)\s*[x×] their usual gap")
 
 
 def _cadence(text: str, recency_days: float) -> float | None:
-    """Their usual gap in days, as the model's recency words gave it (in days, or as a ratio of the recency)."""
+    """Their usual gap in days, as the model's recency words gave it (in days, or, in runs published before the
+    words gave the gap, as a ratio of the recency)."""
     if found := _GAP.search(text):
-        return float(found.group(1).replace(",", ""))
+        return float((found.group(1) or found.group(2)).replace(",", ""))
     if (found := _RATIO.search(text)) and float(found.group(1)) > 0:
         return recency_days / float(found.group(1))
     return None
 
 
 def recency_words(days: int, cadence: float | None, capital: bool = False) -> str:
-    """The recency factor in words, as the churn model words it (insights/models_ml/churn_explain.py), for `days`
-    since the last order: no order since the score, or they would have been scored again, so the gap is the same."""
-    if not cadence or cadence <= 0:
-        words = f"no order for {days:,} days" if days > 30 else f"last order {days:,} days ago"
-    elif (ratio := days / cadence) >= 1.5:
-        words = f"no order for {days:,} days, {ratio:.1f}× their usual gap"
-    elif ratio > 1:
-        words = f"last order {days:,} days ago, a little past their usual {cadence:,.0f}-day gap"
-    else:
-        words = f"last order {days:,} days ago, within their usual {cadence:,.0f}-day gap"
+    """The recency factor in words, as the churn model words it (`risk_signs.silence_words`), for `days` since the
+    last order: no order since the score, or they would have been scored again, so the gap is the same."""
+    words = silence_words(days, cadence)
     return words[:1].upper() + words[1:] if capital else words
 
 

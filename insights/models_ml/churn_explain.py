@@ -12,10 +12,11 @@ call), and only rows whose value differs from the reference are predicted again.
 one-at-a-time method: correlated features (spend_90d and spend_trend, say) each get part of a shared story, and
 effects need not add up to the difference from the average risk.
 
-Each factor is a JSON-able dict {"feature", "value", "effect", "text"}; per customer, up to `top` raising and
-`top` lowering factors with |effect| >= MIN_EFFECT, strongest first (the shape of ChurnScore.factors). Effects are
-relative to a typical customer, so a long silence can "lower" the risk of someone whose risk is high anyway; a
-factor whose words describe a risk sign (`risk_signs.reads_as_risk`) is never given as lowering it.
+Each factor is a JSON-able dict {"feature", "value", "effect", "text"} (a cadence factor, whose words give the
+silence too, also carries "recency_days"); per customer, up to `top` raising and `top` lowering factors with
+|effect| >= MIN_EFFECT, strongest first (the shape of ChurnScore.factors). Effects are relative to a typical
+customer, so a long silence can "lower" the risk of someone whose risk is high anyway; a factor whose words describe
+a risk sign (`risk_signs.reads_as_risk`) is never given as lowering it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pandas as pd
 
 from insights.models_ml import churn_models as models
 from insights.models_ml.features import FEATURE_COLUMNS
-from insights.models_ml.risk_signs import reads_as_risk
+from insights.models_ml.risk_signs import reads_as_risk, silence_words
 
 MIN_EFFECT = 0.01  # below one point of probability a factor explains nothing worth reading
 
@@ -52,20 +53,8 @@ def _count(value: float, word: str, plural: str | None = None) -> str:
     return f"{value:,.0f} {word if round(value) == 1 else (plural or word + 's')}"
 
 
-def _times(ratio: float) -> str:
-    return f"{ratio:.1f}×"  # as the pages' `times` filter writes a ratio: "3.0×", "3.1×"
-
-
 def _recency(row: dict) -> str:
-    days, cadence = row["recency_days"], row["cadence_days"]
-    if math.isnan(cadence) or cadence <= 0:
-        return f"no order for {days:,.0f} days" if days > 30 else f"last order {days:,.0f} days ago"
-    ratio = days / cadence
-    if ratio >= 1.5:
-        return f"no order for {days:,.0f} days, {_times(ratio)} their usual gap"
-    if ratio > 1:
-        return f"last order {days:,.0f} days ago, a little past their usual {cadence:,.0f}-day gap"
-    return f"last order {days:,.0f} days ago, within their usual {cadence:,.0f}-day gap"
+    return silence_words(row["recency_days"], row["cadence_days"])
 
 
 def _trend(row: dict) -> str:
@@ -86,12 +75,12 @@ def _tenure(row: dict) -> str:
 
 
 def _cadence(row: dict) -> str:
-    days = row["cadence_days"]
-    return (
-        "only one purchase day so far, no usual gap yet"
-        if math.isnan(days)
-        else f"usually orders every {days:,.0f} days"
-    )
+    # The usual gap alone ("usually orders every 40 days") says nothing a rep can weigh without the silence it is a
+    # gap against, so once there is a gap the factor says both, in the recency's words: when both are picked they
+    # read as one story and are said once (and a silence past the gap is never listed as lowering the risk).
+    if math.isnan(row["cadence_days"]):
+        return "only one purchase day so far, no usual gap yet"
+    return _recency(row)
 
 
 def _regularity(row: dict) -> str:
@@ -181,6 +170,8 @@ def explain(model, features: pd.DataFrame, top: int = 3, min_effect: float = MIN
                 "effect": round(float(table[i, j]), 4),
                 "text": text,
             }
+            if factor["feature"] == "cadence_days" and value is not None:
+                factor["recency_days"] = round(row["recency_days"], 4)  # so the pages count the silence on to today
             if factor["effect"] < 0 and (lowered >= top or reads_as_risk(factor)):
                 continue
             said.add(text)

@@ -134,7 +134,7 @@ def test_explanations_name_a_long_silence(planted_model):
     silent = _typical(planted_model, recency_days=5 * cadence)
     factors = planted_model.explain(silent)[99]
     assert factors[0]["feature"] == "recency_days" and factors[0]["effect"] > 0
-    assert factors[0]["text"] == f"no order for {5 * cadence:,.0f} days, 5.0× their usual gap"
+    assert factors[0]["text"] == f"no order for {5 * cadence:,.0f} days, 5.0× their usual gap of {cadence:,.0f} days"
 
 
 def test_explanations_for_everyone_are_json_and_ordered(planted, planted_model):
@@ -142,7 +142,9 @@ def test_explanations_for_everyone_are_json_and_ordered(planted, planted_model):
     explained = planted_model.explain(features)
     assert set(explained) == set(features.index)
     for factors in explained.values():
-        assert all(set(factor) == {"feature", "value", "effect", "text"} for factor in factors)
+        for factor in factors:
+            silence = {"recency_days"} if factor["feature"] == "cadence_days" and factor["value"] is not None else set()
+            assert set(factor) == {"feature", "value", "effect", "text"} | silence
         effects = [abs(factor["effect"]) for factor in factors]
         assert effects == sorted(effects, reverse=True)
         assert sum(factor["effect"] > 0 for factor in factors) <= 3
@@ -380,6 +382,25 @@ def test_a_factor_that_reads_as_a_risk_sign_is_never_given_as_lowering_the_risk(
     effects = dict(zip(FEATURE_COLUMNS, churn_explain.effects(LinearModel(), features)[0], strict=True))
     assert effects["recency_days"] < 0 and effects["spend_365d"] < 0  # the model says both lower the risk...
     factors = churn_explain.explain(LinearModel(), features)[7]
-    # ...but "no order for 124 days, 3.1× their usual gap" and "0 spent in the last year" are risk signs in words.
+    # ...but "no order for 124 days, 3.1× their usual gap of 40 days" and "0 spent in the last year" read as risks.
     assert [f["text"] for f in factors] == ["5 interactions in the last 90 days"]
     assert factors[0]["effect"] == pytest.approx(-0.05)
+
+
+class CadenceModel(LinearModel):
+    """A short usual gap raises the risk more than the silence itself does."""
+
+    weights = {"cadence_days": -0.01, "recency_days": 0.001}
+
+
+def test_a_usual_gap_is_never_given_without_the_silence_it_is_a_gap_against():
+    # Seen: "usually orders every 47 days" raising a risk, the 231 days without an order not beside it.
+    from insights.models_ml import churn_explain
+
+    row = LinearModel.reference | {"recency_days": 120.0, "cadence_days": 20.0}
+    features = pd.DataFrame([row], index=pd.Index([7], name="customer"))[FEATURE_COLUMNS]
+    text = "no order for 120 days, 6.0× their usual gap of 20 days"
+    assert churn_explain.describe("cadence_days", row) == churn_explain.describe("recency_days", row) == text
+    factors = churn_explain.explain(CadenceModel(), features)[7]
+    assert [(f["feature"], f["text"]) for f in factors] == [("cadence_days", text)]  # said once, at its strongest
+    assert factors[0]["recency_days"] == 120.0  # so the pages count the silence on to today

@@ -316,6 +316,25 @@ def test_the_profile_and_the_worklist_count_the_days_since_the_last_order_alike(
     assert entry.why.startswith("3 orders, about every 119 days, last 119 days ago")
 
 
+def test_a_usual_gap_factor_says_the_silence_beside_it_counted_to_today(charlie_client):
+    # Seen: "usually orders every 47 days" raising the risk, with the 231 days without an order nowhere beside it.
+    customer = CustomerFactory()
+    as_of = timezone.localdate() - dt.timedelta(days=12)
+    run = _published("churn", as_of=as_of)
+    factors = [
+        {
+            "feature": "cadence_days",
+            "value": 40.0,
+            "effect": 0.2,
+            "text": "no order for 120 days, 3.0× their usual gap of 40 days",
+            "recency_days": 120.4,
+        }
+    ]
+    ChurnScore.objects.create(run=run, customer=customer, probability=0.8, band="high", factors=factors)
+    page = _card(charlie_client, customer)
+    assert "no order for 132 days, 3.3× their usual gap of 40 days" in page
+
+
 def _regular(gap_days: int, last_days_ago: int, orders: int = 5):
     """A customer with `orders` orders `gap_days` apart, the last `last_days_ago` days ago."""
     from tests.factories import OrderFactory
