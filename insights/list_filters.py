@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from crm.templatetags.lodestar import money, percent
+from crm.templatetags.lodestar import chance, money
 from customers.figures import base_currency
 from insights.models import ChurnScore, CustomerSegment, CustomerValue, ModelRun
 from insights.publishing import active_runs
@@ -176,7 +176,7 @@ def churn_cell(customer) -> str:
     band, probability = customer.insights_churn_band, customer.insights_churn_probability
     if not customer.profiling_consent or band is None or probability is None:
         return NO_FIGURE
-    return format_html("{} {}", _badge(band), percent(probability))
+    return format_html("{} {}", _badge(band), chance(probability))
 
 
 def value_cell(customer) -> str:

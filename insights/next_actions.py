@@ -34,7 +34,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from crm.templatetags.lodestar import money, percent
+from crm.templatetags.lodestar import chance, money
 from customers.models import Customer, Interaction, Order, OrderItem, Product, Sentiment
 from insights import communication
 from insights.message_templates import fill
@@ -201,7 +201,7 @@ def _consent(entry: Entry) -> str:
 def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:
     if action == NextAction.CALL_NOW:
         value = f"{money(entry.at_risk, currency)} of revenue at risk" if entry.at_risk is not None else "at high risk"
-        return f"Complained{_when(reading)}, and {value} ({percent(entry.probability)} chance of losing them)."
+        return f"Complained{_when(reading)}, and {value} ({chance(entry.probability)} chance of losing them)."
     if action == NextAction.WIN_BACK:
         bought = f" They used to buy: {name_list(products)}." if products else ""
         return f"No order for over a year.{bought}{_consent(entry)}"

@@ -54,7 +54,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
-from crm.templatetags.lodestar import percent
+from crm.templatetags.lodestar import chance
 from customers import figures
 from customers.models import Customer, Order, sees_all_customers
 from insights.models import ChurnScore, CustomerValue, WorklistAction
@@ -301,7 +301,7 @@ def build(user, today: dt.date, owner: str = "", page: int = 1) -> Worklist:
         start = worklist.at_risk_first - 1
         for score in ranked[start : start + WORKLIST_SIZE]:
             entry = from_score(score, today, worklist.currency)
-            risk = f"{percent(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
+            risk = f"{chance(score.probability)} chance of no order in the next {horizon} days" if horizon else ""
             entry.why = "; ".join(part for part in [rhythm_words(entry), *entry.factors, risk] if part)
             worklist.at_risk.append(entry)
         lost = scored.filter(gone=True).annotate(spent=figures.spend_subquery("customer_id"))
