@@ -124,18 +124,23 @@ class TextModel:
         if not len(s_index) or not len(t_index):
             raise ValueError("Nothing to learn from: no labelled sentiment or no labelled topic.")
         used = np.union1d(s_index, t_index)
-        self.vectoriser = _vectoriser(len(used)).fit([cleaned[i] for i in used])
-        features = self.vectoriser.transform(cleaned)
-        self.sentiment = _head(features[s_index], s_labels)
-        self.topic = _head(features[t_index], t_labels)
+        # The texts the vocabulary is learned from are vectorised in the same pass (fit_transform): the heads learn
+        # from those texts only, so nothing else needs vectorising (each head's rows are its texts' places in `used`).
+        self.vectoriser = _vectoriser(len(used))
+        features = self.vectoriser.fit_transform([cleaned[i] for i in used])
+        self.sentiment = _head(features[np.searchsorted(used, s_index)], s_labels)
+        self.topic = _head(features[np.searchsorted(used, t_index)], t_labels)
         return self
 
     def predict(self, texts) -> pd.DataFrame:
-        """sentiment, sentiment_probability, topic, topic_probability for each text, in order; vectorised
-        PREDICT_CHUNK texts at a time, so memory stays bounded however many are scored."""
-        cleaned = clean(texts)
-        parts = [self._predict(cleaned[i : i + PREDICT_CHUNK]) for i in range(0, len(cleaned), PREDICT_CHUNK)]
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else self._predict([])
+        """sentiment, sentiment_probability, topic, topic_probability for each text, in order. Each distinct cleaned
+        text is read once (notes and emails repeat) and its answer given to every copy; vectorised PREDICT_CHUNK
+        distinct texts at a time, so memory stays bounded however many are scored."""
+        codes, distinct = pd.factorize(pd.Series(clean(texts), dtype=object))
+        distinct = distinct.tolist()
+        parts = [self._predict(distinct[i : i + PREDICT_CHUNK]) for i in range(0, len(distinct), PREDICT_CHUNK)]
+        answers = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else self._predict([])
+        return answers.take(codes).reset_index(drop=True)
 
     def _predict(self, cleaned: list[str]) -> pd.DataFrame:
         features = self.vectoriser.transform(cleaned)

@@ -161,6 +161,28 @@ def test_predictions_are_the_same_in_chunks(seeded, monkeypatch):
     assert seeded.predict(texts).equals(whole)
 
 
+def test_repeated_texts_get_the_answer_each_would_get_alone(seeded):
+    texts = ["Still waiting for my parcel", "Thanks!", "Still  waiting for my parcel ", "", None, "Thanks!"]
+    together = seeded.predict(texts)
+    alone = pd.concat([seeded.predict([text]) for text in texts], ignore_index=True)
+    assert together["sentiment"].tolist() == alone["sentiment"].tolist()
+    assert together["topic"].tolist() == alone["topic"].tolist()
+    pd.testing.assert_frame_equal(together, alone, check_exact=False, rtol=1e-9)
+    assert together.iloc[0].equals(together.iloc[2])  # the same text once cleaned: one reading
+
+
+def test_the_heads_learn_from_the_labelled_texts_vectorised_once():
+    frame = _planted(60)
+    sentiments = frame["sentiment"].where(frame.index % 3 != 0, None)  # every third text without a sentiment
+    topics = frame["topic"].where(frame.index % 4 != 1, None)  # every fourth, from the second, without a topic
+    sentiments[frame.index % 12 == 9], topics[frame.index % 12 == 9] = None, None  # some with neither
+    model = sentiment.TextModel().fit(frame["text"], sentiments, topics)
+    features = model.vectoriser.transform(sentiment.clean(frame["text"]))
+    for head, labels in ((model.sentiment, sentiments), (model.topic, topics)):
+        index, known = sentiment._labelled(labels)
+        np.testing.assert_allclose(head.coef_, sentiment._head(features[index], known).coef_, rtol=1e-6, atol=1e-9)
+
+
 def test_the_lexicon_reads_only_texts_it_has_no_answer_for_and_gives_the_same_answers():
     texts = ["Thank you, wonderful service!", "My parcel is late and I am furious.", "Call me  back", ""]
     lexicon = sentiment.LexiconBaseline()
