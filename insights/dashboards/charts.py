@@ -52,6 +52,13 @@ def revenue(trend: list[dict]) -> dict:
             {"name": "Revenue", "data": [*values[:-1], None], "area": True},
             {"name": "Month to date", "data": [None] * (len(values) - 1) + [values[-1]], "dashed": True},
         ]
+    anonymous = [round(row.get("anonymous", 0.0), 2) for row in trend]
+    part = ""
+    if any(anonymous):
+        # The part no customer figure holds, as a line of its own under the total (whole months only, like it).
+        whole = [*anonymous[:-1], None] if trend[-1].get("to_date") else anonymous
+        series.append({"name": "of which sales with no customer record", "data": whole})
+        part = f"; {_money(sum(anonymous))} of it from sales with no customer record"
     return {
         "type": "line",
         "format": "money",
@@ -59,7 +66,7 @@ def revenue(trend: list[dict]) -> dict:
         "series": series,
         "label": (
             f"Line chart of revenue per month from {_month(trend[0]['month'])} to {_month(trend[-1]['month'])}: "
-            f"{_money(sum(values))} in all, highest in {_month(best['month'])} ({_money(best['revenue'])}), "
+            f"{_money(sum(values))} in all{part}, highest in {_month(best['month'])} ({_money(best['revenue'])}), "
             f"{latest}."
         ),
     }

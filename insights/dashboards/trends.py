@@ -110,27 +110,44 @@ def compute_order_trends(user, cohorts: int = COHORTS_SHOWN) -> dict:
         UNION ALL
         SELECT 'revenue', NULL, month, SUM(revenue) FROM monthly GROUP BY month
         UNION ALL
+        SELECT 'anonymous', NULL, month, SUM(revenue) FROM monthly WHERE customer_id IS NULL GROUP BY month
+        UNION ALL
         SELECT 'latest', NULL, MAX(month), NULL FROM monthly WHERE customer_id IS NOT NULL"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, cohorts])
         found = cursor.fetchall()
     revenue = {month_index(month): float(total or 0) for kind, _, month, total in found if kind == "revenue"}
+    anonymous = {month_index(month): float(total or 0) for kind, _, month, total in found if kind == "anonymous"}
     latest = next((month for kind, _, month, _ in found if kind == "latest" and month is not None), None)
     pairs = {(month_index(cohort), month_index(month)): int(n) for kind, cohort, month, n in found if kind == "cohort"}
     return {
-        "revenue": revenue_trend(revenue),
+        "revenue": revenue_trend(revenue, anonymous),
         "cohorts": cohort_retention(pairs, month_index(latest), cohorts) if latest is not None else None,
     }
 
 
-def revenue_trend(revenue: dict[int, float], months: int = REVENUE_MONTHS) -> list[dict]:
-    """Revenue per month ({month index: revenue}) as [{"month": date, "revenue": float}], oldest first, for the
-    `months` months ending with the latest month that has a purchase (so imported history that ended a while ago
-    still shows); months without sales count 0. Empty when there is no purchase at all."""
+def revenue_trend(
+    revenue: dict[int, float], anonymous: dict[int, float] | None = None, months: int = REVENUE_MONTHS
+) -> list[dict]:
+    """Revenue per month ({month index: revenue}) as [{"month": date, "revenue": float, "anonymous": float}],
+    oldest first, for the `months` months ending with the latest month that has a purchase (so imported history
+    that ended a while ago still shows); months without sales count 0. "anonymous" is the part of the revenue from
+    sales with no customer record (till sales, guest checkouts: `anonymous`, by month index), which no customer
+    figure holds. Empty when there is no purchase at all."""
     if not revenue:
         return []
+    anonymous = anonymous or {}
     last = max(revenue)
-    return [{"month": month_start(m), "revenue": revenue.get(m, 0.0)} for m in range(last - months + 1, last + 1)]
+    return [
+        {"month": month_start(m), "revenue": revenue.get(m, 0.0), "anonymous": anonymous.get(m, 0.0)}
+        for m in range(last - months + 1, last + 1)
+    ]
+
+
+def anonymous_share(trend: list[dict]) -> float | None:
+    """The share of the trend's revenue from sales with no customer record; None when there is no revenue."""
+    total = sum(row["revenue"] for row in trend)
+    return sum(row.get("anonymous", 0.0) for row in trend) / total if total > 0 else None
 
 
 def mark_month_to_date(trend: list[dict], today: dt.date) -> list[dict]:

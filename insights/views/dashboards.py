@@ -37,6 +37,7 @@ def page_context(user) -> dict:
         "currency": base_currency(),
         "revenue": trends.mark_month_to_date(orders["revenue"], timezone.localdate()),
         "cohorts": orders["cohorts"],
+        "anonymous_share": trends.anonymous_share(orders["revenue"]),
         "segments": figures.segment_table(user, runs),
         "owners": figures.revenue_at_risk_by_owner(user, runs),
         "migration": figures.migration(user, runs),

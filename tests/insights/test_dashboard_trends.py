@@ -100,3 +100,23 @@ def test_the_dashboards_table_says_which_month_is_month_to_date(charlie_client, 
     page = charlie_client.get(reverse("insights:dashboards")).content.decode()
     today = timezone.localdate()
     assert f"{date_format(today, 'M Y')}, to {date_format(today, 'j M')} (month to date)" in page
+
+
+def test_the_part_of_revenue_with_no_customer_record_is_shown_beside_the_total(charlie, alice, charlie_client, orders):
+    trend = trends.compute_order_trends(charlie)["revenue"]
+    anonymous = {row["month"]: row["anonymous"] for row in trend}
+    assert anonymous[dt.date(2026, 3, 1)] == pytest.approx(11)  # the one anonymous sale, inside March's 67
+    assert sum(anonymous.values()) == pytest.approx(11)
+    total = sum(row["revenue"] for row in trend)
+    assert trends.anonymous_share(trend) == pytest.approx(11 / total)
+    chart = charts.revenue(trend)
+    assert chart["series"][1]["name"] == "of which sales with no customer record"
+    assert chart["series"][1]["data"][trend.index(next(r for r in trend if r["month"] == dt.date(2026, 3, 1)))] == 11
+    assert "of it from sales with no customer record" in chart["label"]
+    cache.clear()
+    page = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    assert f"{round(11 / total * 100)}% of this revenue is from sales with no customer record" in page
+    assert "Of which with no customer record" in page
+    # A rep sees only their own customers' orders: nothing anonymous, so no such line or column.
+    assert trends.anonymous_share(trends.compute_order_trends(alice)["revenue"]) == 0
+    assert len(charts.revenue(trends.compute_order_trends(alice)["revenue"])["series"]) == 1
