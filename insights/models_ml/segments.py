@@ -51,15 +51,30 @@ def sample_index(n: int, size: int, random_state: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(random_state).choice(n, size=size, replace=False))
 
 
-def silhouette_on(matrix: np.ndarray, labels: np.ndarray, index: np.ndarray) -> float | None:
-    """Silhouette of `labels` on the rows `index` (None when it is undefined: one group, or one row per group)."""
+def sample_distances(points: np.ndarray) -> np.ndarray:
+    """The pairwise Euclidean distances of a silhouette sample's points, as `silhouette_score` computes them."""
+    from sklearn.metrics import pairwise_distances
+
+    return pairwise_distances(points)
+
+
+def silhouette_on(
+    matrix: np.ndarray, labels: np.ndarray, index: np.ndarray, distances: np.ndarray | None = None
+) -> float | None:
+    """Silhouette of `labels` on the rows `index` (None when it is undefined: one group, or one row per group).
+
+    `distances`: `sample_distances(matrix[index])`, when several labellings of the same sample are judged (each k,
+    the published clusters, the baselines): the distances are the costly part of a silhouette, and they do not
+    depend on the labels."""
     from sklearn.metrics import silhouette_score
 
     sub = np.asarray(labels)[index]
     groups = len(np.unique(sub))
     if groups < 2 or groups >= len(sub):
         return None
-    return float(silhouette_score(matrix[index], sub))
+    if distances is None:
+        return float(silhouette_score(matrix[index], sub))
+    return float(silhouette_score(distances, sub, metric="precomputed"))
 
 
 @dataclass
@@ -107,6 +122,7 @@ def cluster(
     eps: float | None = None,
     min_samples: int | None = None,
     threads: int | None = 1,
+    distances: np.ndarray | None = None,
 ) -> Clustering:
     """Cluster customers on their scaled log features.
 
@@ -125,11 +141,14 @@ def cluster(
     `threads` caps BLAS/OpenMP threads (None: the library default). One by default: with five features each
     step is small, so thread start-up and contention cost more than they give, and a worker host runs several
     processes anyway; on a busy 2-core box one thread was twice as fast.
+
+    Every silhouette is on the same sample of customers, so their distances are computed once (`distances`, when
+    the caller has them already: `evaluate` judges its baselines on them too).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     with limited_threads(threads):
-        return _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples)
+        return _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples, distances)
 
 
 def limited_threads(threads: int | None):
@@ -143,7 +162,7 @@ def limited_threads(threads: int | None):
     return threadpool_limits(limits=threads)
 
 
-def _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples) -> Clustering:
+def _cluster(features, method, k, k_range, random_state, sample, columns, eps, min_samples, distances) -> Clustering:
     started = time.perf_counter()
     matrix, scaler = scaled_log_features(features, columns)
     n = len(matrix)
@@ -152,12 +171,14 @@ def _cluster(features, method, k, k_range, random_state, sample, columns, eps, m
     index = sample_index(n, sample, random_state)
     ks = [k] if k else list(range(k_range[0], k_range[1] + 1))
     ks = [c for c in ks if 2 <= c < min(n, len(index))] or [2]
+    if distances is None:
+        distances = sample_distances(matrix[index])
     if method == "kmeans":
-        labels, silhouettes, params = _kmeans(matrix, ks, index, random_state)
+        labels, silhouettes, params = _kmeans(matrix, ks, index, random_state, distances)
     elif method == "ward":
-        labels, silhouettes, params = _ward(matrix, ks, index)
+        labels, silhouettes, params = _ward(matrix, ks, index, distances)
     else:
-        labels, silhouettes, params = _dbscan(matrix, index, eps, min_samples)
+        labels, silhouettes, params = _dbscan(matrix, index, eps, min_samples, distances)
     labels = _number_by_size(labels)
     found = sorted(set(np.unique(labels)) - {UNUSUAL})
     groups = sorted(np.unique(labels))
@@ -170,7 +191,7 @@ def _cluster(features, method, k, k_range, random_state, sample, columns, eps, m
         method=method,
         labels=pd.Series(labels, index=features.index, name="cluster"),
         k=len(found),
-        silhouette=silhouette_on(matrix, labels, index),
+        silhouette=silhouette_on(matrix, labels, index, distances),
         silhouettes=silhouettes,
         centroids=centroids,
         sizes=sizes,
@@ -190,7 +211,7 @@ def _number_by_size(labels: np.ndarray) -> np.ndarray:
     return renumbered
 
 
-def _kmeans(matrix, ks, index, random_state):
+def _kmeans(matrix, ks, index, random_state, distances):
     """Candidates are fitted on a larger sample that contains the silhouette sample (a k-means fit is cheap,
     but several on 100k customers are not); the chosen k is refitted on everyone from the candidate's centres."""
     from sklearn.cluster import KMeans
@@ -201,7 +222,7 @@ def _kmeans(matrix, ks, index, random_state):
     silhouettes, models = {}, {}
     for k in ks:
         models[k] = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(fitted)
-        silhouettes[k] = silhouette_on(fitted, models[k].labels_, position)
+        silhouettes[k] = silhouette_on(fitted, models[k].labels_, position, distances)
     best = _best_k(silhouettes)
     final = KMeans(n_clusters=best, init=models[best].cluster_centers_, n_init=1).fit(matrix)
     return final.labels_, silhouettes, {"n_init": 3, "fit_sample": int(len(fit_index))}
@@ -222,7 +243,7 @@ def _best_k(silhouettes: dict) -> int:
     return -max(scored)[1] if scored else next(iter(silhouettes))
 
 
-def _ward(matrix, ks, index):
+def _ward(matrix, ks, index, distances):
     from scipy.cluster.hierarchy import fcluster, linkage
 
     sampled = matrix[index]
@@ -231,7 +252,7 @@ def _ward(matrix, ks, index):
     everyone = np.arange(len(sampled))
     for k in ks:
         cuts[k] = fcluster(tree, k, criterion="maxclust") - 1
-        silhouettes[k] = silhouette_on(sampled, cuts[k], everyone)
+        silhouettes[k] = silhouette_on(sampled, cuts[k], everyone, distances)
     best = _best_k(silhouettes)
     cut = cuts[best]
     centres = np.vstack([sampled[cut == g].mean(axis=0) for g in np.unique(cut)])
@@ -270,7 +291,7 @@ def k_distance_eps(points: np.ndarray, min_samples: int, floor_quantile: float =
     return max(float(curve[np.argmax(x - y)]), floor)
 
 
-def _dbscan(matrix, index, eps, min_samples):
+def _dbscan(matrix, index, eps, min_samples, distances):
     from sklearn.cluster import DBSCAN
     from sklearn.neighbors import NearestNeighbors
 
@@ -287,7 +308,7 @@ def _dbscan(matrix, index, eps, min_samples):
     labels[index] = model.labels_  # the sample keeps DBSCAN's own labels (border points included)
     clusters = len(set(model.labels_) - {UNUSUAL})
     params = {"eps": round(float(eps), 4), "min_samples": int(min_samples)}
-    return labels, {clusters: silhouette_on(matrix, labels, index)}, params
+    return labels, {clusters: silhouette_on(matrix, labels, index, distances)}, params
 
 
 def evaluate(features: pd.DataFrame, method: str = "kmeans", random_state: int = 0, sample: int = 5000, **options):
@@ -300,12 +321,15 @@ def evaluate(features: pd.DataFrame, method: str = "kmeans", random_state: int =
     silhouette); when it fails, `finding` says why, to be reported rather than hidden. `clustering` is the
     Clustering itself (not JSON), so a caller that publishes it need not cluster again.
     """
-    run = cluster(features, method=method, random_state=random_state, sample=sample, **options)
     with limited_threads(options.get("threads", 1)):
-        matrix, _ = scaled_log_features(features, run.params["columns"])
+        # The clusters and both baselines are judged on the same customers: their distances are computed once.
+        matrix, _ = scaled_log_features(features, options.get("columns", CLUSTER_COLUMNS))
         index = sample_index(len(matrix), sample, random_state)
-        baseline = silhouette_on(matrix, rfm_scores(features)["segment"].to_numpy(), index)
-        quintiles = silhouette_on(matrix, quintile_scores(features["monetary_total"]), index)
+        distances = sample_distances(matrix[index])
+    run = cluster(features, method=method, random_state=random_state, sample=sample, distances=distances, **options)
+    with limited_threads(options.get("threads", 1)):
+        baseline = silhouette_on(matrix, rfm_scores(features)["segment"].to_numpy(), index, distances)
+        quintiles = silhouette_on(matrix, quintile_scores(features["monetary_total"]), index, distances)
     findings = []
     if run.silhouette is None or (baseline is not None and run.silhouette <= baseline):
         findings.append(f"silhouette {_round(run.silhouette)} is not above the baseline's {_round(baseline)}")

@@ -16,6 +16,8 @@ from insights.models_ml.segments import (
     quintile_scores,
     rfm_scores,
     rfm_segment,
+    sample_index,
+    scaled_log_features,
 )
 
 # Planted groups: (days since the last order, orders, average order, extra days of tenure before the first
@@ -230,6 +232,26 @@ def test_evaluation_puts_the_silhouette_beside_the_rfm_baseline():
     assert result["details"]["beats_baseline"] is True
     assert result["details"]["finding"] is None
     assert sum(result["details"]["sizes"].values()) == 1500
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward", "dbscan"])
+def test_every_silhouette_is_scikit_learns_on_the_same_sampled_customers(method):
+    from sklearn.metrics import silhouette_score
+
+    features, _ = simulate(n=1500)
+    found = evaluate(features, method=method, sample=400)
+    clustering = found.pop("clustering")
+    matrix, _ = scaled_log_features(features)
+    index = sample_index(len(matrix), 400)
+    points = matrix[index]
+
+    def silhouette(labels) -> float:
+        return round(float(silhouette_score(points, np.asarray(labels)[index])), 4)
+
+    assert found["metrics"]["silhouette"] == silhouette(clustering.labels)
+    assert found["baseline"]["metrics"]["silhouette"] == silhouette(rfm_scores(features)["segment"])
+    quintiles = found["details"]["other_baselines"]["monetary_total_quintiles"]
+    assert quintiles == silhouette(quintile_scores(features["monetary_total"]))
 
 
 def test_a_segmentation_no_better_than_its_baseline_is_reported():
