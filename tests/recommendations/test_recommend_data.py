@@ -142,6 +142,37 @@ def test_top_k_ranks_negative_and_infinite_scores_in_order():
     assert values[0, :5].tolist() == pytest.approx([3e38, 2.0, 1e-30, -0.5, -1.5])
 
 
+def ranked_by_sorting(scores: np.ndarray, k: int) -> np.ndarray:
+    """top_k's items the slow way: every row fully sorted, best value first, then the lowest column; a NaN ranks
+    above every value and, like any score that is not finite, leaves its place empty (-1)."""
+    out = np.full((len(scores), k), -1)
+    for i, row in enumerate(scores):
+        order = np.lexsort((np.arange(len(row)), -np.nan_to_num(row, nan=0.0), ~np.isnan(row)))[:k]
+        out[i, : len(order)] = np.where(np.isfinite(row[order]), order, -1)
+    return out
+
+
+def test_top_k_on_a_wide_catalogue_matches_a_full_sort_row_by_row():
+    """Wide rows take the narrowed path (candidates at or above a sample's k-th best); each kind of row that path
+    must get right or hand back is planted: continuous blends, ties at the k-th value, NaN, -inf, +-0, rows with
+    fewer than k finite scores."""
+    rng = np.random.default_rng(7)
+    scores = rng.random((40, 3000), dtype=np.float32)
+    scores[:, rng.choice(3000, 400, replace=False)] = -np.inf
+    scores[1, :] = 0.0
+    scores[1, [5, 2900]] = [0.3, 0.2]  # a sparse signal's row: ties at 0 everywhere
+    scores[2, :2990] = -np.inf  # fewer than k finite
+    scores[3, [10, 700]] = np.nan
+    scores[4, ::7] = 0.5  # ties at the top, beyond the sample's columns too
+    scores[5, [0, 16]] = [-0.0, 0.0]
+    scores[5, 32:] = -np.inf
+    scores[6] = np.round(scores[6] * 20) / 20  # coarse values: many ties at the k-th
+    items, values = top_k(scores, 10)
+
+    assert items.tolist() == ranked_by_sorting(scores, 10).tolist()
+    assert np.array_equal(values[items >= 0], np.take_along_axis(scores, np.maximum(items, 0), axis=1)[items >= 0])
+
+
 def test_sparse_top_k_reads_only_stored_finite_entries():
     matrix = sp.csr_matrix(np.array([[0, 3, 1, 2], [0, 0, 0, 0]], np.float32))
     matrix.data[matrix.data == 2] = -np.inf
