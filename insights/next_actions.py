@@ -4,7 +4,7 @@ of these that applies (a customer is on one list only, so the list and the actio
 
 - *Win back*: gone (the win-back list: no order for over a year, insights/worklist.py), with what they used to buy.
 - *Call now*: on the revenue-at-risk list and a complaint in the last CALL_NOW_DAYS days.
-- *Send an offer*: due by their own rhythm (their usual gap between orders has passed, or they are on the overdue
+- *Send an offer*: due to reorder (their usual gap between orders has passed, or they are on the overdue
   list), naming the products the active recommendations run recommends them (reorders first).
 - *Thank*: recent praise (a positive interaction in the last PRAISE_DAYS days).
 - *Check in*: at risk, with none of the above to say.
@@ -13,10 +13,11 @@ A customer in the "Recent complaints" section and on none of the lists gets *Cal
 (`suggest_for_complaints`).
 
 Set-based: a fixed number of queries for the whole worklist (recent interactions with their readings, topic names,
-recommended products, what the gone used to buy, the message templates). A reason says what the row's other cells
-do not (the rhythm is in the row already); product names may hold commas ("Smoked Chutney, 1 kg"), so a list of
-them is set apart by semicolons, and a message lists them one a line. The recommendations app supplies the products
-through `register_offer_source` (imports point one way).
+recommended products, what the gone used to buy, the message templates). A reason says why this action, with the
+figures it rests on (an offer is due: their usual gap and the days since their last order, counted as the row
+counts them), so it reads on its own; product names may hold commas ("Smoked Chutney, 1 kg"), so a list of them is
+set apart by semicolons, and a message lists them one a line. The recommendations app supplies the products through
+`register_offer_source` (imports point one way).
 
 Showing the worklist writes nothing. What was suggested is recorded (insights.models.SuggestedAction, once per open
 suggestion) by the nightly `record` over every owner's worklist, and when a rep acts on a suggestion: Done marks it
@@ -198,6 +199,14 @@ def _consent(entry: Entry) -> str:
     return " No marketing consent: make the offer in a call, do not send it."
 
 
+def _due_words(entry: Entry) -> str:
+    """Why an offer is due, with the two figures a rep checks it by (the days counted as the worklist counts them)."""
+    if not entry.usual_gap_days or entry.days_since is None:
+        return "Due to reorder."
+    gap = max(1, round(entry.usual_gap_days))
+    return f"Due to reorder: usually orders every {gap:,} days, last ordered {entry.days_since:,} days ago."
+
+
 def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:
     if action == NextAction.CALL_NOW:
         value = f"{money(entry.at_risk, currency)} of revenue at risk" if entry.at_risk is not None else "at high risk"
@@ -207,7 +216,7 @@ def _reason(action: str, entry: Entry, reading, products: list[str], currency: s
         return f"No order for over a year.{bought}{_consent(entry)}"
     if action == NextAction.SEND_OFFER:
         offer = f" Offer: {name_list(products)}." if products else " No product recommended for them yet."
-        return f"Due by their rhythm.{offer}{_consent(entry)}"
+        return f"{_due_words(entry)}{offer}{_consent(entry)}"
     if action == NextAction.THANK:
         return f"Praised us{_when(reading)}."
     return "At risk, with no complaint, praise or order due."

@@ -60,7 +60,11 @@ def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_produ
     suggestion = suggestions_on(alice_client)["Due now"]
     assert suggestion.action == "send_offer"
     assert suggestion.products == ["Oat milk", "Honey", "Granola"]  # likely reorders first
-    assert suggestion.reason == "Due by their rhythm. Offer: Oat milk; Honey; Granola. " + NO_CONSENT
+    # Plain words with the figures a rep checks it by, not "Due by their rhythm".
+    assert suggestion.reason == (
+        "Due to reorder: usually orders every 30 days, last ordered 30 days ago. Offer: Oat milk; Honey; Granola. "
+        + NO_CONSENT
+    )
     assert "This time you may like:\n- Oat milk\n- Honey\n- Granola\n\nReply" in suggestion.message
 
 
