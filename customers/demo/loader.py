@@ -25,6 +25,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from customers import bulk
+from customers.demo import voices
 from customers.demo.generator import DemoData
 from customers.demo.texts import CRM_TOPIC
 from customers.models import Customer, Interaction, InteractionLabel, Order, OrderItem, Product, Tag, Topic
@@ -334,20 +335,27 @@ def load(data: DemoData, user_ids: Sequence[int], *, progress: bool | None = Non
 
 def label_share(data: DemoData, interaction_offset: int) -> int:
     """Staff labels (source "demo") on a deterministic LABELLED_SHARE of the demo interactions, from the planted
-    sentiment and topic (the demo topic as the CRM's topic, texts.CRM_TOPIC): what a team that corrects the
-    readings now and then would have given, for the sentiment model to learn from and be tested on."""
-    truth = data.truth.interactions
-    chosen = np.random.default_rng([data.seed, 16]).random(len(truth)) < LABELLED_SHARE
+    sentiment and topic (the demo topic as the CRM's topic, texts.CRM_TOPIC) as a team that corrects the readings
+    now and then would give them, a share of them not as planted (voices.staff_labels): for the sentiment model to
+    learn from and be tested on."""
+    rows = demo_labels(data)
     topics = dict(Topic.objects.values_list("slug", "pk"))
-    rows = truth[chosen]
     labels = [
         InteractionLabel(
             interaction_id=int(interaction) + interaction_offset,
             sentiment=sentiment,
-            topic_id=topics.get(CRM_TOPIC[topic]),
+            topic_id=topics.get(topic),
             source=InteractionLabel.Source.DEMO,
         )
         for interaction, sentiment, topic in zip(rows["interaction_id"], rows["sentiment"], rows["topic"], strict=True)
     ]
     InteractionLabel.objects.bulk_create(labels, batch_size=SQLITE_BATCH)
     return len(labels)
+
+
+def demo_labels(data: DemoData) -> pd.DataFrame:
+    """The staff labels `label_share` stores (interaction_id, sentiment, topic as the CRM's topic slug)."""
+    truth = data.truth.interactions.assign(topic=lambda frame: frame["topic"].map(CRM_TOPIC))
+    chosen = np.random.default_rng([data.seed, 16]).random(len(truth)) < LABELLED_SHARE
+    crm_topics = tuple(sorted(set(CRM_TOPIC.values())))
+    return voices.staff_labels(truth, chosen, np.random.default_rng([data.seed, 17]), crm_topics)

@@ -3,12 +3,17 @@
 A text is assembled from an opener (by kind), a core sentence (by topic and sentiment), an optional detail
 sentence (by topic) and a closer (by sentiment), with the customer's first name, a product they bought, a number
 of days and an amount filled in. That gives thousands of distinct texts from a few hundred lines, while the
-wording still carries the topic and the sentiment, so the sentiment and topic models have something to learn.
+wording still carries the topic and the sentiment, so the sentiment and topic models have something to learn; a
+share is written as staff and customers really write (customers/demo/voices.py), so they have something to get
+wrong too.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from customers.demo import voices
+from customers.demo.voices import pick
 
 TOPICS = (
     "complaint", "price_question", "delivery_problem", "praise", "product_question", "follow_up", "billing",
@@ -234,11 +239,6 @@ SENTIMENT_WEIGHTS_BY_TOPIC = {
 }
 
 
-def _pick(options: tuple[str, ...], u: float) -> str:
-    """The option a uniform draw `u` in [0, 1) falls on."""
-    return options[int(u * len(options))]
-
-
 def compose_texts(
     rng: np.random.Generator,
     topic: np.ndarray,
@@ -248,7 +248,8 @@ def compose_texts(
     product_names: np.ndarray,
 ) -> tuple[list[str], list[str]]:
     """Subjects and bodies for interactions given as arrays of topic, sentiment and kind codes (indexes into
-    TOPICS, SENTIMENTS, KINDS), the customer's first name and a product name for each.
+    TOPICS, SENTIMENTS, KINDS), the customer's first name and a product name for each: the templates above, and a
+    share in the styles of customers/demo/voices.py (terse, mixed, sarcastic, with typos or in lower case).
 
     One Python loop per interaction, not per order line: at about three interactions per customer this is a
     fraction of a second for 100k customers, and str.format keeps the templates readable.
@@ -257,18 +258,35 @@ def compose_texts(
     u = rng.random((n, 5))
     days = rng.integers(2, 45, n)
     amount = np.round(rng.gamma(2.0, 40.0, n), 2)
+    style, aside, loose, closing, lower, typo = rng.random((6, n))
+    slips_at = rng.random((n, 4))
     subjects: list[str] = []
     bodies: list[str] = []
     for i in range(n):
         t = TOPICS[topic[i]]
         s = SENTIMENTS[sentiment[i]]
         fields = {"first": first_names[i], "product": product_names[i], "days": days[i], "amount": f"£{amount[i]:.2f}"}
-        parts = (
-            _pick(OPENERS[KINDS[kind[i]]], u[i, 0]),
-            _pick(CORES[t, s], u[i, 1]),
-            _pick(DETAILS[t], u[i, 2]),
-            _pick(CLOSERS[s], u[i, 3]),
-        )
-        bodies.append(" ".join(p for p in parts if p).format(**fields))
-        subjects.append(_pick(SUBJECTS[t], u[i, 4]).format(**fields)[:200])
+        subject = pick(SUBJECTS[t], u[i, 4])
+        core = pick(CORES[t, s], u[i, 1])
+        closer = pick(CLOSERS[s if closing[i] < voices.SENTIMENT_CLOSER_SHARE else "neutral"], u[i, 3])
+        parts = [pick(OPENERS[KINDS[kind[i]]], u[i, 0]), core, pick(DETAILS[t], u[i, 2]), closer]
+        cut = style[i] - (voices.SARCASTIC_SHARE if s == "negative" else 0.0)
+        if cut < 0:
+            parts = [parts[0], pick(voices.SARCASTIC, style[i] / voices.SARCASTIC_SHARE)]
+        elif cut < voices.TERSE_SHARE:
+            parts = [pick(voices.TERSE[s], cut / voices.TERSE_SHARE)]
+        elif (cut := cut - voices.TERSE_SHARE) < voices.UNCLEAR_SHARE:
+            parts = [pick(voices.UNCLEAR, cut / voices.UNCLEAR_SHARE)]
+        elif (cut := cut - voices.UNCLEAR_SHARE) < voices.MIXED_SHARE[s]:
+            parts[1] = voices.mixed(s, core, cut / voices.MIXED_SHARE[s], aside[i])
+        vague = voices.LOOSE_SUBJECT_SHARE_TERSE if len(parts) == 1 else voices.LOOSE_SUBJECT_SHARE
+        if loose[i] < vague:
+            subject = pick(voices.LOOSE_SUBJECTS, loose[i] / vague)
+        body = " ".join(p for p in parts if p).format(**fields)
+        if lower[i] < voices.LOWER_SHARE:
+            body = body.lower()
+        if typo[i] < voices.TYPO_SHARE:
+            body = voices.slips(body, slips_at[i])
+        bodies.append(body)
+        subjects.append(subject.format(**fields)[:200])
     return subjects, bodies

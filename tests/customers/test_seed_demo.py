@@ -269,8 +269,37 @@ def test_interaction_texts_are_varied_and_carry_their_sentiment(data):
     assert set(texts["topic"]) >= {"complaint", "price_question", "delivery_problem", "praise", "product_question"}
     warm = texts["body"].str.contains(r"\b(?:happy|love|loves|great|delighted|thanked|excellent)\b", case=False)
     by_sentiment = warm.groupby(texts["sentiment"]).mean()
-    assert by_sentiment["positive"] > 0.6
-    assert by_sentiment["negative"] < 0.2
+    # Mostly, not always: sarcasm and loud mixed texts put warm words in unhappy ones, terse ones in none.
+    assert by_sentiment["positive"] > 0.3
+    assert by_sentiment["positive"] > 4 * by_sentiment["negative"]
+
+
+def test_a_share_of_the_texts_is_written_as_people_really_write(data):
+    # With template texts alone the text model scored a macro-F1 of 1.00 on the demo's held-out labels.
+    from customers.demo import voices
+
+    texts = data.interactions.merge(data.truth.interactions, left_on="id", right_on="interaction_id")
+    body = texts["body"].str.lower()
+    negative = texts["sentiment"] == "negative"
+    terse = body.isin({line.lower() for lines in voices.TERSE.values() for line in lines if "{" not in line})
+    sarcastic = body.str.contains("oh brilliant|great job losing|thanks so much for charging", regex=True)
+    assert terse.mean() > 0.01 and body.str.contains(", but ").mean() > 0.03
+    assert sarcastic[negative].mean() > 0.005 and not sarcastic[~negative].any()
+    assert 0.05 < (body == texts["body"]).mean() < 0.25  # typed in lower case
+    # Unclear texts: the same words in every mood.
+    unclear = texts[texts["body"].isin(["Fine.", "Noted.", "as expected", "will see"])]
+    assert unclear["sentiment"].nunique() == 3
+
+
+def test_staff_labels_disagree_with_what_was_meant_about_one_time_in_ten(data):
+    from customers.demo.texts import CRM_TOPIC
+
+    labels = loader.demo_labels(data).set_index("interaction_id")
+    truth = data.truth.interactions.set_index("interaction_id").loc[labels.index]
+    assert 0.2 < len(labels) / len(data.truth.interactions) < 0.3
+    assert 0.07 < (labels["sentiment"] != truth["sentiment"]).mean() < 0.13
+    assert 0.04 < (labels["topic"] != truth["topic"].map(CRM_TOPIC)).mean() < 0.12
+    assert labels.equals(loader.demo_labels(data).set_index("interaction_id"))  # the same every time
 
 
 def test_most_customers_allow_profiling_and_about_sixty_percent_marketing(data):

@@ -172,7 +172,7 @@ def test_evaluate_reports_the_metrics_beside_vader(dana):
     assert evaluation.details["counts"]["test_texts"] == 12
 
 
-def test_on_demo_data_the_model_finds_the_planted_sentiment_and_topics():
+def test_on_demo_data_the_model_beats_the_lexicon_without_a_perfect_score():
     from django.core.management import call_command
 
     call_command("seed_demo", customers=300, seed=3, end="2025-06-30", no_logins=True, verbosity=0)
@@ -182,8 +182,11 @@ def test_on_demo_data_the_model_finds_the_planted_sentiment_and_topics():
     assert labelled.filter(topic__slug="churn_threat", sentiment="negative").exists()
     run = runs.execute_run(runs.request_run("sentiment", as_of=dt.date(2025, 6, 30)).pk)
     assert run.winner == "model", run.publish_note
-    assert run.metrics["macro_f1"] > 0.9 > run.baseline["metrics"]["macro_f1"]
-    assert run.metrics["topic_macro_f1"] > 0.9
+    # Measured 0.81 against the lexicon's 0.67 (topics 0.82). Not 1.00 as on the templates alone: a share of the
+    # demo's texts is terse, mixed, sarcastic or unclear and one staff label in ten disagrees with what was meant.
+    assert run.metrics["macro_f1"] > run.baseline["metrics"]["macro_f1"] + 0.05
+    assert run.metrics["macro_f1"] < 0.95 and run.metrics["topic_macro_f1"] < 0.95
+    assert run.metrics["topic_macro_f1"] > 0.7
     assert run.model_card["tested_on"] == "labelled interactions"
 
 
