@@ -8,6 +8,8 @@ reader announces in place of the picture:
     categories  the bars' or the line's labels (for a heat map: its columns)
     series      [{"name", "data", "dashed"?, "area"?, "tone"?}], aligned with the categories ("tone": "danger"
                 for money at risk)
+    tones       for bars: a tone per category ("accent", "muted"), so the model's bar and the baseline's differ
+    values_shown for bars: each bar's value written at its end
     rows, cells for a heat map: its rows (top first) and [column, row, value, count] cells; value is 0..1
     points      for a calibration plot: [mean predicted, observed rate, customers] per bin
 The page passes them all in one json_script element; the figures are also in a table under each chart.
@@ -164,7 +166,9 @@ def migration(table: dict) -> dict:
 
 def quality(rows: list[dict]) -> dict[str, dict]:
     """Per family, a line of its headline metric per run beside the baseline's, in the order of the runs' as-of
-    dates (then of training), so the time axis never runs backwards when an older date is retrained later."""
+    dates (then of training), so the time axis never runs backwards when an older date is retrained later. A family
+    with a single run gets two bars instead, the model's and the baseline's from zero (`one_run`): a line of one
+    run is two lonely dots on an axis zoomed to them, which shows neither the gap nor its size."""
     families: dict[str, list[dict]] = {}
     for row in rows:
         families.setdefault(row["run"].family, []).append(row)
@@ -175,11 +179,15 @@ def quality(rows: list[dict]) -> dict[str, dict]:
         name = runs[0]["run"].get_family_display()
         latest = runs[-1]
         verdict = {True: "better than", False: "not better than", None: "not comparable with"}[latest["better"]]
+        title = f"{name}: {words}, {'higher' if runs[0]['higher_is_better'] else 'lower'} is better"
+        if len(runs) == 1:
+            charts[family] = one_run(latest, name, title, verdict)
+            continue
         charts[family] = {
             "type": "line",
             "format": "decimal",
             "family": family,
-            "title": f"{name}: {words}, {'higher' if runs[0]['higher_is_better'] else 'lower'} is better",
+            "title": title,
             "metric_name": runs[0]["metric_name"],
             "categories": [f"#{row['run'].pk} {date_format(row['run'].as_of, 'j M Y')}" for row in runs],
             "series": [
@@ -193,6 +201,31 @@ def quality(rows: list[dict]) -> dict[str, dict]:
             ),
         }
     return charts
+
+
+def one_run(row: dict, name: str, title: str, verdict: str) -> dict:
+    """The only run of a family as two bars from zero, the model's score and the baseline's, each with its value."""
+    run = row["run"]
+    figures = ", ".join(
+        f"{who} {value:.3f}"
+        for who, value in (("model", row["model"]), ("baseline", row["baseline"]))
+        if value is not None
+    )
+    return {
+        "type": "bar",
+        "format": "decimal",
+        "family": run.family,
+        "title": title,
+        "metric_name": row["metric_name"],
+        "categories": ["Model", "Baseline"],
+        "series": [{"name": f"#{run.pk} {date_format(run.as_of, 'j M Y')}", "data": [row["model"], row["baseline"]]}],
+        "tones": ["accent", "muted"],
+        "values_shown": True,
+        "label": (
+            f"Bar chart of {name.lower()}, {row['metric_words']} ({row['metric_name']}), of its one run so far, "
+            f"as of {date_format(run.as_of, 'j M Y')}: {figures}; the model is {verdict} its baseline."
+        ),
+    }
 
 
 def calibration(bins: list[dict]) -> dict:

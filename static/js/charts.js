@@ -79,7 +79,15 @@
       grid: { left: 8, right: 24, top: spec.series.length > 1 ? 32 : 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", splitNumber: element.clientWidth < 480 ? 3 : 5, axisLabel: label({ hideOverlap: true, formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
       yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: label({ width: labelWidth(element), overflow: "truncate" }) },
-      series: spec.series.map((s, i) => ({ name: s.name, type: "bar", data: s.data, barMaxWidth: 22, itemStyle: { color: seriesColor(s, i), borderRadius: [0, 3, 3, 0] } })),
+      series: spec.series.map((s, i) => ({
+        name: s.name,
+        type: "bar",
+        // A tone per category (the model's bar and the baseline's), else the series' colour.
+        data: spec.tones ? s.data.map((value, j) => ({ value, itemStyle: { color: palette[spec.tones[j]] || seriesColor(s, i) } })) : s.data,
+        barMaxWidth: 22,
+        itemStyle: { color: seriesColor(s, i), borderRadius: [0, 3, 3, 0] },
+        label: spec.values_shown ? { show: true, position: "right", fontFamily: palette.font, formatter: (item) => full(spec.format, item.value) } : undefined,
+      })),
     };
   }
 

@@ -149,6 +149,16 @@ def test_the_quality_line_follows_the_runs_as_of_dates_when_an_older_date_is_tra
     assert chart["series"][0]["data"][0] == 0.6
 
 
+def test_a_family_with_one_run_shows_the_model_and_the_baseline_as_bars_not_a_lonely_dot(charlie_client):
+    _run("value", metrics={"rmse": 0.824}, baseline={"name": "past_rate", "metrics": {"rmse": 0.93}})
+    chart = _charts(charlie_client.get(reverse("insights:dashboards")))["quality_value"]
+    assert (chart["type"], chart["categories"]) == ("bar", ["Model", "Baseline"])
+    assert chart["series"][0]["data"] == [0.824, 0.93] and chart["values_shown"]
+    assert "model 0.824, baseline 0.930; the model is better than its baseline" in chart["label"]
+    _run("value", metrics={"rmse": 0.8}, baseline={"name": "past_rate", "metrics": {"rmse": 0.9}})
+    assert _charts(charlie_client.get(reverse("insights:dashboards")))["quality_value"]["type"] == "line"
+
+
 def test_the_dashboards_write_each_kind_of_figure_one_way(charlie_client, book, orders):
     from tests.crm.test_figure_forms import assert_one_form
 
