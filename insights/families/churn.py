@@ -130,7 +130,7 @@ class ChurnFamily(PurchasesFamily):
         if customers is not None:
             features = features[features.index.isin(customers)]
         probability = fitted.predict_proba(features).astype(float)
-        factors = fitted.explain(features)
+        factors = fitted.explain(features, probability=probability.to_numpy())
         return pd.DataFrame(
             {
                 "customer_id": features.index.to_numpy(),

@@ -91,11 +91,12 @@ class ChurnModel:
         """The recency-only baseline's probability per customer."""
         return pd.Series(self.baseline.predict_proba(features), index=features.index, name="baseline")
 
-    def explain(self, features: pd.DataFrame, top: int = 3) -> dict[int, list[dict]]:
-        """Per customer: up to `top` factors raising and `top` lowering the risk (see churn_explain.py)."""
+    def explain(self, features: pd.DataFrame, top: int = 3, probability=None) -> dict[int, list[dict]]:
+        """Per customer: up to `top` factors raising and `top` lowering the risk (see churn_explain.py);
+        `probability`: `predict_proba(features)` when the caller has it (one prediction less)."""
         from insights.models_ml.churn_explain import explain
 
-        return explain(self, features, top=top)
+        return explain(self, features, top=top, probability=probability)
 
     def baseline_scorer(self) -> RecencyScorer:
         """The recency-only baseline as a scorer of its own, with the same interface (published when the model
@@ -122,11 +123,11 @@ class RecencyScorer:
         """Churn probability per customer of a snapshot (indexed like `features`)."""
         return pd.Series(self.proba_matrix(models.design(features)), index=features.index, name="churn")
 
-    def explain(self, features: pd.DataFrame, top: int = 3) -> dict[int, list[dict]]:
+    def explain(self, features: pd.DataFrame, top: int = 3, probability=None) -> dict[int, list[dict]]:
         """Per customer: the recency factor, when it moves the risk by a point or more."""
         from insights.models_ml.churn_explain import explain
 
-        return explain(self, features, top=top)
+        return explain(self, features, top=top, probability=probability)
 
 
 def fit(
@@ -288,7 +289,7 @@ def backtest(
         warnings.extend(found)
     result = {
         "metrics": metrics,
-        "sentiment_check": sentiment_check(model, features, y, metrics["roc_auc"]),
+        "sentiment_check": sentiment_check(model, features, y, metrics["roc_auc"], proba),
         "baseline": {"name": BASELINE_NAME, "metrics": baseline},
         "chosen": model.chosen,
         "candidates": model.candidates,
@@ -310,11 +311,20 @@ def backtest(
     return result
 
 
-def sentiment_check(model: ChurnModel, features: pd.DataFrame, y: np.ndarray, roc_auc: float | None) -> dict:
+def sentiment_check(
+    model: ChurnModel, features: pd.DataFrame, y: np.ndarray, roc_auc: float | None, proba: np.ndarray | None = None
+) -> dict:
     """Whether recent negative sentiment helps on the holdout: the model's ROC-AUC as it is, beside the same model
-    with every customer's negative_90d set to 0 (as if nobody had been unhappy), and how many customers had any."""
-    without = features.assign(negative_90d=0.0)
-    auc_without = classification_metrics(y, model.predict_proba(without).to_numpy(), model.threshold)["roc_auc"]
+    with every customer's negative_90d set to 0 (as if nobody had been unhappy), and how many customers had any.
+    `proba`: the model's probabilities of `features`, when the caller has them: then only the customers whose
+    negative_90d is not 0 already are predicted again."""
+    if proba is None:
+        proba = model.predict_proba(features).to_numpy()
+    changed = ~(features["negative_90d"].to_numpy(dtype=float) == 0)  # NaN changes too
+    without = np.array(proba, dtype=float)
+    if changed.any():
+        without[changed] = model.predict_proba(features[changed].assign(negative_90d=0.0)).to_numpy()
+    auc_without = classification_metrics(y, without, model.threshold)["roc_auc"]
     helps = roc_auc is not None and auc_without is not None and roc_auc > auc_without
     return {
         "feature": "negative_90d",

@@ -33,10 +33,11 @@ from insights.models_ml.risk_signs import reads_as_risk, silence_words
 MIN_EFFECT = 0.01  # below one point of probability a factor explains nothing worth reading
 
 
-def effects(model, features: pd.DataFrame) -> np.ndarray:
-    """(customers x FEATURE_COLUMNS) change in churn probability due to each value versus the reference value."""
+def effects(model, features: pd.DataFrame, probability: np.ndarray | None = None) -> np.ndarray:
+    """(customers x FEATURE_COLUMNS) change in churn probability due to each value versus the reference value.
+    `probability`: the model's probabilities of `features` when the caller has them already (one prediction less)."""
     matrix = models.design(features)
-    base = model.proba_matrix(matrix)
+    base = model.proba_matrix(matrix) if probability is None else np.asarray(probability, dtype=float)
     out = np.zeros((len(features), len(FEATURE_COLUMNS)))
     for j, column in enumerate(FEATURE_COLUMNS):
         reference = model.reference.get(column)
@@ -141,37 +142,54 @@ def describe(feature: str, row: dict) -> str:
     return TEXTS[feature](row)
 
 
-def explain(model, features: pd.DataFrame, top: int = 3, min_effect: float = MIN_EFFECT) -> dict[int, list[dict]]:
-    """{customer: [factor, ...]} for every customer of `features`, strongest factor first (see the module doc)."""
+def explain(
+    model, features: pd.DataFrame, top: int = 3, min_effect: float = MIN_EFFECT, probability=None
+) -> dict[int, list[dict]]:
+    """{customer: [factor, ...]} for every customer of `features`, strongest factor first (see the module doc).
+    `probability`: the model's probabilities of `features`, when the caller has them (see `effects`)."""
     if not len(features):
         return {}
-    table = effects(model, features)
+    table = effects(model, features, probability)
     top = min(top, table.shape[1])
     # Top-k per row without a Python loop over the model: sort each row's effects once in each direction. Lowering
     # keeps every candidate, as those that read as a risk sign are skipped and the next ones take their place.
     raising = np.argsort(-table, axis=1)[:, :top]
     lowering = np.argsort(table, axis=1)
     values = features.reindex(columns=FEATURE_COLUMNS).to_numpy(dtype=float)
-    out: dict[int, list[dict]] = {}
-    for i, customer in enumerate(features.index):
-        picked = [j for j in raising[i] if table[i, j] >= min_effect]
-        picked += [j for j in lowering[i] if table[i, j] <= -min_effect]
-        picked.sort(key=lambda j: -abs(table[i, j]))
-        row = dict(zip(FEATURE_COLUMNS, values[i], strict=True)) if picked else {}
+    # Only customers with a factor strong enough are read one by one, as Python lists (indexing numpy arrays an
+    # element at a time cost more than the rest of the loop).
+    strong = np.flatnonzero((np.abs(table) >= min_effect).any(axis=1))
+    out: dict[int, list[dict]] = {int(customer): [] for customer in features.index}
+    customers = features.index.to_numpy()[strong].tolist()
+    # The silence beside a usual gap, so the pages count it on to today (numpy's rounding, as it has always had).
+    silences = np.round(values[strong, FEATURE_COLUMNS.index("recency_days")], 4).tolist()
+    for customer, silence, effect, value_row, up, down in zip(
+        customers,
+        silences,
+        table[strong].tolist(),
+        values[strong].tolist(),
+        raising[strong].tolist(),
+        lowering[strong].tolist(),
+        strict=True,
+    ):
+        picked = [j for j in up if effect[j] >= min_effect]
+        picked += [j for j in down if effect[j] <= -min_effect]
+        picked.sort(key=lambda j: -abs(effect[j]))
+        row = dict(zip(FEATURE_COLUMNS, value_row, strict=True))
         factors, said, lowered = [], set(), 0
         for j in picked:
             text = describe(FEATURE_COLUMNS[j], row)
             if text in said:
                 continue  # two features telling one story (no cadence yet): say it once, at its strongest
-            value = None if math.isnan(values[i, j]) else round(float(values[i, j]), 4)
+            value = None if math.isnan(value_row[j]) else round(value_row[j], 4)
             factor = {
                 "feature": FEATURE_COLUMNS[j],
                 "value": value,
-                "effect": round(float(table[i, j]), 4),
+                "effect": round(effect[j], 4),
                 "text": text,
             }
             if factor["feature"] == "cadence_days" and value is not None:
-                factor["recency_days"] = round(row["recency_days"], 4)  # so the pages count the silence on to today
+                factor["recency_days"] = silence
             if factor["effect"] < 0 and (lowered >= top or reads_as_risk(factor)):
                 continue
             said.add(text)

@@ -14,7 +14,7 @@ from insights.models_ml import churn, churn_labels
 from insights.models_ml.churn_models import CANDIDATES
 from insights.models_ml.churn_simulate import simulate
 from insights.models_ml.features import FEATURE_COLUMNS, snapshot
-from insights.models_ml.metrics import METRIC_NAMES, expected_calibration_error
+from insights.models_ml.metrics import METRIC_NAMES, classification_metrics, expected_calibration_error
 
 AS_OF = pd.Timestamp("2023-09-01", tz="UTC")
 QUICK = ("logistic_regression", "gradient_boosting")  # where the test is not about model choice
@@ -149,6 +149,53 @@ def test_explanations_for_everyone_are_json_and_ordered(planted, planted_model):
         assert effects == sorted(effects, reverse=True)
         assert sum(factor["effect"] > 0 for factor in factors) <= 3
     assert pickle.loads(pickle.dumps(explained)) == explained
+
+
+def test_explanations_are_the_same_given_the_probabilities_and_one_customer_at_a_time(planted, planted_model):
+    features = snapshot(planted["purchases"], AS_OF, interactions=planted["interactions"]).head(300)
+    explained = planted_model.explain(features)
+    given = planted_model.explain(features, probability=planted_model.predict_proba(features).to_numpy())
+    assert given == explained
+    assert any(explained.values()) and not all(explained.values())  # customers with factors and without
+    for customer in features.index[:40]:
+        assert planted_model.explain(features.loc[[customer]]) == {customer: explained[customer]}
+
+
+class CountingModel:
+    """A hand-made model whose risk rises with recency and unhappy contacts (NaN reads as two); it counts the rows
+    it is asked to predict."""
+
+    threshold = 0.5
+
+    def __init__(self):
+        self.rows = 0
+
+    def predict_proba(self, features: pd.DataFrame) -> pd.Series:
+        self.rows += len(features)
+        unhappy = np.nan_to_num(features["negative_90d"].to_numpy(dtype=float), nan=2.0)
+        score = features["recency_days"].to_numpy(dtype=float) / 50 + unhappy - 2
+        return pd.Series(1 / (1 + np.exp(-score)), index=features.index)
+
+
+def test_the_sentiment_check_predicts_again_only_the_unhappy_and_gets_everyones_answer():
+    rng = np.random.default_rng(3)
+    n = 400
+    features = pd.DataFrame(
+        {"recency_days": rng.uniform(0, 200, n), "negative_90d": np.resize([0.0, 0.0, 1.0, np.nan, 3.0], n)},
+        index=pd.Index(range(1000, 1000 + n), name="customer"),
+    )
+    y = (rng.uniform(size=n) < 0.5).astype(int)
+    model = CountingModel()
+    proba = model.predict_proba(features).to_numpy()
+    auc = classification_metrics(y, proba, model.threshold)["roc_auc"]
+    everyone = model.predict_proba(features.assign(negative_90d=0.0)).to_numpy()
+    expected = classification_metrics(y, everyone, model.threshold)["roc_auc"]
+    model.rows = 0
+    check = churn.sentiment_check(model, features, y, auc, proba)
+    assert check["roc_auc_without"] == expected != auc
+    assert model.rows == 3 * n // 5  # the customers with an unhappy contact or no record of any
+    assert check == churn.sentiment_check(model, features, y, auc)
+    assert check["customers_with_negative"] == 2 * n // 5
 
 
 def test_every_customer_gets_a_probability_even_without_a_cadence(planted, planted_model):
