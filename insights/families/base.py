@@ -162,14 +162,16 @@ class Evaluation:
         return {"metrics": self.metrics, "baseline": {"name": self.baseline_key, "metrics": self.baseline_metrics}}
 
 
-def window_words(cutoff, end) -> str:
-    """A held-out window in words, e.g. "the 90 days to 30 Jun 2025" (`end` exclusive, both timestamps; the day as
-    the pages write dates, through Django's date formatting)."""
+def window_words(cutoff, end, in_weeks: bool = False) -> str:
+    """A held-out window in words, e.g. "the 90 days to 30 Jun 2025", or "the 24 weeks to 6 Dec 2026" `in_weeks`
+    (for a family that forecasts weeks: its pages count them so) (`end` exclusive, both timestamps; the day as the
+    pages write dates, through Django's date formatting)."""
     import pandas as pd
     from django.utils.dateformat import format as date_format
 
     days = round((end - cutoff) / pd.Timedelta(days=1))
-    return f"the {days} days to {date_format((end - pd.Timedelta(days=1)).date(), 'j M Y')}"
+    span = f"{days // 7} weeks" if in_weeks and days % 7 == 0 else f"{days} days"
+    return f"the {span} to {date_format((end - pd.Timedelta(days=1)).date(), 'j M Y')}"
 
 
 def data_end(until, moments):

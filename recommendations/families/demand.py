@@ -119,7 +119,7 @@ class DemandFamily(Family):
                 "total_interval_coverage_80": result["interval"]["total_coverage"],
             },
             baseline_metrics={**rival["metrics"], "total_wape": totals[rival["name"]]["wape"]},
-            window=window_words(origin, last + pd.Timedelta(weeks=result["horizon"])),
+            window=window_words(origin, last + pd.Timedelta(weeks=result["horizon"]), in_weeks=True),
             details={
                 k: result.get(k)
                 for k in ("baselines", "unbiased_baseline", "mean", "median", "totals", "products", "origins")

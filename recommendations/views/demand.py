@@ -36,6 +36,33 @@ def _day(value) -> dt.date | None:
 WEEK_CHOICES = (4, 8, 12)
 
 
+def _off(bias_pct) -> str:
+    """A total's bias in words: "5% too low", "2% too high", "on target"."""
+    if bias_pct is None:
+        return ""
+    rounded = round(float(bias_pct))
+    return "on target" if rounded == 0 else f"{abs(rounded)}% too {'low' if rounded < 0 else 'high'}"
+
+
+def backtest_facts(run) -> dict:
+    """The demand run's backtest as the page says it, once: the weeks it forecast (from the first origin to the end
+    of the last origin's horizon, the window of the run's verdict), in how many forecasts of how many weeks, and
+    each total's bias in words."""
+    card = run.model_card
+    tested = card.get("backtest") or {}
+    horizon = int(card.get("horizon", 8))
+    origins = [_day(o.get("origin")) for o in tested.get("origins") or []] or [_day(card.get("origin"))]
+    origins = [o for o in origins if o]
+    facts = {"horizon": horizon, "steps": len(origins), "products": card.get("products_scored")}
+    if origins:
+        facts["first"] = origins[0]
+        facts["last"] = origins[-1] + dt.timedelta(weeks=horizon, days=-1)
+        facts["weeks"] = ((facts["last"] - facts["first"]).days + 1) // 7
+    facts["model_off"] = _off((tested.get("mean") or {}).get("bias_pct"))
+    facts["baseline_off"] = _off(((run.baseline or {}).get("metrics") or {}).get("bias_pct"))
+    return facts
+
+
 @requires(
     "recommendations.view_productforecast",
     "What will sell is the demand forecast for buying stock; it is for managers. "
@@ -75,6 +102,6 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
         "baseline": run.baseline if run else {},
         # The baseline in words ("the same weeks a year earlier", not "seasonal_naive"), the origin as a date.
         "baseline_words": BASELINE_WORDS.get((run.baseline or {}).get("name", ""), "") if run else "",
-        "origin": _day(run.model_card.get("origin")) if run else None,
+        "tested": backtest_facts(run) if run else {},
     }
     return render(request, "recommendations/what_will_sell.html", context)

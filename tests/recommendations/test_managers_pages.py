@@ -119,22 +119,40 @@ def test_the_range_of_a_total_combines_the_weeks_as_the_run_found_they_add_up(ch
 
 
 def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates(charlie_client):
+    origins = [{"origin": "2026-06-22T00:00:00"}, {"origin": "2026-09-14T00:00:00"}]
     published(
         "demand",
+        winner="model",
         model_card={"horizon": 12, "origin": "2026-06-22", "products_scored": 251,
-                    "backtest": {"mean": {"wape": 1.01, "bias_pct": -9.0}, "totals": {"mean": {"wape": 0.448}}}},
-        metrics={"total_wape": 0.448},
-        baseline={"name": "seasonal_naive", "metrics": {"wape": 1.31, "bias_pct": -3.0}},
-        publish_note="Product demand: the demand model, because it beat the same weeks a year earlier on the 168 "
-        "days to 2026-12-06 (error in each product's total units (WAPE of totals) 0.448 vs 0.542).",
+                    "backtest": {"mean": {"wape": 1.01, "bias_pct": -9.0}, "totals": {"mean": {"wape": 0.448}},
+                                 "origins": origins}},
+        metrics={"total_wape": 0.448, "interval_coverage_80": 0.79, "total_interval_coverage_80": 0.81},
+        baseline={"name": "seasonal_naive", "metrics": {"wape": 1.31, "bias_pct": -3.0, "total_wape": 0.542}},
+        publish_note="Product demand: the demand model, because it beat the same weeks a year earlier on the 24 "
+        "weeks to 2026-12-06 (error in each product's total units (WAPE of totals) 0.448 vs 0.542).",
     )  # fmt: skip
     page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
     notice = re.sub(r"\s+", " ", page[page.index("How far to trust it.") : page.index("</section>")])
-    assert "the 12 weeks from 22 Jun 2026, 251 regularly sold products" in notice
-    assert "off by 101% of the units sold and the total by -9%" in notice
-    assert "the best simple rule (the same weeks a year earlier) was off by 131% per week" in notice
-    assert "the error was 45% of the units sold" in notice and "on the 168 days to 6 Dec 2026 (" in notice
+    # One backtest told once: seen as "the 12 weeks from 22 Jun 2026" beside "the 168 days to 6 Dec 2026".
+    assert "the 24 weeks from 22 Jun to 6 Dec 2026 in 2 forecasts of 12 weeks" in notice
+    assert "on 251 regularly sold products" in notice
+    assert "12-week total was off by 44.8% of the units sold, against 54.2% for the same weeks a year earlier" in notice
+    assert "the demand model's forecast is the one shown" in notice
+    assert "off by 101% (131% for the simple rule); all products together came out 9% too low (3% too low" in notice
+    assert "held 79% of the weeks and 81% of the products' totals" in notice
+    assert "168 days" not in notice and notice.count("weeks from") == 1
     assert not re.search(r"seasonal_naive|2026-06-22|2026-12-06|WAPE of totals\)|1\.01|0\.45\b", notice)
+
+
+def test_the_demand_verdict_counts_its_window_in_weeks_as_the_page_does():
+    import pandas as pd
+
+    from insights.families.base import window_words
+
+    assert window_words(pd.Timestamp("2026-06-22"), pd.Timestamp("2026-12-07"), in_weeks=True) == (
+        "the 24 weeks to 6 Dec 2026"
+    )
+    assert window_words(pd.Timestamp("2026-06-22"), pd.Timestamp("2026-12-07")) == "the 168 days to 6 Dec 2026"
 
 
 def test_bought_together_writes_shares_as_percentages_and_lift_as_times(charlie_client):
