@@ -118,10 +118,11 @@ def page_rows(queryset: QuerySet, ids: list[int]) -> list[Customer]:
 
 # A listed customer's own cells (the registered columns' cells follow: list_extensions.render_cells).
 ROW_CELLS = (
-    '<td><a class="primary" href="{url}">{name}</a>{email}</td><td class="hide-sm">{company}</td>'
-    '<td>{country}</td>{owner}<td class="num">{orders}</td><td class="nowrap">{last}</td>'
-)
-OWNER_CELL = '<td class="hide-sm">{}</td>'  # only for those who see every customer: a rep's are all their own
+    '<td><a class="primary" href="{url}">{name}</a>{email}</td><td class="hide-sm" data-label="Company">{company}</td>'
+    '<td data-label="Country">{country}</td>{owner}<td class="num" data-label="Orders">{orders}</td>'
+    '<td class="nowrap" data-label="Last order">{last}</td>'
+)  # data-label: the column's name, which a phone shows above each value (the row reads as a card, lodestar.css)
+OWNER_CELL = '<td class="hide-sm" data-label="Owner">{}</td>'  # for those who see every customer: a rep owns all hers
 EMAIL = '<div class="muted small">{}</div>'
 LAST_ORDER = '<time datetime="{}">{}</time>'
 UNASSIGNED = mark_safe('<span class="muted">Unassigned</span>')  # noqa: S308 (a constant)

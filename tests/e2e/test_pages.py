@@ -49,3 +49,20 @@ def test_the_customer_search_box_is_reached_with_tab_and_labelled(tab, sign_in, 
     page.keyboard.press("Enter")
     expect(page.locator("table.data tbody tr")).to_have_count(1)
     tab.assert_clean()
+
+
+def test_on_a_phone_each_customer_reads_as_a_card_with_risk_and_value_in_view(tab, sign_in, book, charlie):
+    # Seen at 390 px: the list showed the name and the country; the risk, segment and value were off the screen.
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(charlie)
+    tab.open(reverse("customers:list"))
+    page = tab.page
+    row = page.locator("table.data tbody tr").first
+    for heading in ("Churn risk", "12-month value", "Segment", "Last order"):
+        box = row.locator(f'td[data-label="{heading}"]').bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (heading, box)
+    label = row.locator('td[data-label="Country"]').evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Country"'
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tab.screenshot("customer-list-phone")
+    tab.assert_clean()
