@@ -50,6 +50,18 @@ class RecommendationsFamily(Family):
     chunked = True
     batch = 2000  # customers per recommend() call: its try-next blend is batch x catalogue floats
 
+    def __init__(self, parameters: dict | None = None):
+        super().__init__(parameters)
+        self.fits: dict = {}  # what the run's fits share (the content similarity of a catalogue: Content.memo)
+
+    def components(self):
+        """The hybrid's components, sharing this run's memo."""
+        from functools import partial
+
+        from recommendations.models_ml.hybrid import default_components
+
+        return partial(default_components, memo=self.fits)
+
     def load(self, snapshot):
         from recommendations import data
 
@@ -95,13 +107,20 @@ class RecommendationsFamily(Family):
 
         end = data_end(data.until, data.lines["placed_at"])
         cutoff = end - pd.Timedelta(days=HOLDOUT_DAYS)
-        return self._evaluation(backtest.evaluate(data.lines, data.products, cutoff, end), cutoff, end)
+        result = backtest.evaluate(data.lines, data.products, cutoff, end, components_factory=self.components())
+        return self._evaluation(result, cutoff, end)
 
     def fit(self, data, winner: str):
         from recommendations.models_ml import tuning
 
         if winner == MODEL:
-            return tuning.fit_recommender(data.lines, data.products, data.until, weights=self.result["weights"])
+            return tuning.fit_recommender(
+                data.lines,
+                data.products,
+                data.until,
+                weights=self.result["weights"],
+                components_factory=self.components(),
+            )
         return tuning.fit_recommender(
             data.lines, data.products, data.until, weights=POPULARITY_WEIGHTS, components_factory=popularity_components
         )
@@ -130,7 +149,8 @@ class RecommendationsFamily(Family):
         if data.lines["placed_at"].max() < cutoff:
             raise ValueError(f"No purchases after {as_of} to evaluate against.")
         end = data.lines["placed_at"].max().floor("D")
-        return self._evaluation(backtest.evaluate(data.lines, data.products, cutoff), cutoff, end)
+        result = backtest.evaluate(data.lines, data.products, cutoff, components_factory=self.components())
+        return self._evaluation(result, cutoff, end)
 
 
 def recommendation_rows(frame):

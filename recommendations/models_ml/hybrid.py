@@ -55,9 +55,10 @@ DEFAULT_WEIGHTS = {
 }
 
 
-def default_components() -> list:
-    """One of each recommender with its default settings."""
-    return [BuyAgain(), ItemItem(), Als(), Content(), Popularity(), RecentPopularity()]
+def default_components(memo: dict | None = None) -> list:
+    """One of each recommender with its default settings; `memo` holds the text similarities a run's fits share
+    (Content)."""
+    return [BuyAgain(), ItemItem(), Als(), Content(memo=memo), Popularity(), RecentPopularity()]
 
 
 def signal_component(signal: str) -> str:

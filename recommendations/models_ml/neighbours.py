@@ -113,20 +113,37 @@ class Content(_Neighbours):
 
     name = "content"
 
+    def __init__(self, neighbours: int = 20, half_life: float = 120.0, memo: dict | None = None):
+        super().__init__(neighbours, half_life)
+        # Similarities already computed in this run, by the catalogue's texts: the similarity depends on nothing
+        # else, and a run fits three times (validation, backtest, final) on the same catalogue or nearly.
+        self.memo = memo
+
     def fit(self, data: Dataset) -> Content:
         """TF-IDF of the item texts, cosine, top neighbours per item; items without text have no neighbours."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        texts = [t if t.strip() else "" for t in data.texts]
-        if any(texts):
-            vectors = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, dtype=np.float32).fit_transform(
-                texts
-            )
-            self.similarity = keep_top(vectors @ vectors.T, self.neighbours)
-        else:
-            self.similarity = sp.csr_matrix((data.n_items, data.n_items), dtype=np.float32)
+        texts = tuple(t if t.strip() else "" for t in data.texts)
+        key = ("content", self.neighbours, texts)
+        similarity = self.memo.get(key) if self.memo is not None else None
+        if similarity is None:
+            similarity = self._similarity(texts)
+            if self.memo is not None:
+                self.memo[key] = similarity
+        self.similarity = similarity
         self._fit_profile(data)
         return self
+
+    def _similarity(self, texts: tuple[str, ...]) -> sp.csr_matrix:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not any(texts):
+            return sp.csr_matrix((len(texts), len(texts)), dtype=np.float32)
+        vectors = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, dtype=np.float32).fit_transform(
+            list(texts)
+        )
+        return keep_top(vectors @ vectors.T, self.neighbours)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "memo": None}  # a saved model carries none of its run's other fits
 
     def reasons(self, rows: np.ndarray, items: np.ndarray) -> list[dict]:
         """Per (row, item): the customer's item it is most similar to."""

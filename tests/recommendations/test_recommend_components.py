@@ -2,6 +2,8 @@
 ALS and content, a due product ranked above one just bought, popularity counted right, and the ALS solver checked
 against a direct solve. Pure: no database."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -170,3 +172,22 @@ def test_als_folds_in_customers_beyond_its_fitting_sample(themed):
 
     assert model.user_factors.shape == (data.n_customers, 16)
     assert share_at_home(data, model.score(np.arange(data.n_customers)), theme_of_item, home) > 0.6
+
+
+def test_content_fits_of_one_run_share_the_similarity_of_the_same_catalogue(themed):
+    import pickle
+
+    data = themed[0]
+    memo = {}
+    first = Content(memo=memo).fit(data)
+    again = Content(memo=memo).fit(data)  # another fit of the run on the same catalogue (fewer customers, say)
+    alone = Content().fit(data)
+    renamed = data.texts.copy()
+    renamed[0] = "something else entirely"
+    other = Content(memo=memo).fit(replace(data, texts=renamed))
+
+    assert again.similarity is first.similarity
+    assert (alone.similarity != first.similarity).nnz == 0
+    assert other.similarity is not first.similarity
+    assert len(memo) == 2
+    assert pickle.loads(pickle.dumps(first)).memo is None  # a saved model carries none of the run's other fits
