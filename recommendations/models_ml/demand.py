@@ -129,7 +129,7 @@ class DemandForecaster:
     horizon: int = 8
     quantiles: tuple[float, float] = (0.1, 0.9)
     train_origins: int = 52
-    max_rows: int = 400_000
+    max_rows: int = 200_000
     interval_rows: int = 300_000
     interval_prior: float = 40.0
     seasonal: bool | None = None
