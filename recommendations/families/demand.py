@@ -139,6 +139,8 @@ class DemandFamily(Family):
         return NaiveForecaster(self.rival, horizon)
 
     def card(self, fitted, evaluation: Evaluation, data) -> dict:
+        from recommendations.models_ml.demand_weeks import bursty_products
+
         result = self.result
         return {
             "horizon": self.params["horizon"],
@@ -152,6 +154,8 @@ class DemandFamily(Family):
             # How the weeks' ranges add up into a total's (recommendations.queries.forecast_totals); 1 for a
             # naive baseline: its ends are summed.
             "total_rho": getattr(fitted, "total_rho", 1.0),
+            # Products whose busiest weeks brought half their units: "what will sell" says they sell in bursts.
+            "bursty": [int(product) for product in bursty_products(data.units)],
         }
 
     def rows(self, fitted, data, customers=None):

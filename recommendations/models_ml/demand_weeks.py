@@ -33,6 +33,11 @@ FEATURES = [
     "shop_last_year",
 ]
 SEASONAL_FEATURES = ["week_of_year"]
+# A product sells in bursts when its busiest tenth of the last year's weeks brought at least half of its units (a
+# steady seller's busiest tenth brings about a fifth on the demo shop; trade orders make the rest lumpy). Its range is
+# wide because a big order may or may not fall in the weeks ahead, and the page says so (`bursty_products`).
+BURST_SHARE = 0.5
+BURST_MIN_UNITS = 52  # a unit a week on average: a slower seller's few units always come in a few weeks
 
 
 @dataclass
@@ -174,3 +179,16 @@ class Panel:
             week = self.weeks[0] + pd.Timedelta(weeks=target)
             columns.append(np.full(len(scale), float(week.isocalendar().week)))
         return np.column_stack(columns), scale
+
+
+def bursty_products(units: pd.DataFrame, weeks: int = YEAR) -> list:
+    """The products (columns of `units`, weeks as rows) whose busiest tenth of the last `weeks` weeks sold at least
+    BURST_SHARE of their units there (BURST_MIN_UNITS or more in all), in column order."""
+    recent = units.tail(weeks).fillna(0).to_numpy(dtype=float)
+    if not recent.size:
+        return []
+    top = max(1, recent.shape[0] // 10)
+    busiest = -np.sort(-recent, axis=0)[:top].sum(axis=0)
+    total = recent.sum(axis=0)
+    bursty = (total >= BURST_MIN_UNITS) & (busiest >= BURST_SHARE * np.maximum(total, 1))
+    return [product for product, flag in zip(units.columns, bursty, strict=True) if flag]

@@ -88,8 +88,10 @@ def what_will_sell(request: HttpRequest) -> HttpResponse:
         # The same weeks as the product page's chart: those before the forecast's first week.
         end = week_start(min(r["first_week"] for r in rows))
         sold = units_sold_before([r["product"] for r in rows], end, weeks)
+        bursty = set(run.model_card.get("bursty") or [])
         for row in rows:
             row["sold_before"] = sold.get(row["product"], 0)
+            row["bursty"] = row["product"] in bursty
     context = {
         "run": run,
         "page_obj": page,

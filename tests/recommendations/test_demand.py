@@ -326,3 +326,18 @@ def test_totals_ranges_of_steady_sellers_hold_their_share_without_starting_at_ze
     top = what_will_sell(forecasts, weeks=8, top=150, rho=model.total_rho)
     summed = what_will_sell(forecasts, weeks=8, top=150)
     assert (top["lower"] > summed["lower"]).mean() > 0.9 and (top["lower"] > 0.3 * top["forecast"]).mean() > 0.9
+
+
+def test_a_product_whose_busiest_weeks_bring_half_its_units_sells_in_bursts():
+    from recommendations.models_ml.demand_weeks import bursty_products
+
+    weeks = pd.date_range("2025-01-06", periods=52, freq="7D")
+    steady = np.full(52, 3.0)  # 156 units, its busiest 5 weeks 15
+    bursts = np.zeros(52)
+    bursts[[5, 20, 35, 50]] = 40.0  # 160 units, all in four weeks
+    bursts[::3] += 1
+    slow = np.zeros(52)
+    slow[[3, 30]] = 5.0  # 10 units: too few to say how they come
+    units = pd.DataFrame({"steady": steady, "bursts": bursts, "slow": slow}, index=weeks)
+    assert bursty_products(units) == ["bursts"]
+    assert bursty_products(units.iloc[:0]) == []

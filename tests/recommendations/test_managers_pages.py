@@ -144,6 +144,18 @@ def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates
     assert not re.search(r"seasonal_naive|2026-06-22|2026-12-06|WAPE of totals\)|1\.01|0\.45\b", notice)
 
 
+def test_what_will_sell_says_which_products_sell_in_bursts(charlie_client):
+    # Seen: "Pocket Gift Tags 36 (10-99)" with nothing to say why its range is three times as wide as a steady seller's.
+    lumpy, steady = ProductFactory(name="Gift tags"), ProductFactory(name="Coffee")
+    run = published("demand", model_card={"horizon": 4, "bursty": [lumpy.pk]})
+    for product, upper in ((lumpy, 25), (steady, 12)):
+        ProductForecast.objects.create(run=run, product=product, week=dt.date(2026, 11, 2), horizon=1, forecast=9,
+                                       median=9, lower=2, upper=upper)  # fmt: skip
+    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+    assert page.count("sells in bursts") == 1
+    assert page.index("Gift tags") < page.index("sells in bursts") < page.index("Coffee")
+
+
 def test_the_demand_verdict_counts_its_window_in_weeks_as_the_page_does():
     import pandas as pd
 
