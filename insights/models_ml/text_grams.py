@@ -49,6 +49,12 @@ class TextGrams:
 
     def fit(self, texts, y=None) -> TextGrams:
         """Learn the vocabulary: every feature's document frequency from one product of sparse matrices."""
+        self._fit(texts)
+        return self
+
+    def _fit(self, texts):
+        """Learn the vocabulary; returns every feature's counts in each text (the product it was learned from) and
+        the column there of each vocabulary feature, in vocabulary order."""
         names: dict[str, int] = {}
 
         def number(name: str) -> int:
@@ -59,9 +65,10 @@ class TextGrams:
         kept = sorted(
             (f for f, i in names.items() if documents[i] >= self.min_df), key=lambda f: (-documents[names[f]], f)
         )
-        self.vocabulary_ = {f: i for i, f in enumerate(sorted(kept[: self.max_features]))}
+        vocabulary = sorted(kept[: self.max_features])
+        self.vocabulary_ = {f: i for i, f in enumerate(vocabulary)}
         self._cache = {}
-        return self
+        return counts, np.array([names[f] for f in vocabulary], dtype=np.int64)
 
     def _word_ids(self, word: str) -> list[int]:
         """The vocabulary ids of a word's features (the word and its character grams), cached between calls."""
@@ -79,7 +86,10 @@ class TextGrams:
         return _counts(texts, self._word_ids, lambda pair: vocabulary.get(pair, -1), lambda: len(vocabulary))
 
     def fit_transform(self, texts, y=None):
-        return self.fit(texts).transform(texts)
+        """`fit(texts).transform(texts)`, from the counts the vocabulary was learned from (the vocabulary's columns
+        of them) instead of counting every text a second time."""
+        counts, columns = self._fit(texts)
+        return counts[:, columns].tocsr()
 
 
 def _counts(texts, word_ids: Callable, pair_id: Callable, width: Callable):

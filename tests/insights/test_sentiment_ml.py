@@ -146,6 +146,16 @@ def test_the_set_based_counts_are_each_texts_words_grams_and_pairs():
     assert grams.transform([]).shape == (0, len(grams.vocabulary_))
 
 
+@pytest.mark.parametrize("min_df, max_features", [(1, 100_000), (2, 100_000), (1, 25)])
+def test_fitting_and_counting_in_one_pass_counts_what_fitting_then_counting_does(min_df, max_features):
+    texts = ["Late late parcel", "the parcel was late", "aaaa aaaa", "", "Très bien, merci", "parcel", "late again"]
+    together = TextGrams(min_df=min_df, max_features=max_features).fit_transform(texts)
+    grams = TextGrams(min_df=min_df, max_features=max_features).fit(texts)
+    assert together.shape == (len(texts), len(grams.vocabulary_))
+    assert (together != grams.transform(texts)).nnz == 0
+    assert TextGrams().fit_transform(["", ""]).shape == (2, 0)
+
+
 def test_the_vocabulary_keeps_features_seen_in_enough_texts():
     grams = TextGrams(min_df=2).fit(["late parcel", "late parcel again", "on time"])
     assert "late  parcel" in grams.vocabulary_ and "late" in grams.vocabulary_  # in two texts
