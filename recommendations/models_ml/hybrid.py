@@ -38,6 +38,10 @@ from recommendations.models_ml.popularity import Popularity, RecentPopularity
 from recommendations.models_ml.reasons import REASON_CODES, reason_params
 from recommendations.models_ml.topk import limited_threads, sparse_top_k, top_k
 
+# Customers x items cells of the dense arrays a block of customers is ranked in (4 million float32: 16 MB). Larger
+# arrays are mapped afresh from the system at every allocation, and the kernel's zeroing of their pages cost as
+# much again as the work in them.
+BLOCK_CELLS = 4_000_000
 COMPRESSED = ("buy_again", "popularity", "recent_popularity")
 COMPRESS = 100.0
 LISTS = ("reorder", "try_next")
@@ -276,13 +280,16 @@ class Recommender:
         customer_ids = np.asarray(customer_ids)
         rows = self.data.customer_index(customer_ids)
         known = rows >= 0
-        parts = []
-        if known.any():
-            ids, known_rows = customer_ids[known], rows[known]
-            items, scores, signals = self.top_new(known_rows, k)
-            parts.append(self._part(ids, known_rows, items, scores, signals, "new", "try_next"))
-            items, scores = self.top_reorder(known_rows, signals, k)
-            parts.append(self._part(ids, known_rows, items, scores, signals, "all", "reorder"))
+        try_next, reorder = [], []
+        ids, known_rows = customer_ids[known], rows[known]
+        step = max(1, BLOCK_CELLS // max(self.data.n_items, 1))
+        for start in range(0, len(known_rows), step):
+            block_ids, block = ids[start : start + step], known_rows[start : start + step]
+            items, scores, signals = self.top_new(block, k)
+            try_next.append(self._part(block_ids, block, items, scores, signals, "new", "try_next"))
+            items, scores = self.top_reorder(block, signals, k)
+            reorder.append(self._part(block_ids, block, items, scores, signals, "all", "reorder"))
+        parts = try_next + reorder
         if (~known).any():
             parts.append(self._cold_start(customer_ids[~known], k))
         if not parts:
