@@ -31,41 +31,49 @@ import time
 import numpy as np
 import pandas as pd
 
+from recommendations.models_ml.hybrid import BLOCK_CELLS
 from recommendations.models_ml.interactions import lines_before, lines_between
 from recommendations.models_ml.ranking_metrics import interval, per_customer, ranking_metrics
 from recommendations.models_ml.topk import limited_threads
 from recommendations.models_ml.tuning import fit_recommender, new_items_only, relevance, scored_rows
 
-EVAL_CHUNK = 2000  # customers per chunk while scoring, to bound memory on large catalogues
 MAX_CUSTOMERS = 5000  # customers scored per list (a seeded sample beyond): interval of precision@10 about +-0.004
 
 
-def _lists(model, rows, weights, new_only, fill):
-    """Top-k item indices of `rows` by `weights`, scored in chunks."""
+def _lists(model, rows, rankings: list[tuple[dict, bool]], new_only: bool) -> list[np.ndarray]:
+    """Top-k item indices of `rows` for each (weights, fill) of `rankings`, block by block: a block's signals are
+    computed once for every ranking (the blend and each component alone rank the same customers)."""
+    step = max(1, BLOCK_CELLS // max(model.data.n_items, 1))  # customers per block, to bound memory
+    parts: list[list] = [[] for _ in rankings]
     with limited_threads(model.threads):
-        parts = [
-            model.ranked(rows[s : s + EVAL_CHUNK], weights, new_only=new_only, fill=fill)[0]
-            for s in range(0, len(rows), EVAL_CHUNK)
-        ]
-    return np.concatenate(parts) if parts else np.zeros((0, model.k), int)
+        for start in range(0, len(rows), step):
+            block = rows[start : start + step]
+            signals = model.signals(block)
+            for part, (weights, fill) in zip(parts, rankings, strict=True):
+                part.append(model.ranked(block, weights, new_only=new_only, fill=fill, signals=signals)[0])
+    return [np.concatenate(part) if part else np.zeros((0, model.k), int) for part in parts]
 
 
 def list_metrics(
-    model, weights_all: dict, weights_new: dict, relevant_all, relevant_new, fill: bool = True, rows=None
-) -> tuple[dict, dict]:
-    """All-items metrics of the `weights_all` blend and precision_at_10_new of the `weights_new` blend (a single
-    component is {name: 1} for both), over `rows` ({"all": rows, "new": rows}; every customer with a relevant item
-    when None), and the per-customer values they average."""
+    model, rankings: list[tuple[dict, dict, bool]], relevant_all, relevant_new, rows=None
+) -> list[tuple[dict, dict]]:
+    """For each (weights_all, weights_new, fill) of `rankings` (a single component is {name: 1} for both): the
+    all-items metrics of the `weights_all` blend and precision_at_10_new of the `weights_new` blend, over `rows`
+    ({"all": rows, "new": rows}; every customer with a relevant item when None), and the per-customer values they
+    average."""
     n_recommendable = int(model.data.recommendable.sum())
     k = model.k
     rows = rows or {"all": scored_rows(relevant_all), "new": scored_rows(relevant_new)}
-    top = _lists(model, rows["all"], weights_all, False, fill)
-    metrics = ranking_metrics(top, relevant_all[rows["all"]], n_recommendable, k)
-    values = per_customer(top, relevant_all[rows["all"]], k)
-    top = _lists(model, rows["new"], weights_new, True, fill)
-    new = per_customer(top, relevant_new[rows["new"]], k)[f"precision_at_{k}"]
-    metrics[f"precision_at_{k}_new"] = float(new.mean()) if len(new) else 0.0
-    return metrics, {**values, f"precision_at_{k}_new": new}
+    tops_all = _lists(model, rows["all"], [(weights, fill) for weights, _, fill in rankings], False)
+    tops_new = _lists(model, rows["new"], [(weights, fill) for _, weights, fill in rankings], True)
+    out = []
+    for top_all, top_new in zip(tops_all, tops_new, strict=True):
+        metrics = ranking_metrics(top_all, relevant_all[rows["all"]], n_recommendable, k)
+        values = per_customer(top_all, relevant_all[rows["all"]], k)
+        new = per_customer(top_new, relevant_new[rows["new"]], k)[f"precision_at_{k}"]
+        metrics[f"precision_at_{k}_new"] = float(new.mean()) if len(new) else 0.0
+        out.append((metrics, {**values, f"precision_at_{k}_new": new}))
+    return out
 
 
 def sample_rows(relevant, max_customers: int, seed: int = 0) -> np.ndarray:
@@ -92,13 +100,10 @@ def evaluate(
     relevant_all = relevance(model.data, lines_between(lines, cutoff, end))
     relevant_new = new_items_only(model.data, relevant_all)
     rows = {"all": sample_rows(relevant_all, max_customers), "new": sample_rows(relevant_new, max_customers)}
-    scored = {
-        name: list_metrics(model, {name: 1.0}, {name: 1.0}, relevant_all, relevant_new, fill=False, rows=rows)
-        for name in model.components
-    }
-    blend, values = list_metrics(
-        model, model.weights["all"], model.weights["new"], relevant_all, relevant_new, rows=rows
-    )
+    rankings = [({name: 1.0}, {name: 1.0}, False) for name in model.components]
+    rankings.append((model.weights["all"], model.weights["new"], True))
+    *alone, (blend, values) = list_metrics(model, rankings, relevant_all, relevant_new, rows)
+    scored = dict(zip(model.components, alone, strict=True))
     components = {name: metrics for name, (metrics, _) in scored.items()}
     baseline = scored.get("popularity", (None, {}))[1]
     key = f"precision_at_{model.k}"

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recommendations.models_ml import backtest, hybrid
 from recommendations.models_ml.backtest import evaluate
 from recommendations.models_ml.hybrid import Recommender
-from recommendations.models_ml.interactions import build_dataset, lines_before
+from recommendations.models_ml.interactions import build_dataset, lines_before, lines_between
 from recommendations.models_ml.reasons import reason_text
 from recommendations.models_ml.simulate_baskets import simulate_lines, simulate_products
-from recommendations.models_ml.tuning import choose_weights, fit_recommender
+from recommendations.models_ml.tuning import choose_weights, fit_recommender, new_items_only, relevance
 from tests.recommendations.test_recommend_components import co_purchases  # noqa: F401 (a fixture)
 from tests.recommendations.test_recommend_data import AS_OF, catalogue, purchase_lines
 
@@ -48,6 +49,30 @@ def test_it_gives_both_lists_ranked_with_a_reason(fitted):
     assert all(ranks == list(range(1, len(ranks) + 1)) for ranks in per_list)
     assert (frame.groupby(["customer", "list"], observed=True).size() <= 10).all()
     assert frame["reason_code"].notna().all()
+
+
+def test_customers_ranked_in_blocks_get_the_lists_they_get_all_at_once(fitted, shop, monkeypatch):
+    lines, products = shop
+    customers = np.r_[fitted.data.customers[:45], [10**9]]  # and one the data does not know
+    whole = fitted.recommend(customers)
+    everyone = evaluate(lines, products, CUTOFF, END)
+    monkeypatch.setattr(hybrid, "BLOCK_CELLS", 7 * fitted.data.n_items)  # blocks of 7 customers
+    monkeypatch.setattr(backtest, "BLOCK_CELLS", 7 * fitted.data.n_items)
+
+    pd.testing.assert_frame_equal(fitted.recommend(customers), whole)
+    assert evaluate(lines, products, CUTOFF, END)["metrics"] == everyone["metrics"]
+
+
+def test_rankings_scored_together_equal_each_scored_alone(fitted, shop):
+    lines, _ = shop
+    relevant_all = relevance(fitted.data, lines_between(lines, CUTOFF, END))
+    relevant_new = new_items_only(fitted.data, relevant_all)
+    rankings = [({"als": 1.0}, {"als": 1.0}, False), (fitted.weights["all"], fitted.weights["new"], True)]
+    together = backtest.list_metrics(fitted, rankings, relevant_all, relevant_new)
+    alone = [backtest.list_metrics(fitted, [r], relevant_all, relevant_new)[0] for r in rankings]
+
+    assert [metrics for metrics, _ in together] == [metrics for metrics, _ in alone]
+    assert together[0][0] != together[1][0]
 
 
 def test_inactive_and_non_goods_items_are_never_recommended(fitted, shop):
