@@ -2,8 +2,11 @@
 the model did not see. Pure numpy/pandas.
 
 - Ratios: over the training rows, each row's ratio of actual to expected units is a residual of that product; the
-  10th, 50th and 90th percentiles of a product's ratios, shrunk towards the ratios of all products with a like
-  expected level when the product has few rows (`prior` rows' worth), multiply its expected units. A steady seller
+  10th, 50th and 90th percentiles of a product's ratios at the level it is expected to sell at (its rows in the same
+  band of expected units), shrunk towards the ratios of all products in that band when the product has few rows
+  there (`prior` rows' worth), multiply its expected units. A line that sold nothing most weeks for a year and now
+  sells ten a week is judged by its weeks at ten (on the 2,000-customer demo, ranges from 0 went from 65 % to 46 %
+  of the products selling a unit a week or more, at the same coverage). A steady seller
   gets a narrow range, a lumpy one a wide range that may start at 0 only when a tenth of its weeks had no sale. One
   pooled quantile model (tried first) gave every product the same relative spread: steady sellers' ranges were too
   wide and lumpy ones' too narrow.
@@ -49,24 +52,34 @@ def band(expected: np.ndarray) -> np.ndarray:
 
 
 def fit_ratios(products, actual: np.ndarray, expected: np.ndarray, levels) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each product's quantiles (`levels`) of actual / expected units over its rows, with the row count, and the
-    pooled quantiles per band of expected units, which a product's own are shrunk to."""
+    """Each product's quantiles (`levels`) of actual / expected units over its rows in each band of expected units,
+    with the row count (indexed by product and band), and the pooled quantiles per band, which a product's own are
+    shrunk to. By band, because a product's spread depends on the level it sells at: a line that sold nothing for a
+    year and now sells ten a week must not carry its quiet year's ratios (0, 0, 8) into its range today."""
     import pandas as pd
 
     ratio = actual / np.maximum(expected, RATIO_FLOOR)
     frame = pd.DataFrame({"product": products, "band": band(expected), "ratio": ratio})
     pooled = frame.groupby("band")["ratio"].quantile(list(levels)).unstack()
     pooled = pooled.reindex(range(len(BANDS) + 1)).ffill().bfill()
-    own = frame.groupby("product")["ratio"].quantile(list(levels)).unstack()
-    own["rows"] = frame.groupby("product").size()
+    grouped = frame.groupby(["product", "band"])["ratio"]
+    own = grouped.quantile(list(levels)).unstack()
+    own["rows"] = grouped.size()
     return own, pooled
 
 
 def blended(own: pd.DataFrame, pooled: pd.DataFrame, products, expected: np.ndarray, levels, prior: float) -> dict:
-    """{level: units} for `products` with `expected` units: each product's own ratio quantiles blended with the
-    pooled ones of its band, weighted by its rows against `prior`."""
-    mine_all = own.reindex(products)
-    pooled_rows = pooled.to_numpy()[band(expected)]
+    """{level: units} for `products` with `expected` units: each product's own ratio quantiles at the band of
+    `expected` blended with the pooled ones of that band, weighted by its rows there against `prior`. (`own`
+    indexed by product alone, as models fitted before the bands have it, is read as one band.)"""
+    import pandas as pd
+
+    bands = band(expected)
+    if isinstance(own.index, pd.MultiIndex):
+        mine_all = own.reindex(pd.MultiIndex.from_arrays([np.asarray(products), bands]))
+    else:
+        mine_all = own.reindex(products)
+    pooled_rows = pooled.to_numpy()[bands]
     rows = mine_all["rows"].fillna(0).to_numpy()
     weight = rows / (rows + prior)
     out = {}

@@ -17,7 +17,7 @@ from recommendations.models_ml.demand_eval import (
     rolling_backtest,
     rolling_origins,
 )
-from recommendations.models_ml.demand_interval import total_range, total_rho
+from recommendations.models_ml.demand_interval import blended, fit_ratios, total_range, total_rho
 from recommendations.models_ml.demand_sim import simulate_demand
 from recommendations.models_ml.demand_weeks import FEATURES, Panel, WeeklyDemand, weekly_demand
 
@@ -341,3 +341,23 @@ def test_a_product_whose_busiest_weeks_bring_half_its_units_sells_in_bursts():
     units = pd.DataFrame({"steady": steady, "bursts": bursts, "slow": slow}, index=weeks)
     assert bursty_products(units) == ["bursts"]
     assert bursty_products(units.iloc[:0]) == []
+
+
+def test_a_products_range_comes_from_its_rows_at_the_level_it_now_sells_at():
+    # A line that sold nothing most weeks for a long while (expected 0.3 a week: ratios 0, 0 and 10 now and then)
+    # and now sells about ten a week, within 20 % of its forecast.
+    rng = np.random.default_rng(0)
+    quiet = np.where(rng.random(150) < 0.1, 3.0, 0.0)
+    busy = 10.0 * rng.uniform(0.8, 1.2, 60)
+    actual = np.concatenate([quiet, busy])
+    expected = np.concatenate([np.full(150, 0.3), np.full(60, 10.0)])
+    products = np.full(210, 7)
+    levels = (0.1, 0.5, 0.9)
+    own, pooled = fit_ratios(products, actual, expected, levels)
+    ends = blended(own, pooled, np.array([7]), np.array([10.0]), levels, prior=40.0)
+    # Its quiet year's ratios (0, 0, 10 at the 10th, 50th and 90th percentiles over every row) would give 0 to
+    # about 60 around a forecast of 10; its busy rows alone give about 8.3 to 11.7, shrunk a little to the band.
+    assert ends[0.1][0] > 4 and 8 < ends[0.5][0] < 12 and ends[0.9][0] < 20
+    # At its old level the same product keeps its quiet rows' spread.
+    quiet_ends = blended(own, pooled, np.array([7]), np.array([0.3]), levels, prior=40.0)
+    assert quiet_ends[0.1][0] == pytest.approx(0) and quiet_ends[0.9][0] > 1.5
