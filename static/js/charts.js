@@ -77,7 +77,8 @@
       tooltip: { ...base.tooltip, trigger: "axis", axisPointer: { type: "shadow" }, formatter: axisTooltip(spec) },
       legend: spec.series.length > 1 ? { top: 0 } : undefined,
       grid: { left: 8, right: 24, top: spec.series.length > 1 ? 32 : 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", splitNumber: element.clientWidth < 480 ? 3 : 5, axisLabel: label({ hideOverlap: true, formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
+      // Counts have no halves: the axis steps by whole numbers at least (no "0.5 customers" on small data).
+      xAxis: { type: "value", minInterval: spec.format === "count" ? 1 : undefined, splitNumber: element.clientWidth < 480 ? 3 : 5, axisLabel: label({ hideOverlap: true, formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
       yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: label({ width: labelWidth(element), overflow: "truncate" }) },
       series: spec.series.map((s, i) => ({
         name: s.name,
@@ -100,7 +101,7 @@
       xAxis: { type: "category", data: spec.categories, boundaryGap: !spec.series.some((s) => s.area), axisLabel: label({ hideOverlap: true }) },
       // A spec may fix the value axis ("min", "max": net sentiment runs from -100% to 100%) and ask for a line
       // at zero ("zero_line"), so a flat line at 0 reads as "neutral", not as an empty chart.
-      yAxis: { type: "value", scale: spec.format === "decimal", min: spec.min, max: spec.max, axisLabel: label({ formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
+      yAxis: { type: "value", minInterval: spec.format === "count" ? 1 : undefined, scale: spec.format === "decimal", min: spec.min, max: spec.max, axisLabel: label({ formatter: (v) => short(spec.format, v) }), splitLine: { lineStyle: { color: palette.border } } },
       series: spec.series.map((s, i) => ({
         name: s.name,
         type: "line",

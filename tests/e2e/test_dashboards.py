@@ -96,3 +96,22 @@ def test_the_next_best_actions_table_fits_a_1366px_screen(tab, sign_in, book, ch
     )
     assert table <= room, f"the next best actions table is {table} px wide in {room} px"
     tab.assert_clean()
+
+
+# The value axis's step of each drawn chart that counts things, as ECharts was given it (public getOption()).
+COUNT_AXES_JS = """() => [...document.querySelectorAll('[data-chart]')].map((element) => {
+  const option = window.echarts.getInstanceByDom(element).getOption();
+  const axes = [...(option.xAxis || []), ...(option.yAxis || [])].filter((axis) => axis.type === 'value');
+  return {name: element.dataset.chart, steps: axes.map((axis) => axis.minInterval ?? null)};
+})"""
+
+
+def test_axes_that_count_customers_step_by_whole_numbers(tab, sign_in, book, charlie):
+    # The book has a handful of customers per segment: without a whole-number step the axis read 0.5, 1.5 ...
+    sign_in(charlie)
+    assert tab.open(reverse("insights:dashboards")).ok
+    page = tab.page
+    expect(page.locator("[data-chart='segment_sizes'] canvas")).to_be_attached()
+    steps = {chart["name"]: chart["steps"] for chart in page.evaluate(COUNT_AXES_JS)}
+    assert steps["segment_sizes"] == [1]
+    assert steps["revenue"] == [None]  # money may have pence
