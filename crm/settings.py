@@ -133,7 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # the database, which every web process shares whatever the cache.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any password is checked
-    "crm.auth_backend.RolePermissionBackend",  # Django's ModelBackend, with permissions read in one query
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)

@@ -67,9 +67,9 @@ def test_with_redis_sessions_are_cached(tmp_path):
 def test_with_a_cache_per_process_nothing_that_must_be_shared_is_cached(tmp_path):
     env = _production_env(tmp_path, CACHE_URL="locmem://")
     assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
-    # No permissions kept between requests: axes' lockout check, then ModelBackend reading them in one query.
+    # No caching permission backend: only axes' lockout check before Django's own.
     assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == (
-        "['axes.backends.AxesStandaloneBackend', 'crm.auth_backend.RolePermissionBackend']"
+        "['axes.backends.AxesStandaloneBackend', 'django.contrib.auth.backends.ModelBackend']"
     )
 
 
