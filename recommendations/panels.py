@@ -16,7 +16,6 @@ from django.utils import timezone
 from crm.reversing import path_for
 from customers.models import Customer, Order, OrderItem, Product
 from insights.publishing import active_run, active_run_id, active_verdicts, active_winner
-from insights.scores import run_facts
 from recommendations.models import AssociationRule, ProductForecast, Recommendation
 from recommendations.queries import (
     forecast_totals,
@@ -37,15 +36,14 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
     reason as a sentence."""
     if not customer.profiling_consent:
         return {"not_profiled": True}
-    run_id = active_run_id("recommendations")
-    if run_id is None:
+    run = active_run("recommendations")
+    if run is None:
         return {"no_model": True}
-    as_of = run_facts([run_id])[run_id]["as_of"]  # cached: the run itself is not read
     rows = list(
-        Recommendation.objects.filter(run_id=run_id, customer=customer).select_related("product").order_by("rank")
+        Recommendation.objects.filter(run_id=run.pk, customer=customer).select_related("product").order_by("rank")
     )
     bought_since = set(
-        OrderItem.objects.filter(order__customer=customer, order__placed_at__gte=run_moment(as_of)).values_list(
+        OrderItem.objects.filter(order__customer=customer, order__placed_at__gte=run_moment(run)).values_list(
             "product_id", flat=True
         )
     )
@@ -56,14 +54,14 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
             per_list[row.list] += 1
     lists = {"reorder": [], "try_next": []}
     product_url = path_for("products:detail")
-    for row, reason in zip(kept, reason_sentences(kept, as_of), strict=True):
+    for row, reason in zip(kept, reason_sentences(kept, run), strict=True):
         lists[row.list].append({"product": row.product, "reason": reason, "url": product_url(row.product_id)})
     return {
         "no_model": False,
         "reorder": lists["reorder"],
         "try_next": lists["try_next"],
-        "as_of": as_of,
-        "verdicts": [active_verdicts(["recommendations"])["recommendations"]],
+        "as_of": run.as_of,
+        "verdicts": [run.publish_note],
     }
 
 
@@ -229,9 +227,7 @@ def cross_sell_context(request: HttpRequest, rep) -> dict | None:
         .select_related("customer", "product")
         .order_by("-score", "customer_id")[:WORKLIST_SIZE]
     )
-    offers = [
-        {"row": row, "reason": reason} for row, reason in zip(rows, reason_sentences(rows, run.as_of), strict=True)
-    ]
+    offers = [{"row": row, "reason": reason} for row, reason in zip(rows, reason_sentences(rows, run), strict=True)]
     return {"offers": offers, "snooze_choices": SNOOZE_CHOICES, "outcome_choices": outcome_choices()}
 
 

@@ -16,9 +16,9 @@ from recommendations.models import ProductForecast, Recommendation
 from recommendations.models_ml.reasons import reason_text
 
 
-def run_moment(as_of: dt.date) -> dt.datetime:
-    """The moment the data of a run as of `as_of` ends: the start of the day after, in UTC, as training reads it."""
-    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+def run_moment(run: ModelRun) -> dt.datetime:
+    """The moment a run's data ends: the start of the day after its date, in UTC, as training reads it."""
+    return dt.datetime.combine(run.as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def week_start(day: dt.date) -> dt.datetime:
@@ -93,12 +93,12 @@ def weekly_units(product_id: int, end: dt.datetime, weeks: int) -> dict[dt.date,
     return {(week.date() if isinstance(week, dt.datetime) else week): float(units) for week, units in rows}
 
 
-def reason_sentences(rows: list[Recommendation], as_of: dt.date) -> list[str]:
+def reason_sentences(rows: list[Recommendation], run: ModelRun) -> list[str]:
     """Each recommendation's reason as a sentence (one query for the products the reasons name). A buy-again
-    reason's "last N days ago" was counted to the run's date (`as_of`); the page counts it to today."""
+    reason's "last N days ago" was counted to the run's date; the page counts it to today."""
     mentioned = {i for row in rows for i in (row.reason_params or {}).get("items", [])}
     names = dict(Product.objects.filter(pk__in=mentioned).values_list("pk", "name")) if mentioned else {}
-    days_since_run = max((timezone.localdate() - as_of).days, 0)
+    days_since_run = max((timezone.localdate() - run.as_of).days, 0)
     sentences = []
     for row in rows:
         params = dict(row.reason_params or {})

@@ -36,7 +36,7 @@ class RecommendationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         if page and self.run is not None:
-            for row, reason in zip(page, reason_sentences(page, self.run.as_of), strict=True):
+            for row, reason in zip(page, reason_sentences(page, self.run), strict=True):
                 row.reason = reason
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
