@@ -87,29 +87,19 @@ def _through_workers(ctx) -> Iterator[Row]:
     ended = list(ModelRun.objects.filter(pk__gt=first).order_by("pk"))
     states = ", ".join(f"{run.family} {run.status}" for run in ended)
     yield Row(f"retrain all through {WORKERS} workers", wall, "s", f"queued to a real worker; {states}")
-    for number, runs in enumerate(_process_groups(ended), start=1):
-        started, finished = runs[0].started_at, runs[-1].finished_at
+    groups: dict[str, list] = {}
+    for run in ended:
+        groups.setdefault(base.get(run.family).reads, []).append(run)
+    for reads, runs in groups.items():
+        runs = [run for run in runs if run.started_at and run.finished_at]
+        if not runs:
+            continue
+        started, finished = min(run.started_at for run in runs), max(run.finished_at for run in runs)
         each = ", ".join(f"{run.family} {(run.finished_at - run.started_at).total_seconds():.1f}" for run in runs)
-        reads = "lines" if any(base.get(run.family).reads == "lines" for run in runs) else "purchases"
-        seconds = (finished - started).total_seconds()
-        yield Row(f"  group {number} (reads {reads})", seconds, "s", f"one worker process: {each}")
+        yield Row(
+            f"  the group reading {reads}", (finished - started).total_seconds(), "s", f"one worker process: {each}"
+        )
     yield Row("retrain all through workers: largest process", usage.ru_maxrss / 1024, "MB", "the worker's processes")
-
-
-def _process_groups(ended: list) -> list[list]:
-    """The runs as the worker processes took them (insights.runs.by_data balances the groups by the families'
-    latest durations, so kinds of data no longer name them): a process runs its group's runs back to back, so
-    each run joins the chain whose last run ended just before it started."""
-    import datetime as dt
-
-    chains: list[list] = []
-    for run in sorted((r for r in ended if r.started_at and r.finished_at), key=lambda r: r.started_at):
-        follows = [c for c in chains if c[-1].finished_at <= run.started_at + dt.timedelta(seconds=1)]
-        if follows:
-            max(follows, key=lambda c: c[-1].finished_at).append(run)
-        else:
-            chains.append([run])
-    return chains
 
 
 def _write_back_beside_copy() -> Iterator[Row]:

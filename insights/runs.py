@@ -351,47 +351,13 @@ def fail(run_id: int, error: str, timings: dict | None = None, only_if_silent_si
 
 
 def by_data(run_ids: list[int]) -> list[list[int]]:
-    """The runs split into the groups a retrain trains side by side, one per worker process, each group on one read
-    of its data; in id order within each group.
-
-    By kind of data first (Family.reads): the families reading order lines together (one read of the lines, from
-    which purchases are derived as well), the customer families together. When every family of the retrain has a
-    finished run to go by, the customer families are then dealt out, longest first, to whichever of the two groups
-    expects less work, each family's work being its latest finished run's duration: the lines group reads the
-    purchases from its lines at no extra cost, and the two workers finish closer together than with the kinds
-    apart (at 500 products the customer group took 71 s and the lines group 60 s)."""
+    """The runs grouped by what their families read (Family.reads), in id order within each group: the groups a
+    retrain trains side by side, each on one read of its data."""
     families = dict(ModelRun.objects.filter(pk__in=run_ids).values_list("pk", "family"))
     groups: dict[str, list[int]] = {}
     for pk in sorted(families):
         groups.setdefault(base.get(families[pk]).reads, []).append(pk)
-    if set(groups) != {"customers", "lines"}:
-        return list(groups.values())
-    seconds = _latest_durations(set(families.values()))
-    if set(seconds) != set(families.values()):
-        return list(groups.values())  # a family not run yet: nothing to weigh it by
-    lines, customers = list(groups["lines"]), []
-    load = {"lines": sum(seconds[families[pk]] for pk in lines), "customers": 0.0}
-    for pk in sorted(groups["customers"], key=lambda pk: (-seconds[families[pk]], pk)):
-        to = "customers" if load["customers"] <= load["lines"] else "lines"
-        (customers if to == "customers" else lines).append(pk)
-        load[to] += seconds[families[pk]]
-    return [sorted(group) for group in (customers, lines) if group]
-
-
-def _latest_durations(family_names: set[str]) -> dict[str, float]:
-    """Seconds from start to end of each family's latest succeeded run (families with none are left out)."""
-    seconds = {}
-    for family in family_names:
-        ended = (
-            ModelRun.objects.filter(family=family, status=ModelRun.Status.SUCCEEDED, started_at__isnull=False)
-            .exclude(finished_at=None)
-            .order_by("-finished_at")
-            .values_list("started_at", "finished_at")
-            .first()
-        )
-        if ended:
-            seconds[family] = max((ended[1] - ended[0]).total_seconds(), 0.0)
-    return seconds
+    return list(groups.values())
 
 
 def execute_together(run_ids: list[int], spread: bool = True) -> list[ModelRun]:

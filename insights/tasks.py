@@ -12,9 +12,9 @@ from insights import runs
 
 def queue_runs(run_ids: list[int]) -> None:
     """Queue recorded runs in the current transaction (the outbox sends them after commit, or when the broker
-    answers again): one run alone as `train`; several split into two groups (`runs.by_data`: by the data they
-    read, balanced by the families' latest durations), each group as one `train_together`, which reads its data
-    once for all of the group, so that two workers train the groups side by side."""
+    answers again): one run alone as `train`; several grouped by what their families read (`runs.by_data`), each
+    group as one `train_together`, which reads that data once for all of the group, so that two workers train the
+    customer families and the product families side by side."""
     for group in runs.by_data([int(pk) for pk in run_ids]):
         if len(group) == 1:
             outbox.enqueue(train.name, group[0])
@@ -78,7 +78,7 @@ def train_together(run_ids: list[int]) -> str:
 
 @shared_task(ignore_result=True)
 def retrain_all(trigger: str = "schedule") -> str:
-    """Record a run of every family and queue them (`queue_runs`: two groups on two workers); the nightly
+    """Record a run of every family and queue them (`queue_runs`: the two kinds of data on two workers); the nightly
     schedule calls this. Families in flight are skipped."""
     from insights.families import base
 

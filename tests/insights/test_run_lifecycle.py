@@ -11,7 +11,6 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
 from customers.models import Order, OrderItem
@@ -251,37 +250,3 @@ def test_a_group_of_a_retrain_writes_its_rows_itself_rather_than_spreading_chunk
         assert run.status == ModelRun.Status.SUCCEEDED and run.chunks_total == 1, run.error
         assert get(run.family).result_model.objects.filter(run=run).count() > 100
     assert not OutboxMessage.objects.filter(task=tasks.score_chunk.name).exists()
-
-
-@pytest.mark.django_db
-def test_a_retrain_balances_the_two_groups_by_the_families_latest_durations(django_capture_on_commit_callbacks):
-    """Once every family has run, the customer families are dealt out, longest first, to the group expecting less
-    work; the lines families stay together (one read of the lines, which holds the purchases too)."""
-    from crm.models import OutboxMessage
-    from insights import tasks
-
-    took = {"segments": 10, "value": 7, "churn": 20, "sentiment": 20, "recommendations": 19, "rules": 4, "demand": 18}
-    start = timezone.now() - dt.timedelta(days=1)
-    for family, seconds in took.items():
-        ran = runs.request_run(family)
-        ModelRun.objects.filter(pk=ran.pk).update(
-            status=ModelRun.Status.SUCCEEDED, started_at=start, finished_at=start + dt.timedelta(seconds=seconds)
-        )
-    with django_capture_on_commit_callbacks():
-        tasks.retrain_all.run(trigger=ModelRun.Trigger.SCHEDULE)
-    latest = {}
-    for pk, family in ModelRun.objects.filter(status=ModelRun.Status.QUEUED).values_list("pk", "family"):
-        latest[family] = pk
-    sent = [m.args[0] for m in OutboxMessage.objects.filter(task=tasks.train_together.name).order_by("pk")]
-    # The lines group expects 41 s. churn 20 -> customers (0 <= 41), sentiment 20 -> customers (20 <= 41),
-    # segments 10 -> customers (40 <= 41), value 7 -> lines (50 > 41): 50 s against 48 s, by kind 57 against 41.
-    assert sent == [
-        sorted(latest[f] for f in ("segments", "churn", "sentiment")),
-        sorted(latest[f] for f in ("value", "recommendations", "rules", "demand")),
-    ]
-    # A family that has never finished a run leaves the groups by kind.
-    ModelRun.objects.filter(family="rules").exclude(pk=latest["rules"]).delete()
-    assert runs.by_data(list(latest.values())) == [
-        sorted(latest[f] for f in ("segments", "value", "churn", "sentiment")),
-        sorted(latest[f] for f in ("recommendations", "rules", "demand")),
-    ]
