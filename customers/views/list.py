@@ -60,6 +60,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "current_country": cleaned.get("country") or "",
         "current_owner": _selected_owner(cleaned.get("owner")),
         "is_filtered": any(cleaned.get(name) for name in filterset.filter_names),
+        # On a phone the filters other than the search fold away unless one of them (or a sort) is in use.
+        "more_filters_in_use": any(cleaned.get(name) for name in filterset.filter_names if name != "q")
+        or bool(cleaned.get("sort")),
         "saved_filters": list(SavedFilter.objects.filter(user=request.user).order_by("name")),
         "saved_filter_form": SavedFilterForm(initial={"query": query}),
         "query": query,

@@ -66,3 +66,31 @@ def test_on_a_phone_each_customer_reads_as_a_card_with_risk_and_value_in_view(ta
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     tab.screenshot("customer-list-phone")
     tab.assert_clean()
+
+
+def test_on_a_phone_the_filters_fold_behind_more_filters_so_the_list_starts_on_the_first_screen(
+    tab, sign_in, book, charlie
+):
+    # Seen at 390 px: search, country, owner, tags, two dates and the sort filled the whole first screen.
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(charlie)
+    tab.open(reverse("customers:list"))
+    page = tab.page
+    more = page.get_by_role("button", name="More filters")
+    expect(more).to_be_visible()
+    expect(page.get_by_label("Search")).to_be_visible()
+    expect(page.get_by_label("Country")).to_be_hidden()
+    first_row = page.locator("table.data tbody tr").first.bounding_box()
+    assert first_row is not None and first_row["y"] < 844, first_row
+    tab.screenshot("customer-list-phone-filters-folded")
+    more.click()
+    expect(page.get_by_label("Country")).to_be_visible()
+    expect(page.get_by_role("button", name="Fewer filters")).to_have_attribute("aria-expanded", "true")
+    # A filter in use stays in view, and on a wide screen every filter shows with no button.
+    tab.open(reverse("customers:list") + "?country=GB")
+    expect(page.get_by_label("Country")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tab.open(reverse("customers:list"))
+    expect(page.get_by_label("Country")).to_be_visible()
+    expect(page.locator("[data-filters-more]")).to_be_hidden()
+    tab.assert_clean()
