@@ -11,3 +11,9 @@ profiling_consent_changed = Signal()
 # of every order and interaction it wrote. The insights app listens to re-score the customers it touched, after
 # commit and in chunks.
 records_imported = Signal()
+
+# Sent by `seed_demo --replace` inside its transaction, once every customer, order, product and interaction is
+# deleted and before the new ones are written. The insights app listens to discard the model runs learned from the
+# old data: their results would describe customers who no longer exist (new ones take the same ids) and their
+# history would mix two shops on the model-quality charts.
+data_replaced = Signal()

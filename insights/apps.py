@@ -57,9 +57,11 @@ class InsightsConfig(AppConfig):
         register_export_section("model_results", model_results)
         register_export_section("next_actions", next_actions)
 
-        from customers.signals import profiling_consent_changed, records_imported
+        from customers.signals import data_replaced, profiling_consent_changed, records_imported
 
         records_imported.connect(signals.records_imported, dispatch_uid="insights-rescore-import")
+        # Demo data seeded again over the old (seed_demo --replace): the runs learned from the old data go.
+        data_replaced.connect(signals.data_replaced, dispatch_uid="insights-discard-runs-on-replace")
 
         # Withdrawn consent removes the customer's scores in the same transaction; consent given again scores them.
         profiling_consent_changed.connect(signals.consent_changed, dispatch_uid="insights-rescore-consent")

@@ -17,6 +17,23 @@ KEEP_LATEST = 3
 FINISHED = (ModelRun.Status.SUCCEEDED, ModelRun.Status.SUPERSEDED, ModelRun.Status.HELD, ModelRun.Status.FAILED)
 
 
+def discard_all() -> int:
+    """Delete every model run with its results, and their saved models once the transaction commits; returns how
+    many runs went. For when the data they were learned from is replaced (customers.signals.data_replaced)."""
+    from django.db import transaction
+
+    from insights.publishing import forget_active
+
+    files = [run.artifact for run in ModelRun.objects.exclude(artifact="").only("artifact")]
+    count = ModelRun.objects.count()
+    for family in base.names():  # one DELETE per result table: nothing hangs off result rows
+        base.get(family).result_model.objects.all().delete()
+    ModelRun.objects.all().delete()
+    forget_active(base.names())
+    transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+    return count
+
+
 def prune(now: dt.datetime | None = None) -> dict[str, int]:
     """Delete the results and models of old inactive runs; returns the number of runs pruned per family."""
     now = now or timezone.now()

@@ -178,6 +178,16 @@ def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
     return len(frame)
 
 
+def forget_active(families) -> None:
+    """Forget the cached active runs of `families`, now and again after commit (a reader in between may cache the
+    old answer)."""
+    stale = [key for family in families for key in _keys(family)]
+    cache.delete_many(stale)
+    transaction.on_commit(lambda: cache.delete_many(stale))
+    if _read_in_request.get() is not None:
+        _read_in_request.set({})
+
+
 def publish(run: ModelRun, note: str | None = None) -> None:
     """Make `run` its family's active run (the previous one becomes superseded), in one transaction; `note`, when
     given, replaces its verdict."""

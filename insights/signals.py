@@ -34,6 +34,14 @@ def consent_changed(sender, customer_id: int, profiling_consent: bool | None = N
         queue_rescore(customer_id)
 
 
+def data_replaced(sender, **kwargs) -> None:
+    """Every customer, order, product and interaction was deleted to be seeded again (customers.signals): the model
+    runs learned from them go too."""
+    from insights.pruning import discard_all
+
+    discard_all()
+
+
 def records_imported(sender, merged_at, **kwargs) -> None:
     """An import wrote orders or interactions (customers.signals): re-score the customers it touched after commit."""
     queue_import_rescore(merged_at)

@@ -301,6 +301,24 @@ def _truncate_is_faithful() -> bool:
     )
 
 
+def _unconstrained_referrers() -> list[type[models.Model]]:
+    """Models outside the demo set whose rows point at it with no foreign-key constraint in the database (result
+    rows written in bulk, such as recommendations): TRUNCATE ... CASCADE does not reach them, yet every one of
+    their rows points at a row being deleted, so they are emptied with it. Left behind, they would attach to the
+    new rows that take the same ids (RESTART IDENTITY)."""
+    found = []
+    for model in LOAD_ORDER:
+        # Hidden ones too: result rows point at customers and products with related_name="+".
+        for rel in model._meta.get_fields(include_hidden=True):
+            if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
+                continue
+            if rel.related_model in LOAD_ORDER or rel.field.db_constraint or rel.on_delete is not models.CASCADE:
+                continue
+            if rel.related_model not in found:
+                found.append(rel.related_model)
+    return found
+
+
 def delete_existing() -> None:
     """Delete all customers, orders, products, interactions and tags (call inside a transaction).
 
@@ -309,9 +327,10 @@ def delete_existing() -> None:
     """
     if connection.vendor == "postgresql" and _truncate_is_faithful():
         qn = connection.ops.quote_name
+        tables = [m._meta.db_table for m in (*LOAD_ORDER, *_unconstrained_referrers())]
         with connection.cursor() as cursor:
             bulk.run_deferred_checks(cursor)
-            cursor.execute(f"TRUNCATE {', '.join(qn(m._meta.db_table) for m in LOAD_ORDER)} RESTART IDENTITY CASCADE")
+            cursor.execute(f"TRUNCATE {', '.join(qn(table) for table in tables)} RESTART IDENTITY CASCADE")
         return
     for model in reversed(LOAD_ORDER):
         model.objects.all().delete()

@@ -153,3 +153,28 @@ def test_with_logins_makes_them_without_debug_and_leaves_existing_users_alone(al
     assert alice.check_password("correct-horse-battery")
     assert "(existing user, unchanged)" in out
     assert get_user_model().objects.get(username="admin").check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("truncate", [True, False], ids=["truncate", "orm"])
+def test_replace_discards_the_model_runs_learned_from_the_old_data_and_every_result_row(truncate, monkeypatch):
+    # Recommendation rows have no foreign-key constraint in the database (they are written by the million), so
+    # TRUNCATE ... CASCADE did not reach them: they stayed, and new customers with the same ids inherited them.
+    from insights.models import ChurnScore, ModelRun
+    from recommendations.models import Recommendation
+
+    if not truncate:
+        monkeypatch.setattr(loader, "_truncate_is_faithful", lambda: False)
+    _seed("--customers", "50", "--seed", "5", "--no-logins")
+    customer, product = Customer.objects.order_by("pk").first(), Product.objects.order_by("pk").first()
+    churn = ModelRun.objects.create(family="churn", status="succeeded", is_active=True, as_of=END)
+    recs = ModelRun.objects.create(family="recommendations", status="succeeded", is_active=True, as_of=END)
+    ChurnScore.objects.create(run=churn, customer=customer, probability=0.9, band="high", factors=[])
+    Recommendation.objects.create(
+        run=recs, customer=customer, list="reorder", rank=1, product=product, score=1.0, component="popular",
+        reason_code="popular",
+    )  # fmt: skip
+    _seed("--customers", "50", "--seed", "6", "--no-logins", "--replace")
+    assert not ModelRun.objects.exists()
+    assert not ChurnScore.objects.exists() and not Recommendation.objects.exists()
+    assert Customer.objects.count() == 50

@@ -13,6 +13,7 @@ from customers.demo import loader
 from customers.demo.fingerprint import content_hash
 from customers.demo.generator import DEFAULT_PRODUCTS, generate
 from customers.demo.logins import ensure_demo_logins, rep_ids
+from customers.signals import data_replaced
 
 
 def _date(value: str) -> dt.date:
@@ -88,6 +89,7 @@ class Command(BaseCommand):
             if options["replace"] and existing:
                 self._say("Deleting existing customer data...")
                 loader.delete_existing()
+                data_replaced.send(sender=self.__class__)
             self._say(f"Loading into {connection.vendor}...")
             loader.load(data, owners, progress=None if options["verbosity"] >= 1 else False)
         timings["load"] = time.perf_counter() - mark
