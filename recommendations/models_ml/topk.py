@@ -83,6 +83,8 @@ def _bounded_top_k(scores: np.ndarray, k: int, items: np.ndarray) -> np.ndarray 
     if np.count_nonzero(narrow) < n // 2:
         return None  # mostly ties: the keys of every row cost less than narrowing some
     narrow &= ~np.isnan(scores.sum(axis=1))
+    if not narrow.any():
+        return None  # no row narrows (say, one row of ties: n // 2 above is 0)
     candidate[~narrow] = False
     flat = np.flatnonzero(candidate)
     rows, columns = np.divmod(flat, m)

@@ -173,6 +173,30 @@ def test_top_k_on_a_wide_catalogue_matches_a_full_sort_row_by_row():
     assert np.array_equal(values[items >= 0], np.take_along_axis(scores, np.maximum(items, 0), axis=1)[items >= 0])
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        np.zeros((1, 2000), np.float32),  # one row of ties (a neighbour block's last row, a cold start)
+        np.where(np.arange(2000) % 20 == 0, 0.5, 0.0).astype(np.float32)[None, :],  # one sparse row
+        np.full((3, 2000), np.nan, np.float32),  # no row narrows
+    ],
+    ids=["one-row-of-ties", "one-sparse-row", "every-row-nan"],
+)
+def test_top_k_on_a_wide_catalogue_when_no_row_narrows(rows):
+    items, _ = top_k(rows, 10)
+    assert items.tolist() == ranked_by_sorting(rows, 10).tolist()
+
+
+def test_keep_top_on_a_catalogue_whose_last_block_is_one_row():
+    from recommendations.models_ml.neighbours import keep_top
+
+    similarity = sp.random(2049, 2049, density=0.005, format="csr", random_state=3, dtype=np.float32)
+    kept = keep_top(similarity, 20)
+    assert kept.shape == (2049, 2049) and (np.diff(kept.indptr) <= 20).all()
+    last = similarity.getrow(2048).toarray()[0]
+    assert sorted(kept.getrow(2048).indices) == sorted(np.argsort(-last, kind="stable")[: min(20, (last > 0).sum())])
+
+
 def test_sparse_top_k_reads_only_stored_finite_entries():
     matrix = sp.csr_matrix(np.array([[0, 3, 1, 2], [0, 0, 0, 0]], np.float32))
     matrix.data[matrix.data == 2] = -np.inf
