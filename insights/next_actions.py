@@ -202,9 +202,11 @@ def _consent(entry: Entry) -> str:
 def _due_words(entry: Entry) -> str:
     """Why an offer is due, with the two figures a rep checks it by (the days counted as the worklist counts them)."""
     if not entry.usual_gap_days or entry.days_since is None:
-        return "Due to reorder."
-    gap = max(1, round(entry.usual_gap_days))
-    return f"Due to reorder: usually orders every {gap:,} days, last ordered {entry.days_since:,} days ago."
+        return "Due for a reorder."
+    # Rounded half up, as the row's "Usually every" cell (floatformat) rounds it: 38.5 days reads 39 in both.
+    gap = max(1, int(entry.usual_gap_days + 0.5))
+    every = "every day" if gap == 1 else f"every {gap:,} days"
+    return f"Due for a reorder: usually orders {every}, last ordered {entry.days_since:,} days ago."
 
 
 def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:

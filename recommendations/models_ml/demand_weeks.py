@@ -38,6 +38,8 @@ SEASONAL_FEATURES = ["week_of_year"]
 # wide because a big order may or may not fall in the weeks ahead, and the page says so (`bursty_products`).
 BURST_SHARE = 0.5
 BURST_MIN_UNITS = 52  # a unit a week on average: a slower seller's few units always come in a few weeks
+BURST_MIN_WEEKS = 26  # weeks on sale before a product can be said to sell in bursts: a new line's weeks before its
+# launch are not quiet weeks
 
 
 @dataclass
@@ -182,13 +184,21 @@ class Panel:
 
 
 def bursty_products(units: pd.DataFrame, weeks: int = YEAR) -> list:
-    """The products (columns of `units`, weeks as rows) whose busiest tenth of the last `weeks` weeks sold at least
-    BURST_SHARE of their units there (BURST_MIN_UNITS or more in all), in column order."""
-    recent = units.tail(weeks).fillna(0).to_numpy(dtype=float)
-    if not recent.size:
+    """The products (columns of `units`, weeks as rows) whose busiest tenth of their weeks on sale among the last
+    `weeks` sold at least BURST_SHARE of their units there (BURST_MIN_UNITS or more in all), in column order. A
+    product's weeks on sale start at its first sale; one on sale for fewer than BURST_MIN_WEEKS is not judged."""
+    values = units.fillna(0).to_numpy(dtype=float)
+    if not values.size:
         return []
-    top = max(1, recent.shape[0] // 10)
-    busiest = -np.sort(-recent, axis=0)[:top].sum(axis=0)
-    total = recent.sum(axis=0)
-    bursty = (total >= BURST_MIN_UNITS) & (busiest >= BURST_SHARE * np.maximum(total, 1))
-    return [product for product, flag in zip(units.columns, bursty, strict=True) if flag]
+    sold = values > 0
+    first = np.where(sold.any(axis=0), sold.argmax(axis=0), len(values))
+    start = np.maximum(first, len(values) - weeks)
+    found = []
+    for column, product in enumerate(units.columns):
+        life = values[start[column] :, column]
+        if len(life) < BURST_MIN_WEEKS or life.sum() < BURST_MIN_UNITS:
+            continue
+        busiest = np.sort(life)[::-1][: max(1, len(life) // 10)].sum()
+        if busiest >= BURST_SHARE * life.sum():
+            found.append(product)
+    return found

@@ -62,7 +62,7 @@ def test_a_customer_due_by_their_rhythm_gets_an_offer_of_their_recommended_produ
     assert suggestion.products == ["Oat milk", "Honey", "Granola"]  # likely reorders first
     # Plain words with the figures a rep checks it by, not "Due by their rhythm".
     assert suggestion.reason == (
-        "Due to reorder: usually orders every 30 days, last ordered 30 days ago. Offer: Oat milk; Honey; Granola. "
+        "Due for a reorder: usually orders every 30 days, last ordered 30 days ago. Offer: Oat milk; Honey; Granola. "
         + NO_CONSENT
     )
     assert "This time you may like:\n- Oat milk\n- Honey\n- Granola\n\nReply" in suggestion.message
@@ -260,3 +260,20 @@ def test_the_complaints_name_the_owner_on_the_teams_worklist_only(alice, alice_c
 
     assert "· Alice Archer" not in section(alice_client)  # her own customers: no need to say whose
     assert "· Alice Archer" in section(charlie_client)
+
+
+@pytest.mark.parametrize(
+    ("gap", "words"),
+    [(38.5, "usually orders every 39 days"), (40.4, "usually orders every 40 days"), (1.2, "usually orders every day")],
+)
+def test_an_offers_reason_rounds_the_usual_gap_as_the_row_does(gap, words):
+    from django.template.defaultfilters import floatformat
+
+    from insights.next_actions import _due_words
+    from insights.worklist_rows import Entry
+
+    entry = Entry(customer=None, usual_gap_days=gap, days_since=50)
+    said = _due_words(entry)
+    assert said.startswith("Due for a reorder: ") and words in said
+    if gap > 1.5:
+        assert f"every {floatformat(gap, 0)} days" in said  # the "Usually every" cell's figure

@@ -341,6 +341,15 @@ def test_a_product_whose_busiest_weeks_bring_half_its_units_sells_in_bursts():
     units = pd.DataFrame({"steady": steady, "bursts": bursts, "slow": slow}, index=weeks)
     assert bursty_products(units) == ["bursts"]
     assert bursty_products(units.iloc[:0]) == []
+    # A line launched 8 weeks ago selling 10 a week steadily is not bursty: the weeks before its launch do not count.
+    launched = np.zeros(52)
+    launched[-8:] = 10.0
+    # One on sale for 30 weeks, steadily but for one big week, is judged on its 30 weeks.
+    spiky = np.zeros(52)
+    spiky[-30:] = 2.0
+    spiky[-10] = 80.0
+    units = units.assign(launched=launched, spiky=spiky)
+    assert bursty_products(units) == ["bursts", "spiky"]
 
 
 def test_a_products_range_comes_from_its_rows_at_the_level_it_now_sells_at():

@@ -144,6 +144,23 @@ def test_what_will_sell_says_how_far_to_trust_it_in_plain_words_shares_and_dates
     assert not re.search(r"seasonal_naive|2026-06-22|2026-12-06|WAPE of totals\)|1\.01|0\.45\b", notice)
 
 
+def test_what_will_sell_does_not_say_the_simple_rule_did_better_when_it_is_shown_for_another_reason(charlie_client):
+    # The baseline is published on a tie or when the model's backtest had a problem, not only when it scored better:
+    # the page says the model did not beat it, and gives the verdict's reason under it.
+    published(
+        "demand",
+        winner="baseline",
+        model_card={"horizon": 12, "products_scored": 40, "backtest": {"mean": {"wape": 0.9, "bias_pct": 2.0}}},
+        metrics={"total_wape": 0.40},
+        baseline={"name": "mean_4", "metrics": {"wape": 0.9, "bias_pct": 1.0, "total_wape": 0.40}},
+        publish_note="Product demand: the mean of the last 4 weeks, because a tie is not a win (0.400 vs 0.400).",
+    )
+    page = charlie_client.get(reverse("recommendations:what_will_sell")).content.decode()
+    notice = re.sub(r"\s+", " ", page[page.index("How far to trust it.") : page.index("</section>")])
+    assert "the demand model did not beat it, so the simple rule's forecast is the one shown" in notice
+    assert "did better" not in notice and "a tie is not a win" in notice
+
+
 def test_what_will_sell_says_which_products_sell_in_bursts(charlie_client):
     # Seen: "Pocket Gift Tags 36 (10-99)" with nothing to say why its range is three times as wide as a steady seller's.
     lumpy, steady = ProductFactory(name="Gift tags"), ProductFactory(name="Coffee")
