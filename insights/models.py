@@ -197,7 +197,9 @@ class ChurnScore(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"churn {self.probability:.0%} (run {self.run_id})"
+        from crm.templatetags.lodestar import chance
+
+        return f"churn {chance(self.probability)} (run {self.run_id})"  # never "100%": see `chance`
 
 
 class WorklistAction(models.Model):

@@ -59,7 +59,7 @@ def revenue(trend: list[dict]) -> dict:
     if any(anonymous):
         # The part no customer figure holds, as a line of its own under the total (whole months only, like it).
         whole = [*anonymous[:-1], None] if trend[-1].get("to_date") else anonymous
-        series.append({"name": "of which sales with no customer record", "data": whole})
+        series.append({"name": "From sales with no customer record", "data": whole})
         part = f"; {_money(sum(anonymous))} of it from sales with no customer record"
     return {
         "type": "line",

@@ -70,9 +70,10 @@ def compute_order_trends(user, cohorts: int = COHORTS_SHOWN) -> dict:
     """Revenue per month and monthly cohort retention over the user's visible purchases, in one query that reads
     the order lines once: {"revenue": `revenue_trend`'s list, "cohorts": `cohort_retention`'s table or None}.
 
-    The query sums goods per customer and month, then returns three kinds of rows from that: revenue per month
-    (anonymous sales included), the latest month a customer bought in, and per (cohort, month) of the `cohorts`
-    latest cohorts how many of the cohort's customers bought that month. Truncating to the month is much cheaper
+    The query sums goods per customer and month, then returns four kinds of rows from that: revenue per month
+    (anonymous sales included), the part of it from sales with no customer record, the latest month a customer
+    bought in, and per (cohort, month) of the `cohorts` latest cohorts how many of the cohort's customers bought
+    that month. Truncating to the month is much cheaper
     on PostgreSQL than extracting year and month (numeric arithmetic on every line)."""
     # In floating point, as insights/data.py sums lines: a chart needs no exact pennies, and summing numerics per
     # customer and month was a third slower on PostgreSQL.

@@ -5,8 +5,7 @@ the model did not see. Pure numpy/pandas.
   10th, 50th and 90th percentiles of a product's ratios at the level it is expected to sell at (its rows in the same
   band of expected units), shrunk towards the ratios of all products in that band when the product has few rows
   there (`prior` rows' worth), multiply its expected units. A line that sold nothing most weeks for a year and now
-  sells ten a week is judged by its weeks at ten (on the 2,000-customer demo, ranges from 0 went from 65 % to 46 %
-  of the products selling a unit a week or more, at the same coverage). A steady seller
+  sells ten a week is judged by its weeks at ten, not by its quiet year's ratios. A steady seller
   gets a narrow range, a lumpy one a wide range that may start at 0 only when a tenth of its weeks had no sale. One
   pooled quantile model (tried first) gave every product the same relative spread: steady sellers' ranges were too
   wide and lumpy ones' too narrow.

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from crm.access import requires
+from crm.templatetags.lodestar import percent
 from insights.publishing import active_run
 from recommendations.families.demand import BASELINE_WORDS
 from recommendations.models import ProductForecast
@@ -41,7 +42,7 @@ def _off(bias_pct) -> str:
     if bias_pct is None:
         return ""
     rounded = round(float(bias_pct))
-    return "on target" if rounded == 0 else f"{abs(rounded)}% too {'low' if rounded < 0 else 'high'}"
+    return "on target" if rounded == 0 else f"{percent(abs(rounded) / 100)} too {'low' if rounded < 0 else 'high'}"
 
 
 def backtest_facts(run) -> dict:

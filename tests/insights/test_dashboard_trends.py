@@ -110,13 +110,13 @@ def test_the_part_of_revenue_with_no_customer_record_is_shown_beside_the_total(c
     total = sum(row["revenue"] for row in trend)
     assert trends.anonymous_share(trend) == pytest.approx(11 / total)
     chart = charts.revenue(trend)
-    assert chart["series"][1]["name"] == "of which sales with no customer record"
+    assert chart["series"][1]["name"] == "From sales with no customer record"
     assert chart["series"][1]["data"][trend.index(next(r for r in trend if r["month"] == dt.date(2026, 3, 1)))] == 11
     assert "of it from sales with no customer record" in chart["label"]
     cache.clear()
     page = charlie_client.get(reverse("insights:dashboards")).content.decode()
     assert f"{round(11 / total * 100)}% of this revenue is from sales with no customer record" in page
-    assert "Of which with no customer record" in page
+    assert "From sales with no customer record" in page
     # A rep sees only their own customers' orders: nothing anonymous, so no such line or column.
     assert trends.anonymous_share(trends.compute_order_trends(alice)["revenue"]) == 0
     assert len(charts.revenue(trends.compute_order_trends(alice)["revenue"])["series"]) == 1

@@ -150,7 +150,11 @@ def test_what_will_sell_does_not_say_the_simple_rule_did_better_when_it_is_shown
     published(
         "demand",
         winner="baseline",
-        model_card={"horizon": 12, "products_scored": 40, "backtest": {"mean": {"wape": 0.9, "bias_pct": 2.0}}},
+        model_card={
+            "horizon": 12,
+            "products_scored": 1,
+            "backtest": {"mean": {"wape": 0.9, "bias_pct": 2.0}, "origins": [{"origin": "2025-12-01T00:00:00"}]},
+        },
         metrics={"total_wape": 0.40},
         baseline={"name": "mean_4", "metrics": {"wape": 0.9, "bias_pct": 1.0, "total_wape": 0.40}},
         publish_note="Product demand: the mean of the last 4 weeks, because a tie is not a win (0.400 vs 0.400).",
@@ -159,6 +163,8 @@ def test_what_will_sell_does_not_say_the_simple_rule_did_better_when_it_is_shown
     notice = re.sub(r"\s+", " ", page[page.index("How far to trust it.") : page.index("</section>")])
     assert "the demand model did not beat it, so the simple rule's forecast is the one shown" in notice
     assert "did better" not in notice and "a tie is not a win" in notice
+    # A window across the new year names both years; one product is one product.
+    assert "the 12 weeks from 1 Dec 2025 to 22 Feb 2026" in notice and "on 1 regularly sold product." in notice
 
 
 def test_what_will_sell_says_which_products_sell_in_bursts(charlie_client):
