@@ -13,7 +13,7 @@ import math
 import re
 
 from crm.templatetags.lodestar import money
-from insights.models_ml.risk_signs import SILENCE_FEATURES, reads_as_risk, silence_words
+from insights.models_ml.risk_signs import SILENCE_FEATURES, reads_as_reassurance, reads_as_risk, silence_words
 
 MONEY_FEATURES = {
     "monetary_total": "{amount} spent in total",
@@ -69,8 +69,14 @@ def days_to_today(recency_days: float, as_of: dt.date, today: dt.date) -> int:
 
 
 def raising_factors(factors: list[dict]) -> list[dict]:
-    """The factors raising the risk that a rep can act on, strongest first (money totals left out, see above)."""
-    return [f for f in factors if f.get("effect", 0) > 0 and f.get("feature") not in MONEY_FEATURES]
+    """The factors raising the risk that a rep can act on, strongest first (money totals left out, see above; and a
+    silence within the usual gap, whose words reassure: a run published before `churn_explain` left it out may
+    still hold it)."""
+    return [
+        f
+        for f in factors
+        if f.get("effect", 0) > 0 and f.get("feature") not in MONEY_FEATURES and not reads_as_reassurance(f)
+    ]
 
 
 def lowering_factors(factors: list[dict]) -> list[dict]:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from insights.models_ml import churn_models as models
 from insights.models_ml.features import FEATURE_COLUMNS
-from insights.models_ml.risk_signs import reads_as_risk, silence_words
+from insights.models_ml.risk_signs import reads_as_reassurance, reads_as_risk, silence_words
 
 MIN_EFFECT = 0.01  # below one point of probability a factor explains nothing worth reading
 
@@ -191,6 +191,8 @@ def explain(
             if factor["feature"] == "cadence_days" and value is not None:
                 factor["recency_days"] = silence
             if factor["effect"] < 0 and (lowered >= top or reads_as_risk(factor)):
+                continue
+            if factor["effect"] > 0 and reads_as_reassurance(factor):
                 continue
             said.add(text)
             lowered += factor["effect"] < 0

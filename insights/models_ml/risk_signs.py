@@ -44,3 +44,10 @@ def reads_as_risk(factor: dict) -> bool:
     if feature in ANY_IS_A_RISK:
         return value > 0
     return False
+
+
+def reads_as_reassurance(factor: dict) -> bool:
+    """True when the factor's words say the customer is on time ("last order 3 days ago, within their usual 7-day
+    gap"): under "Raising the risk" such a line reads backwards, as a risk sign reads under "Lowering the risk", so it
+    is never listed as raising it."""
+    return factor.get("feature") in SILENCE_FEATURES and "within their usual" in factor.get("text", "")

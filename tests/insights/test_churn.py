@@ -440,6 +440,19 @@ class CadenceModel(LinearModel):
     weights = {"cadence_days": -0.01, "recency_days": 0.001}
 
 
+def test_a_silence_within_the_usual_gap_is_never_given_as_raising_the_risk():
+    # Found in review: "last order 3 days ago, within their usual 7-day gap" under "Raising the risk".
+    from insights.models_ml import churn_explain
+
+    row = LinearModel.reference | {"recency_days": 3.0, "cadence_days": 7.0, "interactions_90d": 5.0}
+    features = pd.DataFrame([row], index=pd.Index([7], name="customer"))[FEATURE_COLUMNS]
+    effects = dict(zip(FEATURE_COLUMNS, churn_explain.effects(CadenceModel(), features)[0], strict=True))
+    assert effects["cadence_days"] > 0  # the model says the short gap raises the risk...
+    factors = churn_explain.explain(CadenceModel(), features)[7]
+    # ...but its words say the customer is on time: not a reason a rep can give for the risk.
+    assert not [f for f in factors if "within their usual" in f["text"] and f["effect"] > 0]
+
+
 def test_a_usual_gap_is_never_given_without_the_silence_it_is_a_gap_against():
     # Seen: "usually orders every 47 days" raising a risk, the 231 days without an order not beside it.
     from insights.models_ml import churn_explain
