@@ -31,7 +31,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from recommendations.models_ml.hybrid import BLOCK_CELLS
+from recommendations.models_ml.hybrid import block_rows
 from recommendations.models_ml.interactions import lines_before, lines_between
 from recommendations.models_ml.ranking_metrics import interval, per_customer, ranking_metrics
 from recommendations.models_ml.topk import limited_threads
@@ -43,7 +43,7 @@ MAX_CUSTOMERS = 5000  # customers scored per list (a seeded sample beyond): inte
 def _lists(model, rows, rankings: list[tuple[dict, bool]], new_only: bool) -> list[np.ndarray]:
     """Top-k item indices of `rows` for each (weights, fill) of `rankings`, block by block: a block's signals are
     computed once for every ranking (the blend and each component alone rank the same customers)."""
-    step = max(1, BLOCK_CELLS // max(model.data.n_items, 1))  # customers per block, to bound memory
+    step = block_rows(model.data.n_items)  # customers per block, to bound memory
     parts: list[list] = [[] for _ in rankings]
     with limited_threads(model.threads):
         for start in range(0, len(rows), step):

@@ -59,6 +59,11 @@ DEFAULT_WEIGHTS = {
 }
 
 
+def block_rows(n_items: int) -> int:
+    """Customers ranked at once so that a block of scores holds at most BLOCK_CELLS cells."""
+    return max(1, BLOCK_CELLS // max(n_items, 1))
+
+
 def default_components(memo: dict | None = None) -> list:
     """One of each recommender with its default settings; `memo` holds the text similarities a run's fits share
     (Content)."""
@@ -282,7 +287,7 @@ class Recommender:
         known = rows >= 0
         try_next, reorder = [], []
         ids, known_rows = customer_ids[known], rows[known]
-        step = max(1, BLOCK_CELLS // max(self.data.n_items, 1))
+        step = block_rows(self.data.n_items)
         for start in range(0, len(known_rows), step):
             block_ids, block = ids[start : start + step], known_rows[start : start + step]
             items, scores, signals = self.top_new(block, k)

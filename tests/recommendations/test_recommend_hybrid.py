@@ -56,8 +56,7 @@ def test_customers_ranked_in_blocks_get_the_lists_they_get_all_at_once(fitted, s
     customers = np.r_[fitted.data.customers[:45], [10**9]]  # and one the data does not know
     whole = fitted.recommend(customers)
     everyone = evaluate(lines, products, CUTOFF, END)
-    monkeypatch.setattr(hybrid, "BLOCK_CELLS", 7 * fitted.data.n_items)  # blocks of 7 customers
-    monkeypatch.setattr(backtest, "BLOCK_CELLS", 7 * fitted.data.n_items)
+    monkeypatch.setattr(hybrid, "BLOCK_CELLS", 7 * fitted.data.n_items)  # blocks of 7 customers, backtest too
 
     pd.testing.assert_frame_equal(fitted.recommend(customers), whole)
     assert evaluate(lines, products, CUTOFF, END)["metrics"] == everyone["metrics"]
