@@ -37,6 +37,7 @@ import pandas as pd
 
 from recommendations.models_ml import demand_interval
 from recommendations.models_ml.demand_weeks import YEAR, Panel, WeeklyDemand
+from recommendations.models_ml.weighted_bins import Binned
 
 # The fewest weeks a calibration fit learns from (as the family asks of any fit: a horizon and four more).
 MIN_CALIBRATION_WEEKS = 4
@@ -250,7 +251,7 @@ class DemandForecaster:
         self.training_rows = len(y)
         self.seconds = {"features": round(time.perf_counter() - started, 3)}
         step = time.perf_counter()
-        mean = _hgb("poisson", None, self.max_iter, self.random_state)
+        mean = Binned(_hgb("poisson", None, self.max_iter, self.random_state))
         self.models = {"mean": mean.fit(x, y, sample_weight=w / chance)}
         self.seconds["fit_mean"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
