@@ -14,7 +14,7 @@ from insights.models_ml import churn, churn_labels
 from insights.models_ml.churn_models import CANDIDATES
 from insights.models_ml.churn_simulate import simulate
 from insights.models_ml.features import FEATURE_COLUMNS, snapshot
-from insights.models_ml.metrics import METRIC_NAMES, classification_metrics, expected_calibration_error
+from insights.models_ml.metrics import METRIC_NAMES, expected_calibration_error
 
 AS_OF = pd.Timestamp("2023-09-01", tz="UTC")
 QUICK = ("logistic_regression", "gradient_boosting")  # where the test is not about model choice
@@ -159,43 +159,6 @@ def test_explanations_are_the_same_given_the_probabilities_and_one_customer_at_a
     assert any(explained.values()) and not all(explained.values())  # customers with factors and without
     for customer in features.index[:40]:
         assert planted_model.explain(features.loc[[customer]]) == {customer: explained[customer]}
-
-
-class CountingModel:
-    """A hand-made model whose risk rises with recency and unhappy contacts (NaN reads as two); it counts the rows
-    it is asked to predict."""
-
-    threshold = 0.5
-
-    def __init__(self):
-        self.rows = 0
-
-    def predict_proba(self, features: pd.DataFrame) -> pd.Series:
-        self.rows += len(features)
-        unhappy = np.nan_to_num(features["negative_90d"].to_numpy(dtype=float), nan=2.0)
-        score = features["recency_days"].to_numpy(dtype=float) / 50 + unhappy - 2
-        return pd.Series(1 / (1 + np.exp(-score)), index=features.index)
-
-
-def test_the_sentiment_check_predicts_again_only_the_unhappy_and_gets_everyones_answer():
-    rng = np.random.default_rng(3)
-    n = 400
-    features = pd.DataFrame(
-        {"recency_days": rng.uniform(0, 200, n), "negative_90d": np.resize([0.0, 0.0, 1.0, np.nan, 3.0], n)},
-        index=pd.Index(range(1000, 1000 + n), name="customer"),
-    )
-    y = (rng.uniform(size=n) < 0.5).astype(int)
-    model = CountingModel()
-    proba = model.predict_proba(features).to_numpy()
-    auc = classification_metrics(y, proba, model.threshold)["roc_auc"]
-    everyone = model.predict_proba(features.assign(negative_90d=0.0)).to_numpy()
-    expected = classification_metrics(y, everyone, model.threshold)["roc_auc"]
-    model.rows = 0
-    check = churn.sentiment_check(model, features, y, auc, proba)
-    assert check["roc_auc_without"] == expected != auc
-    assert model.rows == 3 * n // 5  # the customers with an unhappy contact or no record of any
-    assert check == churn.sentiment_check(model, features, y, auc)
-    assert check["customers_with_negative"] == 2 * n // 5
 
 
 def test_every_customer_gets_a_probability_even_without_a_cadence(planted, planted_model):
@@ -404,63 +367,3 @@ def test_gradient_boosting_keeps_the_directions_a_rep_expects(planted):
         raised[:, j] += np.nanstd(matrix[:, j]) + 1
         change = (fitted.score(raised) - base)[known]
         assert known.any() and (change * direction >= -1e-9).all(), column
-
-
-class LinearModel:
-    """A hand-made churn model: probability = 0.5 + weights . (value - reference), clipped to 0..1. Here a longer
-    silence and less spend *lower* the risk against a typical customer, as a fitted model can find for customers
-    whose risk is high anyway; more contact lowers it too."""
-
-    reference = dict.fromkeys(FEATURE_COLUMNS, 0.0) | {"recency_days": 40.0, "cadence_days": 40.0, "spend_365d": 500.0}
-    weights = {"recency_days": -0.001, "spend_365d": 0.0001, "interactions_90d": -0.01}
-
-    def proba_matrix(self, matrix):
-        score = 0.5 + sum(
-            w * (matrix[:, FEATURE_COLUMNS.index(c)] - self.reference[c]) for c, w in self.weights.items()
-        )
-        return np.clip(score, 0, 1)
-
-
-def test_a_factor_that_reads_as_a_risk_sign_is_never_given_as_lowering_the_risk():
-    from insights.models_ml import churn_explain
-
-    row = LinearModel.reference | {"recency_days": 124.0, "spend_365d": 0.0, "interactions_90d": 5.0}
-    features = pd.DataFrame([row], index=pd.Index([7], name="customer"))[FEATURE_COLUMNS]
-    effects = dict(zip(FEATURE_COLUMNS, churn_explain.effects(LinearModel(), features)[0], strict=True))
-    assert effects["recency_days"] < 0 and effects["spend_365d"] < 0  # the model says both lower the risk...
-    factors = churn_explain.explain(LinearModel(), features)[7]
-    # ...but "no order for 124 days, 3.1× their usual gap of 40 days" and "0 spent in the last year" read as risks.
-    assert [f["text"] for f in factors] == ["5 interactions in the last 90 days"]
-    assert factors[0]["effect"] == pytest.approx(-0.05)
-
-
-class CadenceModel(LinearModel):
-    """A short usual gap raises the risk more than the silence itself does."""
-
-    weights = {"cadence_days": -0.01, "recency_days": 0.001}
-
-
-def test_a_silence_within_the_usual_gap_is_never_given_as_raising_the_risk():
-    # Found in review: "last order 3 days ago, within their usual 7-day gap" under "Raising the risk".
-    from insights.models_ml import churn_explain
-
-    row = LinearModel.reference | {"recency_days": 3.0, "cadence_days": 7.0, "interactions_90d": 5.0}
-    features = pd.DataFrame([row], index=pd.Index([7], name="customer"))[FEATURE_COLUMNS]
-    effects = dict(zip(FEATURE_COLUMNS, churn_explain.effects(CadenceModel(), features)[0], strict=True))
-    assert effects["cadence_days"] > 0  # the model says the short gap raises the risk...
-    factors = churn_explain.explain(CadenceModel(), features)[7]
-    # ...but its words say the customer is on time: not a reason a rep can give for the risk.
-    assert not [f for f in factors if "within their usual" in f["text"] and f["effect"] > 0]
-
-
-def test_a_usual_gap_is_never_given_without_the_silence_it_is_a_gap_against():
-    # Seen: "usually orders every 47 days" raising a risk, the 231 days without an order not beside it.
-    from insights.models_ml import churn_explain
-
-    row = LinearModel.reference | {"recency_days": 120.0, "cadence_days": 20.0}
-    features = pd.DataFrame([row], index=pd.Index([7], name="customer"))[FEATURE_COLUMNS]
-    text = "no order for 120 days, 6.0× their usual gap of 20 days"
-    assert churn_explain.describe("cadence_days", row) == churn_explain.describe("recency_days", row) == text
-    factors = churn_explain.explain(CadenceModel(), features)[7]
-    assert [(f["feature"], f["text"]) for f in factors] == [("cadence_days", text)]  # said once, at its strongest
-    assert factors[0]["recency_days"] == 120.0  # so the pages count the silence on to today

@@ -286,15 +286,6 @@ def test_a_stored_factor_that_reads_as_a_risk_sign_is_not_listed_as_lowering_the
     assert "spent in the last year" not in page
 
 
-def test_a_stored_silence_within_the_usual_gap_is_not_listed_as_raising_the_risk(charlie_client):
-    from insights.scores import raising_factors
-
-    on_time = {"feature": "cadence_days", "value": 7, "effect": 0.2, "text": "last order 3 days ago, within their "
-               "usual 7-day gap", "recency_days": 3}  # fmt: skip
-    complaint = {"feature": "complaints_90d", "value": 1, "effect": 0.1, "text": "1 complaint in the last 90 days"}
-    assert raising_factors([on_time, complaint]) == [complaint]
-
-
 def test_the_profile_and_the_worklist_count_the_days_since_the_last_order_alike(alice, alice_client):
     # The quick start's walk: "last 119 days ago" on the worklist, "no order for 120 days" on the profile.
     from decimal import Decimal
