@@ -180,7 +180,7 @@ def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
 
 def forget_active(families) -> None:
     """Forget the cached active runs of `families`, now and again after commit (a reader in between may cache the
-    old answer)."""
+    old answer), and what this request has read of them."""
     stale = [key for family in families for key in _keys(family)]
     cache.delete_many(stale)
     transaction.on_commit(lambda: cache.delete_many(stale))
@@ -203,12 +203,7 @@ def publish(run: ModelRun, note: str | None = None) -> None:
         if note is not None:
             changes["publish_note"] = note
         ModelRun.objects.filter(pk=run.pk).update(**changes)
-        # Forget the cached active run now and again after commit: a reader in between may cache the old one.
-        stale = list(_keys(run.family))
-        cache.delete_many(stale)
-        transaction.on_commit(lambda: cache.delete_many(stale))
-    if _read_in_request.get() is not None:  # published from a request (an admin's re-activation): read it again
-        _read_in_request.set({})
+        forget_active([run.family])  # also when published from a request (an admin's re-activation)
     run.refresh_from_db()
 
 
