@@ -332,8 +332,13 @@ def delete_existing() -> None:
             bulk.run_deferred_checks(cursor)
             cursor.execute(f"TRUNCATE {', '.join(qn(table) for table in tables)} RESTART IDENTITY CASCADE")
         return
-    for model in reversed(LOAD_ORDER):
-        model.objects.all().delete()
+    from auditlog.context import disable_auditlog
+
+    # As the TRUNCATE above: no audit entry per deleted row, which cost 15 of 18 s of replacing a 2,000-customer
+    # demo on SQLite (the seeding is the event; demo data is no one's personal data).
+    with disable_auditlog():
+        for model in reversed(LOAD_ORDER):
+            model.objects.all().delete()
 
 
 def load(data: DemoData, user_ids: Sequence[int], *, progress: bool | None = None) -> dict[str, int]:
