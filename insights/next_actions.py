@@ -72,6 +72,12 @@ class Suggestion:
     products: list[str] = field(default_factory=list)
     subject: str = ""
     message: str = ""
+    # The reason as a worklist row gives it, leaving out the figures the row's cells already show (its rhythm, risk
+    # and revenue at risk): the whole reason is what is recorded, and what the profile lists.
+    on_row: str = ""
+
+    def __post_init__(self) -> None:
+        self.on_row = self.on_row or self.reason
 
     @property
     def label(self) -> str:
@@ -209,6 +215,17 @@ def _due_words(entry: Entry) -> str:
     return f"Due for a reorder: usually orders {every}, last ordered {entry.days_since:,} days ago."
 
 
+def _on_row(action: str, reading, products: list[str], entry: Entry) -> str:
+    """The reason on a worklist row, whose cells give the rhythm (orders, usual gap, days since the last), the risk
+    and the revenue at risk: an offer says it is due and what to offer, a complaint when it was made."""
+    if action == NextAction.CALL_NOW:
+        return f"Complained{_when(reading)}: call to put it right."
+    if action == NextAction.SEND_OFFER:
+        offer = f" Offer: {name_list(products)}." if products else " No product recommended for them yet."
+        return f"Due for a reorder.{offer}{_consent(entry)}"
+    return ""
+
+
 def _reason(action: str, entry: Entry, reading, products: list[str], currency: str) -> str:
     if action == NextAction.CALL_NOW:
         value = f"{money(entry.at_risk, currency)} of revenue at risk" if entry.at_risk is not None else "at high risk"
@@ -315,7 +332,12 @@ def suggest(work: Worklist, user, today: dt.date) -> dict[int, Suggestion]:
     found = {}
     for customer_id, (action, entry, reading) in chosen.items():
         names = products.get(customer_id, [])
-        suggestion = Suggestion(action, _reason(action, entry, reading, names, work.currency), names)
+        suggestion = Suggestion(
+            action,
+            _reason(action, entry, reading, names, work.currency),
+            names,
+            on_row=_on_row(action, reading, names, entry),
+        )
         template = templates.get(action)
         if template is not None:
             data = _message_data(entry.customer, user, names, reading, entry)

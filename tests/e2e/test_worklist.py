@@ -64,12 +64,14 @@ def test_the_worklist_ranks_the_savable_and_puts_the_gone_in_win_back(tab, sign_
     expect(first).to_contain_text("2 orders, about every 40 days, last 40 days ago")
     expect(first).to_contain_text("80% chance of no order in the next 60 days")
     expect(first).to_contain_text("Send an offer")  # due: every 40 days, last 40 days ago
-    # The reason has room (it was squeezed to ~100 px, making rows ~300 px tall) and is said once per row. The row is
-    # 221 px since the offer says why it is due ("Due for a reorder: usually orders every 40 days, last ordered 40 days
-    # ago.", was "Due by their rhythm."): more lines in the action cell, not a squeezed reason.
+    # The reason has room (it was squeezed to ~100 px, making rows ~300 px tall) and is said once per row: the offer
+    # says it is due and what to offer, and leaves the rhythm to the Why cell (it said "Due for a reorder: usually
+    # orders every 40 days, last ordered 40 days ago." beside it).
     assert first.locator("td.why").bounding_box()["width"] >= 240
     assert first.bounding_box()["height"] <= 240
     assert first.inner_text().count("about every 40 days, last 40 days ago") == 1
+    expect(first.locator("td.action-cell")).to_contain_text("Due for a reorder.")
+    expect(first).not_to_contain_text("usually orders every")
     first.get_by_text("Message to start from").click()
     expect(first).to_contain_text("You usually order about every 40 days.")
     win_back = page.get_by_role("region", name="Win back")

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import escape
 
 from insights import next_actions, publishing
 from insights.models import MessageTemplate, ModelRun, SuggestedAction
@@ -83,12 +84,27 @@ def test_product_names_with_commas_cannot_be_misread_in_a_reason_or_a_message(al
     assert "\n- Cedar Wax Melts\n- Dark Roast Pour-Over Dripper, Mini\n- Smoked Chutney, 1 kg\n" in suggestion.message
 
 
-def test_a_reason_does_not_repeat_the_rows_why(alice, alice_client, runs_):
+def test_a_reason_on_a_worklist_row_does_not_repeat_the_figures_beside_it(alice, alice_client, runs_):
+    """The row's cells give the rhythm, the chance and the revenue at risk: its action says what is new (review: an
+    offer said 'usually orders every 30 days, last ordered 30 days ago' beside '2 orders, about every 30 days, last
+    30 days ago'). The whole reason is what is recorded, for the profile."""
     scored(runs_, alice, "Due now", orders=(60, 30))
-    scored(runs_, alice, "Steady")
-    work = alice_client.get(reverse("insights:worklist")).context["work"]
+    said(scored(runs_, alice, "Cross", probability=0.7, clv=1000), "negative", days_ago=3)
+    response = alice_client.get(reverse("insights:worklist"))
+    work = response.context["work"]
+    rows = {entry.customer.name: entry for entry in work.at_risk}
+    offer, call = rows["Due now"].suggestion, rows["Cross"].suggestion
+    assert (offer.action, call.action) == ("send_offer", "call_now")
+    assert offer.on_row == f"Due for a reorder. No product recommended for them yet. {NO_CONSENT}"
+    assert "usually orders every 30 days, last ordered 30 days ago" in offer.reason
+    complained = r"Complained about delivery on \d{1,2} [A-Z][a-z]{2} \d{4}: call to put it right\."
+    assert re.fullmatch(complained, call.on_row)
+    assert "revenue at risk" in call.reason
+    page = response.content.decode()
+    for suggestion in (offer, call):
+        assert escape(suggestion.on_row) in page and escape(suggestion.reason) not in page
     for entry in work.at_risk:
-        assert entry.why.split(";")[0] not in entry.suggestion.reason
+        assert entry.why.split(";")[0] not in entry.suggestion.on_row
 
 
 def test_an_offer_to_a_customer_without_marketing_consent_is_made_in_a_call(alice, alice_client, runs_):
