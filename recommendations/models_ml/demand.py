@@ -120,8 +120,9 @@ class DemandForecaster:
     instead of a million). `interval_rows` caps the rows the interval's residuals come from (a plain sample: a slow
     seller's range needs its residuals as much as a fast seller's). `seasonal`: week-of-year feature (None: when the
     history spans a year plus the horizon).
-    `calibrate`: scale the interval's upper end on the latest `horizon` weeks held out of a second fit
-    (demand_interval.py), which doubles the fitting time; `upper_scale` is the factor found (1.0 uncalibrated).
+    `calibrate`: scale the interval's ends on the latest `horizon` weeks held out of a second fit
+    (demand_interval.py), which doubles the fitting time; `lower_scale` and `upper_scale` are the factors found
+    (1.0 uncalibrated).
     `target_cap`: see the module docstring. `threads` caps OpenMP threads while fitting and predicting (None: the
     library default): on a busy 2-core box one thread fitted 2 to 5 times faster than two, which spent their time
     waiting for each other; a dedicated many-core worker may pass None.
@@ -141,6 +142,7 @@ class DemandForecaster:
     random_state: int = 0
     threads: int | None = 1
     calibrate: bool = True
+    lower_scale: float = 1.0
     upper_scale: float = 1.0
     total_rho: float = 1.0  # how the weeks' misses add up in a total (demand_interval.total_range); 1: summed
     models: dict = field(default_factory=dict, repr=False)
@@ -164,29 +166,32 @@ class DemandForecaster:
         with limited_threads(self.threads):
             self._fit(demand)
             started = time.perf_counter()
-            self.upper_scale, self.total_rho = self._calibration(demand) if self.calibrate else (1.0, 1.0)
+            scales = self._calibration(demand) if self.calibrate else (1.0, 1.0, 1.0)
+            self.lower_scale, self.upper_scale, self.total_rho = scales
             self.seconds["calibrate"] = round(time.perf_counter() - started, 3)
         return self
 
-    def _calibration(self, demand: WeeklyDemand) -> tuple[float, float]:
-        """The upper end's factor and the totals' rho: a model like this one fitted without the latest `horizon`
-        weeks forecasts them; demand_interval.upper_scale finds the factor that puts 80 % of the weeks inside, and
-        total_rho the rho that puts 80 % of the products' totals over those weeks inside ((1.0, 1.0) when the
-        history is too short to hold weeks out, or no product sells in most weeks)."""
+    def _calibration(self, demand: WeeklyDemand) -> tuple[float, float, float]:
+        """The lower and upper ends' factors and the totals' rho: a model like this one fitted without the latest
+        `horizon` weeks forecasts them; demand_interval.end_scales finds the factors that leave at most 10 % of the
+        weeks below the range and put 80 % inside, and total_rho the rho that puts 80 % of the products' totals over those
+        weeks inside ((1.0, 1.0, 1.0) when the history is too short to hold weeks out, or no product sells in most
+        weeks)."""
         weeks = demand.units.index
         if len(weeks) < 2 * self.horizon + MIN_CALIBRATION_WEEKS:
-            return 1.0, 1.0
+            return 1.0, 1.0, 1.0
         before = demand.before(weeks[-self.horizon])
         products = demand_interval.calibration_products(before.units)
         if not len(products):
-            return 1.0, 1.0
-        held_out = replace(self, calibrate=False, upper_scale=1.0)._fit(before)
+            return 1.0, 1.0, 1.0
+        held_out = replace(self, calibrate=False, lower_scale=1.0, upper_scale=1.0)._fit(before)
         grid = held_out._predict(before, products).pivot(index="product", columns="horizon").reindex(products)
         actual = demand.units.loc[weeks[-self.horizon :], products].fillna(0).to_numpy().T
         lower, median, upper, forecast = (grid[c].to_numpy() for c in ("lower", "median", "upper", "forecast"))
-        scale = demand_interval.upper_scale(actual, lower, median, upper, forecast)
-        upper = demand_interval.scaled_upper(median, upper, forecast, scale)
-        return scale, demand_interval.total_rho(actual, lower, upper, forecast)
+        low_scale, high_scale = demand_interval.end_scales(actual, lower, median, upper, forecast)
+        lower = demand_interval.scaled_lower(median, lower, forecast, low_scale)
+        upper = demand_interval.scaled_upper(median, upper, forecast, high_scale)
+        return low_scale, high_scale, demand_interval.total_rho(actual, lower, upper, forecast)
 
     def _fit(self, demand: WeeklyDemand) -> DemandForecaster:
         """Fit on `demand`, or take the fit a run already made on the same weeks with the same settings (`memo`):
@@ -298,7 +303,9 @@ class DemandForecaster:
             x[:, self.empty_features] = 0
             mean = np.maximum(self.models["mean"].predict(x), 0) * scale
             out = self.interval(panel.products[chosen], mean)
-            lower = np.minimum(out[self.quantiles[0]], mean)
+            lower = demand_interval.scaled_lower(
+                out[0.5], np.minimum(out[self.quantiles[0]], mean), mean, self.lower_scale
+            )
             upper = demand_interval.scaled_upper(
                 out[0.5], np.maximum(out[self.quantiles[1]], mean), mean, self.upper_scale
             )

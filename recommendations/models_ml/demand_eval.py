@@ -149,7 +149,8 @@ def backtest(
         "totals": totals,
         "interval": {
             "quantiles": list(forecaster.quantiles),
-            "method": "each product's own ratios of actual to expected units, the upper end calibrated on later weeks",
+            "method": "each product's own ratios of actual to expected units, each end calibrated on later weeks",
+            "lower_scale": forecaster.lower_scale,
             "upper_scale": forecaster.upper_scale,
             "total_rho": forecaster.total_rho,
             "coverage": float(inside.mean()),

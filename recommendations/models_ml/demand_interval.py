@@ -9,13 +9,15 @@ the model did not see. Pure numpy/pandas.
   gets a narrow range, a lumpy one a wide range that may start at 0 only when a tenth of its weeks had no sale. One
   pooled quantile model (tried first) gave every product the same relative spread: steady sellers' ranges were too
   wide and lumpy ones' too narrow.
-- Calibration (`upper_scale`): residuals of the rows a model was fitted on are not those of the weeks it forecasts,
-  and units are whole numbers: a product expected to sell 1 a week has a 10th percentile of 0, so no week falls
-  below its range, and an upper end of 2.1 holds every week of 2. Such ranges held 88 % of the weeks instead of
-  80 % on the demo shop. So the model is fitted once more without the latest `horizon` weeks, forecasts them, and
-  the distance from the median to the upper end is scaled by the one factor that puts 80 % of those weeks inside
-  (split conformal calibration, on the products the backtest scores: those sold in most weeks). The lower end,
-  often 0, is left as it is: the weeks below it are the ones it cannot hold.
+- Calibration (`lower_scale`, `upper_scale`): residuals of the rows a model was fitted on are not those of the
+  weeks it forecasts, and units are whole numbers: a product expected to sell 1 a week has a 10th percentile of 0,
+  so no week falls below its range, and an upper end of 2.1 holds every week of 2. Such ranges held 88 % of the
+  weeks instead of 80 % on the demo shop. So the model is fitted once more without the latest `horizon` weeks,
+  forecasts them, and the distance from the median to the lower end is scaled by the factor that leaves 10 % of
+  those weeks below the range, then the distance to the upper end by the one that puts 80 % inside (split conformal
+  calibration, on the products the backtest scores: those sold in most weeks). The lower end first: a model that
+  forecast the held-out weeks too high misses below, which no upper end can make up for; the upper end then makes up
+  for a lower end of 0, which cannot miss.
 - Totals over several weeks (`total_range`): summing the weeks' ends would assume every week misses the same way,
   which gives a 4-week range from 0 for a product selling 3 a week (no single week is sure to sell, four weeks
   are). The distances from the forecast to each end combine as sqrt(rho (sum d)^2 + (1 - rho) sum d^2): rho 1 is
@@ -94,24 +96,42 @@ def scaled_upper(median: np.ndarray, upper: np.ndarray, forecast: np.ndarray, sc
     return np.maximum(median + scale * np.maximum(upper - median, 0), forecast)
 
 
-def upper_scale(actual, lower, median, upper, forecast, target: float = TARGET_COVERAGE) -> float:
-    """The factor on the distance from the median to the upper end that puts `target` of the `actual` cells inside
-    [lower, scaled upper] (arrays of one shape): the smallest that does, found by bisection (coverage only grows
-    with it), at most MAX_SCALE. 1.0 when there is nothing to calibrate on."""
-    actual, lower = np.asarray(actual, dtype=float), np.asarray(lower, dtype=float)
+def scaled_lower(median: np.ndarray, lower: np.ndarray, forecast: np.ndarray, scale: float) -> np.ndarray:
+    """The lower end `scale` times as far below the median, never below 0 nor above the forecast."""
+    return np.minimum(np.maximum(median - scale * np.maximum(median - lower, 0), 0), forecast)
+
+
+def end_scales(actual, lower, median, upper, forecast, target: float = TARGET_COVERAGE) -> tuple[float, float]:
+    """The factors on the distances from the median to the lower and to the upper end (arrays of one shape): the
+    lower end's leaves at most half of 1 - `target` of the `actual` cells below the range, then the upper end's puts
+    `target` of them inside; for each the smallest that does, found by bisection (the share outside only falls as
+    it grows), at most MAX_SCALE. The lower end first and on its own, because a model's misses need not fall
+    evenly: when the held-out weeks sold less than forecast, a fifth of them fell below the lower end, and widening
+    only the upper end to hold 80 % of the weeks took it to MAX_SCALE, a range as wide as the forecast itself that
+    then held 94 % of the next weeks. The upper end makes up for a lower end that cannot miss (0, below which no
+    week falls). (1.0, 1.0) when there is nothing to calibrate on."""
+    actual = np.asarray(actual, dtype=float)
     if not actual.size:
-        return 1.0
+        return 1.0, 1.0
 
-    def coverage(scale: float) -> float:
-        return float(((actual >= lower) & (actual <= scaled_upper(median, upper, forecast, scale))).mean())
+    def smallest(share_outside, most: float) -> float:
+        most += 1e-9  # 1 - 0.8 is 0.19999999999999996 in floats: one week in ten must count as a tenth
+        low, high = 0.0, MAX_SCALE
+        if share_outside(high) > most:
+            return high
+        for _ in range(30):
+            middle = (low + high) / 2
+            low, high = (middle, high) if share_outside(middle) > most else (low, middle)
+        return round(high, 4)
 
-    low, high = 0.0, MAX_SCALE
-    if coverage(high) < target:
-        return high
-    for _ in range(30):
-        middle = (low + high) / 2
-        low, high = (middle, high) if coverage(middle) < target else (low, middle)
-    return round(high, 4)
+    low_scale = smallest(lambda scale: float((actual < scaled_lower(median, lower, forecast, scale)).mean()),
+                         (1 - target) / 2)  # fmt: skip
+    lower = scaled_lower(median, lower, forecast, low_scale)
+
+    def outside(scale: float) -> float:
+        return float(((actual < lower) | (actual > scaled_upper(median, upper, forecast, scale))).mean())
+
+    return low_scale, smallest(outside, 1 - target)
 
 
 def calibration_products(units: pd.DataFrame) -> pd.Index:

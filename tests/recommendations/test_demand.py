@@ -233,16 +233,33 @@ def test_a_rolling_backtest_pools_the_cells_of_every_origin(seasonal):
         rolling_backtest(seasonal, [], horizon=8)
 
 
-def test_the_upper_scale_is_the_smallest_factor_that_holds_the_target_share():
-    from recommendations.models_ml.demand_interval import upper_scale
+def test_the_end_scales_are_the_smallest_factors_that_hold_the_target_share():
+    from recommendations.models_ml.demand_interval import end_scales
 
-    # Ten weeks of 0..9 units around a median of 2 with a range 0-12: every week inside; scaled by 0.5 the upper end
-    # is 7, which holds 0..7, the 80 % asked for.
+    # Ten weeks of 0..9 units around a median of 2 with a range 0-12, every week inside: the lower end halfway to the
+    # median (1) leaves one week of ten below, then an upper end of 8 (0.6 of the way) holds 1..8, the 80 % asked
+    # for. To hold every week, the lower end stays at 0 and the upper end goes to 9.
     actual = np.arange(10.0)
     lower, median, upper, forecast = np.zeros(10), np.full(10, 2.0), np.full(10, 12.0), np.full(10, 2.0)
-    assert upper_scale(actual, lower, median, upper, forecast) == pytest.approx(0.5, abs=1e-3)
-    assert upper_scale(actual, lower, median, upper, forecast, target=1.0) == pytest.approx(0.7, abs=1e-3)
-    assert upper_scale(actual[:0], lower[:0], median[:0], upper[:0], forecast[:0]) == 1.0
+    assert end_scales(actual, lower, median, upper, forecast) == pytest.approx((0.5, 0.6), abs=1e-3)
+    assert end_scales(actual, lower, median, upper, forecast, target=1.0) == pytest.approx((1.0, 0.7), abs=1e-3)
+    assert end_scales(actual[:0], lower[:0], median[:0], upper[:0], forecast[:0]) == (1.0, 1.0)
+
+
+def test_weeks_that_sold_less_than_forecast_widen_the_lower_end_not_the_upper_one():
+    """Review of the bench: a model that forecast the held-out weeks too high left a fifth of them below the range,
+    and scaling the upper end alone to hold 80 % reached its cap (4x): a range as wide as the forecast. The lower end
+    now takes its 10 %, the upper end the rest."""
+    from recommendations.models_ml.demand_interval import MAX_SCALE, end_scales, scaled_lower, scaled_upper
+
+    actual = np.arange(60.0, 160.0)  # 100 weeks selling 60..159 against a median and forecast of 120, range 100-140
+    median, forecast = np.full(100, 120.0), np.full(100, 120.0)
+    lower, upper = np.full(100, 100.0), np.full(100, 140.0)
+    low, high = end_scales(actual, lower, median, upper, forecast)
+    assert 2.0 < low < MAX_SCALE and high < 1.5  # 40 weeks below 100: the lower end goes down to 70
+    new_lower, new_upper = scaled_lower(median, lower, forecast, low), scaled_upper(median, upper, forecast, high)
+    below, above = (actual < new_lower).mean(), (actual > new_upper).mean()
+    assert below == pytest.approx(0.10, abs=0.011) and above == pytest.approx(0.10, abs=0.011)
 
 
 def test_whole_units_of_slow_sellers_are_covered_as_promised_once_calibrated():
@@ -261,6 +278,7 @@ def test_whole_units_of_slow_sellers_are_covered_as_promised_once_calibrated():
     assert plain["interval"]["coverage"] > 0.86
     assert 0.75 <= calibrated["interval"]["coverage"] <= 0.85
     assert calibrated["interval"]["upper_scale"] < 1
+    assert calibrated["interval"]["lower_scale"] == 1  # the 10th percentile is 0: no week can fall below it
 
 
 def test_a_runs_calibration_fits_reuse_its_earlier_fits_with_the_same_answers(mixed, monkeypatch):
