@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import floatformat
@@ -39,17 +39,19 @@ def recommendations_context(request: HttpRequest, customer: Customer) -> dict:
     run = active_run("recommendations")
     if run is None:
         return {"no_model": True}
-    rows = list(
-        Recommendation.objects.filter(run_id=run.pk, customer=customer).select_related("product").order_by("rank")
+    # Each row says whether its product was bought since the run's date, in the same query.
+    bought_since = OrderItem.objects.filter(
+        order__customer=customer, order__placed_at__gte=run_moment(run), product_id=OuterRef("product_id")
     )
-    bought_since = set(
-        OrderItem.objects.filter(order__customer=customer, order__placed_at__gte=run_moment(run)).values_list(
-            "product_id", flat=True
-        )
+    rows = list(
+        Recommendation.objects.filter(run_id=run.pk, customer=customer)
+        .annotate(bought_since=Exists(bought_since))
+        .select_related("product")
+        .order_by("rank")
     )
     kept, per_list = [], {"reorder": 0, "try_next": 0}
     for row in rows:
-        if row.product_id not in bought_since and row.product.is_active and per_list[row.list] < SHOWN:
+        if not row.bought_since and row.product.is_active and per_list[row.list] < SHOWN:
             kept.append(row)
             per_list[row.list] += 1
     lists = {"reorder": [], "try_next": []}
@@ -84,10 +86,9 @@ def basket_context(request: HttpRequest, customer: Customer) -> dict:
     run_id = active_run_id("rules")
     if run_id is None:
         return {"no_model": True}
-    last = Order.objects.filter(customer=customer, status=Order.Status.COMPLETED).order_by("-placed_at").first()
+    last, basket = latest_basket(customer)
     if last is None:
         return {"no_model": False, "order": None, "rules": []}
-    basket = list(last.items.filter(product__kind=Product.Kind.PRODUCT).values_list("product_id", flat=True))
     rules = (
         _suggested(run_id)
         .filter(antecedent_id__in=basket)
@@ -102,6 +103,19 @@ def basket_context(request: HttpRequest, customer: Customer) -> dict:
     for rule in rules:
         rule.more_count = len(rule.antecedent_more)
     return {"no_model": False, "order": last, "rules": _strongest(rules), "verdicts": _rules_verdict()}
+
+
+def latest_basket(customer: Customer) -> tuple[dict | None, list[int]]:
+    """The customer's latest completed order ({"external_number", "placed_at"}, or None without one) and the
+    products among its lines (shipping, fees and adjustments left out), in one query: the lines carry their
+    order's number and day. Only an order with no product among its lines is read again, on its own."""
+    latest = Order.objects.filter(customer=customer, status=Order.Status.COMPLETED).order_by("-placed_at", "-pk")
+    lines = OrderItem.objects.filter(order=Subquery(latest.values("pk")[:1]), product__kind=Product.Kind.PRODUCT)
+    rows = list(lines.order_by().values_list("product_id", "order__external_number", "order__placed_at"))
+    if not rows:
+        return latest.values("external_number", "placed_at").first(), []
+    _, number, placed_at = rows[0]
+    return {"external_number": number, "placed_at": placed_at}, [product_id for product_id, _, _ in rows]
 
 
 def product_rules_context(request: HttpRequest, product: Product) -> dict:

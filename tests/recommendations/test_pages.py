@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from customers.models import Product
 from recommendations.models import ProductForecast
+from recommendations.panels import basket_context, recommendations_context
 from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
 from tests.recommendations.results import AS_OF, published, recommend, rule
 
@@ -100,6 +101,35 @@ def test_bought_together_uses_a_long_rule_only_when_the_basket_holds_all_of_it(a
     page = profile(alice_client, customer).split("Bought together")[1].split("</section>")[0]
     assert "Spoons" in page and "with Tea and Cups and 1 more of this order" in page
     assert "Jam" not in page
+
+
+def test_bought_together_names_a_latest_order_that_holds_no_goods(alice, alice_client):
+    customer = CustomerFactory(owner=alice)
+    tea, saucers = ProductFactory(name="Tea"), ProductFactory(name="Saucers")
+    older = OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=30))
+    OrderItemFactory(order=older, product=tea)
+    latest = OrderFactory(customer=customer, external_number="INV-SHIP", placed_at=timezone.now())
+    OrderItemFactory(order=latest, product=ProductFactory(name="Delivery", kind=Product.Kind.SHIPPING))
+    rule(published("rules"), tea, saucers, lift=5.0)
+    page = profile(alice_client, customer).split("Bought together")[1].split("</section>")[0]
+    assert "INV-SHIP" in page and "Nothing is bought often enough" in page
+    assert "Saucers" not in page  # the older order's basket is not used
+
+
+def test_the_two_panels_read_their_lists_in_two_queries_each(alice, django_assert_num_queries):
+    customer = CustomerFactory(owner=alice)
+    tea, saucers = ProductFactory(name="Tea"), ProductFactory(name="Saucers")
+    OrderItemFactory(order=OrderFactory(customer=customer), product=tea)
+    rule(published("rules"), tea, saucers, lift=5.0)
+    recommend(published("recommendations"), customer, saucers)
+    basket_context(None, customer)  # the active runs' ids are cached, as any earlier page view leaves them
+    recommendations_context(None, customer)
+    # the latest basket with its order's number and day; the rules
+    with django_assert_num_queries(2):
+        assert [rule.consequent for rule in basket_context(None, customer)["rules"]] == [saucers]
+    # the active run; its rows for the customer, each saying whether it was bought since
+    with django_assert_num_queries(2):
+        assert [item["product"] for item in recommendations_context(None, customer)["try_next"]] == [saucers]
 
 
 def test_the_profile_needs_the_same_queries_whatever_the_lists_hold(alice, alice_client, django_assert_max_num_queries):
