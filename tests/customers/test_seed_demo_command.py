@@ -176,7 +176,7 @@ def test_with_logins_makes_them_without_debug_and_leaves_existing_users_alone(al
 def test_replace_discards_the_model_runs_learned_from_the_old_data_and_every_result_row(truncate, monkeypatch):
     # Recommendation rows have no foreign-key constraint in the database (they are written by the million), so
     # TRUNCATE ... CASCADE did not reach them: they stayed, and new customers with the same ids inherited them.
-    from insights.models import ChurnScore, ModelRun
+    from insights.models import ChurnScore, InteractionSentiment, ModelRun
     from recommendations.models import Recommendation
 
     if not truncate:
@@ -186,6 +186,12 @@ def test_replace_discards_the_model_runs_learned_from_the_old_data_and_every_res
     churn = ModelRun.objects.create(family="churn", status="succeeded", is_active=True, as_of=END)
     recs = ModelRun.objects.create(family="recommendations", status="succeeded", is_active=True, as_of=END)
     ChurnScore.objects.create(run=churn, customer=customer, probability=0.9, band="high", factors=[])
+    sentiment = ModelRun.objects.create(family="sentiment", status="succeeded", is_active=True, as_of=END)
+    interaction = Interaction.objects.order_by("pk").first()
+    InteractionSentiment.objects.create(
+        run=sentiment, interaction=interaction, customer=interaction.customer, occurred_at=interaction.occurred_at,
+        sentiment="neutral", sentiment_probability=0.5, topic="other", topic_probability=0.5,
+    )  # fmt: skip
     Recommendation.objects.create(
         run=recs, customer=customer, list="reorder", rank=1, product=product, score=1.0, component="popular",
         reason_code="popular",
@@ -193,4 +199,5 @@ def test_replace_discards_the_model_runs_learned_from_the_old_data_and_every_res
     _seed("--customers", "50", "--seed", "6", "--no-logins", "--replace")
     assert not ModelRun.objects.exists()
     assert not ChurnScore.objects.exists() and not Recommendation.objects.exists()
+    assert not InteractionSentiment.objects.exists()
     assert Customer.objects.count() == 50
