@@ -260,6 +260,9 @@ SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 25_000, minimum=100)
 # Results of runs that are no longer active are kept this long (score history, rollback), then pruned nightly;
 # the latest successful runs of each family keep theirs whatever their age.
 MODEL_RESULTS_RETENTION_DAYS = env_int("MODEL_RESULTS_RETENTION_DAYS", 120, minimum=1)
+# ... and at most this many runs of value and churn keep theirs, the score history the profile shows (its latest 12);
+# the other families keep the latest three (insights/pruning.py).
+MODEL_RESULTS_KEEP_RUNS = env_int("MODEL_RESULTS_KEEP_RUNS", 12, minimum=3)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE

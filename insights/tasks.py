@@ -143,10 +143,14 @@ def sweep_lost_runs() -> str:
 
 @shared_task(ignore_result=True)
 def prune_runs() -> str:
-    """Delete the results of old inactive runs (the nightly schedule calls this)."""
+    """Delete the results of old inactive runs (the nightly schedule calls this), and vacuum the tables they left."""
+    from customers.bulk import vacuum
     from insights import pruning
+    from insights.families import base
 
-    return f"pruned runs per family: {pruning.prune()}"
+    pruned = pruning.prune()
+    vacuum(*(base.get(family).result_model for family, count in pruned.items() if count))
+    return f"pruned runs per family: {pruned}"
 
 
 @shared_task(ignore_result=True)

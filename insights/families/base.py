@@ -206,6 +206,9 @@ class Family:
     chunked: ClassVar[bool] = False  # rows may be computed per range of customer ids on any worker
     rescored: ClassVar[bool] = False  # a customer's row is scored again after their order or interaction
     batch: ClassVar[int | None] = None  # customers per rows() call when writing (None: all at once)
+    # Whether the profile shows the customer's rows of earlier runs too (the score history): such a family keeps the
+    # results of its latest MODEL_RESULTS_KEEP_RUNS runs, the others of the latest few (insights/pruning.py).
+    score_history: ClassVar[bool] = False
     # What the family reads: "customers" (purchases per order, returns, interactions) or "lines" (order lines). A
     # retrain of several families trains those of each kind together on one read, the two kinds side by side.
     reads: ClassVar[str] = "customers"

@@ -32,6 +32,7 @@ class ChurnFamily(PurchasesFamily):
     result_model = ChurnScore
     deciding_metric = "roc_auc"
     higher_is_better = True
+    score_history = True  # the health card's history (insights/panels.py HISTORY_RUNS)
     parameters = {"horizon_days": Parameter(0, int, "days ahead a churner buys nothing (0: from the data's rhythm)")}
     BASELINE_WORDS = "recency alone"
 

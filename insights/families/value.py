@@ -18,6 +18,7 @@ class ValueFamily(PurchasesFamily):
     result_model = CustomerValue
     deciding_metric = "rmse"
     higher_is_better = False
+    score_history = True  # the health card's history (insights/panels.py HISTORY_RUNS)
     parameters = {"holdout_days": Parameter(90, int, "days held out at the end of the data to test on")}
     MODEL_WORDS = "BG/NBD with Gamma-Gamma"
     BASELINE_WORDS = "the simple past-rate forecast"
