@@ -212,6 +212,24 @@ def test_churn_learns_recent_negative_sentiment_and_its_backtest_says_whether_it
     assert features.loc[unhappy.customer_id, "negative_90d"] == 1.0
 
 
+def test_churn_reads_the_active_sentiment_runs_reading_where_no_label_says_otherwise(dana):
+    from insights import data
+
+    read, labelled, older = (InteractionFactory(body="Hm.", occurred_at=YESTERDAY) for _ in range(3))
+    _label(labelled, "positive", user=dana)
+    active = ModelRun.objects.create(family="sentiment", status="succeeded", is_active=True, as_of=YESTERDAY.date())
+    superseded = ModelRun.objects.create(family="sentiment", status="superseded", as_of=YESTERDAY.date())
+    for run, interaction in ((active, read), (active, labelled), (superseded, older)):
+        InteractionSentiment.objects.create(
+            run=run, interaction=interaction, customer=interaction.customer, occurred_at=interaction.occurred_at,
+            sentiment="negative", sentiment_probability=0.9, topic="other", topic_probability=0.5,
+        )  # fmt: skip
+    negative = data.interactions().set_index("customer")["negative"]
+    assert negative[read.customer_id] and not negative[labelled.customer_id] and not negative[older.customer_id]
+    moments = data.interactions()["occurred_at"]
+    assert isinstance(moments.dtype, pd.DatetimeTZDtype) and str(moments.dtype.tz) == "UTC"
+
+
 def test_the_churn_run_reports_the_sentiment_check():
     from django.core.management import call_command
 
