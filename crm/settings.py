@@ -109,6 +109,15 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# PostgreSQL: parameters bound by the server, and a statement prepared the second time a connection runs it, so
+# PostgreSQL parses and plans the queries of a page once per connection instead of on every request (Django binds on
+# the client and prepares nothing by default). Off behind a pooler in transaction mode that cannot keep prepared
+# statements (PgBouncer before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if _database["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+    # psycopg's prepare_threshold: the runs of a statement before it is prepared (a statement run once, as most
+    # one-off commands' are, is not).
+    _database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=1)
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

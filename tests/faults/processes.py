@@ -129,7 +129,11 @@ def start_worker(tmp_path: Path, *, pool: str = "solo", broker: str | None = Non
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "DEBUG": "1",
+        # DEBUG off, as production runs workers: Django's debug cursor logs each query's SQL, and with the
+        # server-side binding of crm/settings.py it writes that SQL through a new cursor, which fails on a connection
+        # PostgreSQL has just dropped and hides the error that dropped it.
+        "DEBUG": "0",
+        "SECRET_KEY": "a-worker-under-test-signs-nothing-" + "x" * 30,
         "WORKER_LOST_AFTER_SECONDS": str(LOST_AFTER),
         "SCORING_CHUNK_SIZE": "100",
         "MODEL_STORAGE_DIR": str(tmp_path / "models"),
