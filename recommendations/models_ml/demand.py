@@ -174,9 +174,9 @@ class DemandForecaster:
     def _calibration(self, demand: WeeklyDemand) -> tuple[float, float, float]:
         """The lower and upper ends' factors and the totals' rho: a model like this one fitted without the latest
         `horizon` weeks forecasts them; demand_interval.end_scales finds the factors that leave at most 10 % of the
-        weeks below the range and put 80 % inside, and total_rho the rho that puts 80 % of the products' totals over those
-        weeks inside ((1.0, 1.0, 1.0) when the history is too short to hold weeks out, or no product sells in most
-        weeks)."""
+        weeks below the range and put 80 % inside, and total_rho the rho that puts 80 % of the products' totals over
+        those weeks inside ((1.0, 1.0, 1.0) when the history is too short to hold weeks out, or no product sells in
+        most weeks)."""
         weeks = demand.units.index
         if len(weeks) < 2 * self.horizon + MIN_CALIBRATION_WEEKS:
             return 1.0, 1.0, 1.0
