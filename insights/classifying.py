@@ -8,6 +8,7 @@ import logging
 
 from django.db import transaction
 
+from customers.models import Interaction
 from insights import artifacts
 from insights.models import InteractionSentiment, ModelRun
 from insights.publishing import active_run_id
@@ -26,9 +27,15 @@ def classify_interactions(interaction_ids: list[int]) -> str:
     data = load_data(None, ids=ids, with_labels=False)  # profiled customers' interactions only
     rows = classify(artifacts.load(ModelRun.objects.get(pk=run_id)), data.texts)
     with transaction.atomic():
-        # Removed too: interactions now empty, deleted, or of a customer who opted out meanwhile.
+        # Removed too: interactions now empty, deleted, or of a customer who opted out meanwhile. The interactions
+        # and their customers are locked while their rows are written (result rows carry no foreign-key constraint):
+        # one deleted, or whose customer was erased or opted out, after they were read is left out, not written back.
+        still = Interaction.objects.select_for_update(no_key=True).filter(pk__in=ids, customer__profiling_consent=True)
+        kept = set(still.order_by("pk").values_list("pk", flat=True))
         InteractionSentiment.objects.filter(run_id=run_id, interaction_id__in=ids).delete()
         InteractionSentiment.objects.bulk_create(
-            InteractionSentiment(run_id=run_id, **row) for row in rows.to_dict("records")
+            InteractionSentiment(run_id=run_id, **row)
+            for row in rows.to_dict("records")
+            if row["interaction_id"] in kept
         )
     return f"classified {len(rows)} of {len(ids)} interactions with run {run_id}"

@@ -18,7 +18,7 @@ from django.core.signals import request_finished, request_started
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Interaction
 from insights.families import base
 from insights.models import ModelRun
 
@@ -208,13 +208,20 @@ def publish(run: ModelRun, note: str | None = None) -> None:
 
 
 def _leave_out_withdrawn(run: ModelRun) -> int:
-    """Delete the run's rows of customers who do not consent to profiling, before it becomes active: whoever
-    withdrew while it was computed, or whose consent an import changed with SQL. Withdrawal itself removes a
-    customer from every kept run (insights/rescoring.py); this keeps an older run, re-activated, from showing them."""
+    """Delete the run's rows of customers who are gone or do not consent to profiling, before it becomes active:
+    whoever was deleted, erased or withdrew while it was computed (result rows carry no foreign-key constraint, so
+    a row written after its customer's deletion would stay), or whose consent an import changed with SQL; and, for
+    rows of interactions, those of interactions deleted meanwhile. Withdrawal itself removes a customer from every
+    kept run (insights/rescoring.py); this keeps an older run, re-activated, from showing them."""
     if run.family not in base.names() or not base.get(run.family).per_customer:
         return 0
-    withdrawn = Customer.objects.filter(profiling_consent=False).values("pk")
-    removed, _ = base.get(run.family).result_model.objects.filter(run=run, customer_id__in=withdrawn).delete()
+    model = base.get(run.family).result_model
+    profiled = Customer.objects.filter(profiling_consent=True).values("pk")
+    removed, _ = model.objects.filter(run=run).exclude(customer_id__in=profiled).delete()
+    if any(field.name == "interaction" for field in model._meta.get_fields()):
+        existing = Interaction.objects.values("pk")
+        gone, _ = model.objects.filter(run=run).exclude(interaction_id__in=existing).delete()
+        removed += gone
     return removed
 
 

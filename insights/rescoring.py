@@ -25,6 +25,17 @@ log = logging.getLogger(__name__)
 RESCORE_CHUNK = 2000  # customers re-scored by one task after an import: one read of their data per family
 
 
+def still_profiled(customer_ids) -> set[int]:
+    """Of `customer_ids`, those that still exist and consent to profiling, their rows locked until the caller's
+    transaction ends (call inside one, just before writing their scores). Result rows carry no foreign-key
+    constraint (insights/models.py), so a score computed before a customer was deleted, erased or opted out would
+    otherwise be written after their rows were removed, and stay: the lock makes an erasure or a deletion wait for
+    this write, or this write see it."""
+    ids = sorted({int(pk) for pk in customer_ids})
+    locked = Customer.objects.select_for_update(no_key=True).filter(pk__in=ids, profiling_consent=True)
+    return set(locked.order_by("pk").values_list("pk", flat=True))
+
+
 def anything_to_rescore() -> bool:
     """Whether any re-scored family has a published run (before the first retrain there is nothing to do)."""
     return any(active_runs([name for name in base.names() if base.get(name).rescored]).values())
@@ -57,7 +68,12 @@ def rescore_customer(customer_id: int) -> dict[str, str]:
             continue
         values = rows.drop(columns="customer_id").iloc[0].to_dict()
         values["rescored_on"] = timezone.localdate()
-        family.result_model.objects.update_or_create(run_id=run_id, customer_id=customer_id, defaults=values)
+        with transaction.atomic():
+            profiled = bool(still_profiled([customer_id]))
+            if profiled:
+                family.result_model.objects.update_or_create(run_id=run_id, customer_id=customer_id, defaults=values)
+        if not profiled:  # deleted, erased or opted out while being scored
+            return forget_customer(customer_id)
         outcome[name] = "rescored"
     return outcome
 
@@ -105,8 +121,9 @@ def rescore_customers(customer_ids: list[int]) -> dict[str, int | str]:
             continue
         rows = rows.assign(run_id=run_id, rescored_on=timezone.localdate())
         with transaction.atomic():
+            kept = still_profiled(rows["customer_id"].tolist())  # none deleted, erased or opted out meanwhile
             family.result_model.objects.filter(run_id=run_id, customer_id__in=rows["customer_id"].tolist()).delete()
-            outcome[name] = write_frame(family.result_model, rows)
+            outcome[name] = write_frame(family.result_model, rows[rows["customer_id"].isin(kept)])
     return outcome
 
 
