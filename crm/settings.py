@@ -111,13 +111,18 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
 # PostgreSQL: parameters bound by the server, and a statement prepared the second time a connection runs it, so
 # PostgreSQL parses and plans the queries of a page once per connection instead of on every request (Django binds on
-# the client and prepares nothing by default). Off behind a pooler in transaction mode that cannot keep prepared
-# statements (PgBouncer before 1.21).
+# the client and prepares nothing by default). Off behind a pooler in transaction mode that does not keep prepared
+# statements (PgBouncer before 1.21, or without max_prepared_statements). A statement a connection prepared fails
+# once a migration changes the type of a column it reads ("cached plan must not change result type"): processes
+# are restarted after migrating, as a deploy does (README).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if _database["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
     # psycopg's prepare_threshold: the runs of a statement before it is prepared (a statement run once, as most
     # one-off commands' are, is not).
     _database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=1)
+# Behind a pooler in transaction mode, Django's server-side cursors (exports and bulk reads iterate with them) do not
+# survive between transactions either (Django's docs, "Transaction pooling and server-side cursors").
+_database["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

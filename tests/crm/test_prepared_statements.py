@@ -43,7 +43,8 @@ def test_a_query_run_a_second_time_on_a_connection_is_prepared():
 def _database_options(**env: str) -> dict:
     code = (
         "import json, django; django.setup(); from django.db import connection; "
-        "print(json.dumps(connection.settings_dict['OPTIONS']))"
+        "d = connection.settings_dict; "
+        "print(json.dumps({**d['OPTIONS'], 'DISABLE_SERVER_SIDE_CURSORS': d['DISABLE_SERVER_SIDE_CURSORS']}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -58,6 +59,9 @@ def _database_options(**env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_prepared_statements_can_be_turned_off_for_a_pooler_in_transaction_mode():
-    assert _database_options() == {"server_side_binding": True, "prepare_threshold": 1}
-    assert _database_options(DATABASE_PREPARED_STATEMENTS="0") == {}
+def test_prepared_statements_and_server_side_cursors_can_be_turned_off_for_a_pooler_in_transaction_mode():
+    on = {"server_side_binding": True, "prepare_threshold": 1, "DISABLE_SERVER_SIDE_CURSORS": False}
+    assert _database_options() == on
+    assert _database_options(DATABASE_PREPARED_STATEMENTS="0") == {"DISABLE_SERVER_SIDE_CURSORS": False}
+    pooled = _database_options(DATABASE_PREPARED_STATEMENTS="0", DATABASE_DISABLE_SERVER_SIDE_CURSORS="1")
+    assert pooled == {"DISABLE_SERVER_SIDE_CURSORS": True}
