@@ -25,6 +25,16 @@ def _orphans(model) -> int:
     return model.objects.exclude(customer_id__in=Customer.objects.values("pk")).count()
 
 
+def _scored_demo() -> int:
+    """A 300-customer demo with published value and churn runs; returns a scored customer's id."""
+    call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
+    for family in ("value", "churn"):
+        run = runs.execute_run(runs.request_run(family, as_of=END).pk)
+        if not run.is_active:
+            publishing.publish(run)
+    return ChurnScore.objects.order_by("customer_id").first().customer_id
+
+
 def test_a_customer_deleted_while_a_segments_run_computes_leaves_no_row_in_the_published_run(monkeypatch, charlie):
     call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
     victim = Customer.objects.filter(profiling_consent=True).order_by("pk").first().pk
@@ -45,12 +55,7 @@ def test_a_customer_deleted_while_a_segments_run_computes_leaves_no_row_in_the_p
 
 
 def test_a_customer_deleted_while_being_rescored_leaves_no_row_in_the_active_runs(monkeypatch):
-    call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
-    for family in ("value", "churn"):
-        run = runs.execute_run(runs.request_run(family, as_of=END).pk)
-        if not run.is_active:
-            publishing.publish(run)
-    victim = ChurnScore.objects.order_by("customer_id").first().customer_id
+    victim = _scored_demo()
     from insights.families import base
 
     for family in ("value", "churn"):
@@ -98,12 +103,7 @@ def test_a_customer_erased_while_being_rescored_keeps_no_score(monkeypatch, alic
     from customers import privacy
     from insights.families import base
 
-    call_command("seed_demo", customers=300, seed=3, end=END.isoformat(), no_logins=True, verbosity=0)
-    for family in ("value", "churn"):
-        run = runs.execute_run(runs.request_run(family, as_of=END).pk)
-        if not run.is_active:
-            publishing.publish(run)
-    victim = ChurnScore.objects.order_by("customer_id").first().customer_id
+    victim = _scored_demo()
     scorer = base.get("churn")
     rows = scorer.rows
 
