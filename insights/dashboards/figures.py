@@ -117,6 +117,8 @@ def model_quality() -> list[dict]:
                 "metric_name": technical,
                 "model": model,
                 "baseline": base,
+                # the baseline in words ("the simple past-rate forecast"); its key ("past_rate") goes to a tooltip
+                "baseline_words": getattr(family, "BASELINE_WORDS", "") or run.baseline.get("name", ""),
                 "baseline_name": run.baseline.get("name", ""),
                 "better": better,
                 "higher_is_better": higher,
@@ -146,13 +148,15 @@ def churn_card(runs: dict) -> dict:
         return {}
     bins, ece, season, window, counts = found
     period = calibration_period(window, counts)
-    return {"calibration": bins, "ece": ece, "season": season_words(season), "period": period}
+    days = period["days"] if period else None
+    return {"calibration": bins, "ece": ece, "season": season_words(season, days), "period": period}
 
 
-def season_words(season) -> str:
+def season_words(season, days: int | None = None) -> str:
     """The churn run's seasonal adjustment (insights/models_ml/churn_labels.py `seasonal_shift`) as a manager reads
     it: what the churn rate did a year earlier and whether the predicted risk was moved for it ("" when the run
-    recorded none)."""
+    recorded none). `days` is the length of the windows compared (the churn window's): a window is never named
+    without it, when the run recorded it."""
     from crm.templatetags.lodestar import percent
 
     if not isinstance(season, dict) or not season.get("reason"):
@@ -161,9 +165,10 @@ def season_words(season) -> str:
     if not rates:  # not estimable: the reason says why ("not estimable: a year earlier ... has too few customers")
         return f"No seasonal adjustment: {season['reason'].removeprefix('not estimable: ')}."
     earlier, later = (percent(rate, 1) for rate in rates)  # close rates: to a tenth
+    window = f"{days} days" if days else "window"
     a_year_earlier = (
-        f"A year earlier, {earlier} of the customers stopped buying in the window the model is calibrated on and "
-        f"{later} in the one it now scores"
+        f"A year earlier, {earlier} of the customers stopped buying in the {window} the model is calibrated on and "
+        f"{later} in the {f'{days} days' if days else 'one'} it now scores"
     )
     if not shift:
         return f"{a_year_earlier}, a difference within noise: no seasonal adjustment."

@@ -149,6 +149,22 @@ def test_the_quality_line_follows_the_runs_as_of_dates_when_an_older_date_is_tra
     assert chart["series"][0]["data"][0] == 0.6
 
 
+def test_model_quality_names_each_baseline_in_words_with_its_key_in_a_tooltip(charlie_client, book):
+    # Seen on the quick start's dashboards: "0.930 past_rate", "0.067 rfm_named_segments" in the runs' table.
+    _run("value", metrics={"rmse": 0.824}, baseline={"name": "past_rate", "metrics": {"rmse": 0.93}})
+    _run(
+        "segments",
+        metrics={"silhouette": 0.43},
+        baseline={"name": "rfm_named_segments", "metrics": {"silhouette": 0.07}},
+    )
+    html = charlie_client.get(reverse("insights:dashboards")).content.decode()
+    section = html[html.index('id="quality-title"') : html.index('id="calibration-title"')]
+    text = re.sub(r"<[^>]+>", " ", section)  # what a manager reads, without the tooltips
+    assert "past_rate" not in text and "rfm_named_segments" not in text and "RFM" not in text
+    assert 'title="past_rate">the simple past-rate forecast</span>' in section
+    assert 'title="rfm_named_segments">segments named by recency, frequency and spend</span>' in section
+
+
 def test_a_family_with_one_run_shows_the_model_and_the_baseline_as_bars_not_a_lonely_dot(charlie_client):
     _run("value", metrics={"rmse": 0.824}, baseline={"name": "past_rate", "metrics": {"rmse": 0.93}})
     chart = _charts(charlie_client.get(reverse("insights:dashboards")))["quality_value"]
@@ -264,6 +280,21 @@ def test_the_calibration_card_gives_the_error_and_the_seasons_shift_beside_the_b
             f"51.9% in the one it now scores, {says}"
         ) in html
         assert "Season:" not in html and "applied:" not in html
+
+
+def test_the_seasons_shift_gives_the_length_of_the_windows_it_compares(charlie_client, book):
+    # "stopped buying in the window the model is calibrated on": a window without its length.
+    window = {"start": "2026-04-11T00:00:00+00:00", "end": "2026-08-09T00:00:00+00:00", "churn_rate": 0.56}
+    shift = {"reason": "applied: ...", "shift": 0.1, "rates": [0.485, 0.519]}
+    bins = calibration_bins([0, 1, 1, 0], [0.05, 0.15, 0.12, 0.95])
+    card = {"calibration": bins, "calibration_window": window, "seasonal_shift_applied": shift}
+    ModelRun.objects.filter(pk=book["churn"].pk).update(model_card=card)
+    html = re.sub(r"\s+", " ", charlie_client.get(reverse("insights:dashboards")).content.decode())
+    assert (
+        "A year earlier, 48.5% of the customers stopped buying in the 120 days the model is calibrated on and "
+        "51.9% in the 120 days it now scores, so the predicted risk is raised for the season."
+    ) in html
+    assert "in the window" not in html
 
 
 def test_the_calibration_card_gives_the_period_it_was_calibrated_on_beside_the_held_out_one(charlie_client, book):
