@@ -105,14 +105,17 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
     segment = None
     segment_profile = ""
     today = timezone.localdate()  # days since the last order are counted to today, as on the worklist
-    late = None
+    late = ordered_since = None
     if active["segments"]:
         segment = CustomerSegment.objects.filter(run_id=active["segments"], customer=customer).first()
         if segment is not None:
             segment_profile = segment_profiles(active["segments"]).get(str(segment.cluster), "")
             # the profile starts with the segment's name, which the card has just written in bold
             segment_profile = segment_profile.removeprefix(f"{segment.segment}: ")
-            late = worklist.past_rhythm(customer, today)
+            # orders recorded after the segments run read its data: the segment does not know them yet
+            found = worklist.purchase_facts(customer, runs[active["segments"]].get("started_at"))
+            ordered_since = found.get("since")
+            late = worklist.past_rhythm(customer, today, found)
     currency = base_currency()
     factors = churn.factors if churn else []
     churn_as_of = (churn.rescored_on or runs[active["churn"]]["as_of"]) if churn else None
@@ -130,6 +133,7 @@ def health_context(request: HttpRequest, customer: Customer) -> dict:
         "segment": segment,
         "segment_as_of": runs[active["segments"]]["as_of"] if segment else None,
         "segment_profile": segment_profile,
+        "ordered_since": ordered_since,  # the latest order the segment does not know of yet, if any
         # A segment that reads as active beside a customer who stopped buying: said in words, from their orders.
         "late": late,
         "late_after_active_segment": late is not None and segment.rfm_r >= ACTIVE_RFM_RECENCY,

@@ -89,9 +89,9 @@ RUN_FACTS_SECONDS = 24 * 3600
 
 
 def run_facts(run_ids) -> dict[int, dict]:
-    """{run id: {"as_of": date, "horizon_days": int or None}} of published runs, for saying what a score is as of
-    and over which window: read in one query for the runs not yet cached (a run's date and card do not change once
-    it has run), never the whole model card."""
+    """{run id: {"as_of": date, "started_at", "horizon_days": int or None}} of published runs, for saying what a
+    score is as of and over which window: read in one query for the runs not yet cached (a run's date and card do
+    not change once it has run), never the whole model card."""
     from django.core.cache import cache
 
     from insights.models import ModelRun
@@ -102,8 +102,15 @@ def run_facts(run_ids) -> dict[int, dict]:
     facts = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [pk for pk in ids if pk not in facts]
     if missing:
-        rows = ModelRun.objects.filter(pk__in=missing).values("pk", "as_of", "model_card__horizon_days")
-        read = {row["pk"]: {"as_of": row["as_of"], "horizon_days": row["model_card__horizon_days"]} for row in rows}
+        rows = ModelRun.objects.filter(pk__in=missing).values("pk", "as_of", "started_at", "model_card__horizon_days")
+        read = {
+            row["pk"]: {
+                "as_of": row["as_of"],
+                "started_at": row["started_at"],  # when it read its data: orders recorded later are not in it
+                "horizon_days": row["model_card__horizon_days"],
+            }
+            for row in rows
+        }
         cache.set_many({keys[pk]: fact for pk, fact in read.items()}, RUN_FACTS_SECONDS)
         facts.update(read)
     return facts

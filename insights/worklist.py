@@ -254,15 +254,22 @@ def _scored(user, today: dt.date, owner: str, churn: int, value: int | None) -> 
     )
 
 
-def past_rhythm(customer: Customer, today: dt.date) -> Entry | None:
+def purchase_facts(customer: Customer, recorded_after: dt.datetime | None = None) -> dict:
+    """The customer's purchases, in one query: how many (`n`), the first and the last placed; with
+    `recorded_after`, also the latest placed of those recorded after that moment (`since`, None when none was)."""
+    since = {"since": Max("placed_at", filter=Q(created_at__gt=recorded_after))} if recorded_after else {}
+    return Order.objects.filter(figures.PURCHASE, customer=customer).aggregate(
+        n=Count("pk"), first=Min("placed_at"), last=Max("placed_at"), **since
+    )
+
+
+def past_rhythm(customer: Customer, today: dt.date, found: dict | None = None) -> Entry | None:
     """The customer's rhythm (an Entry with orders, last order, usual gap and days since) when they are late by the
     overdue list's rule (MIN_ORDERS_FOR_RHYTHM purchases or more, the last over OVERDUE_FACTOR usual gaps ago),
-    else None. One query. The profile says it beside the segment, which describes how they bought until the
-    segments run (a named RFM segment ranks recency against the whole base, where a third may not have bought for a
-    year, so "Loyal" can hold a regular who stopped months ago)."""
-    found = Order.objects.filter(figures.PURCHASE, customer=customer).aggregate(
-        n=Count("pk"), first=Min("placed_at"), last=Max("placed_at")
-    )
+    else None. One query, none when given their `purchase_facts`. The profile says it beside the segment, which
+    describes how they bought until the segments run (a named RFM segment ranks recency against the whole base,
+    where a third may not have bought for a year, so "Loyal" can hold a regular who stopped months ago)."""
+    found = found if found is not None else purchase_facts(customer)
     entry = Entry(customer=customer, orders=found["n"], last_order=found["last"])
     set_rhythm(entry, found["first"], today)
     if entry.orders < MIN_ORDERS_FOR_RHYTHM or not entry.usual_gap_days or entry.usual_gap_days < 1:

@@ -254,8 +254,22 @@ def test_a_one_time_buyer_is_not_said_to_be_certainly_still_buying(charlie_clien
         clv_12m=20,
     )
     page = charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert "one order so far: too early to say whether they still buy" in page
+    assert "one order so far: the value model cannot tell from one order whether they still buy" in page
     assert "chance they have not left for good" not in page
+
+
+def test_a_one_time_buyer_of_two_years_ago_is_not_told_it_is_too_early_to_say(charlie_client):
+    # The quick start: "one order so far: too early to say whether they still buy" for an order 764 days ago,
+    # beside "over 99% chance of no order in the next 120 days".
+    customer = _regular(gap_days=30, last_days_ago=764, orders=1)
+    _score(customer, probability=0.995)
+    CustomerValue.objects.create(
+        run=_published("value"), customer=customer, p_alive=None, expected_purchases_90d=0.05,
+        expected_purchases_365d=0.2, expected_order_value=100, clv_12m=20,
+    )  # fmt: skip
+    page = _card(charlie_client, customer)
+    assert "too early" not in page
+    assert "the value model cannot tell from one order whether they still buy" in page
 
 
 def test_the_factors_say_they_are_compared_with_a_typical_customer(charlie_client):
@@ -394,3 +408,28 @@ def test_the_segments_profile_does_not_repeat_the_segment_name_the_card_shows_in
     page = re.sub(r"\s+", " ", charlie_client.get(reverse("customers:detail", args=[customer.pk])).content.decode())
     assert "typically look like: 757 customers (41%), typically 11 orders" in page
     assert page.count("Frequent regulars") == 1
+
+
+def _segmented_at(customer, started_at: dt.datetime) -> None:
+    _segmented(customer, rfm_r=1, rfm_segment="Lost", segment="Lapsed occasional buyers")
+    ModelRun.objects.filter(family="segments").update(started_at=started_at)
+
+
+def test_an_order_recorded_after_the_segments_run_read_its_data_is_said_beside_the_segment(charlie_client):
+    # The quick start: an import after the first runs gave "Last order 6 Dec 2026" beside "Lapsed occasional
+    # buyers · Lost as of 7 Dec 2026" (value and churn were scored again; the segment was not and said nothing).
+    from tests.factories import OrderFactory
+
+    customer = _regular(gap_days=30, last_days_ago=500, orders=1)
+    _segmented_at(customer, timezone.now() - dt.timedelta(hours=1))
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    OrderFactory(customer=customer, placed_at=timezone.make_aware(dt.datetime.combine(yesterday, dt.time(12, 0))))
+    page = re.sub(r"\s+", " ", _card(charlie_client, customer))
+    said = f"Ordered since this segment was worked out (an order of {yesterday:%-d %b %Y}): the next segments run"
+    assert said in page
+
+
+def test_orders_the_segments_run_knew_of_get_no_such_line(charlie_client):
+    customer = _regular(gap_days=30, last_days_ago=500, orders=2)
+    _segmented_at(customer, timezone.now() + dt.timedelta(minutes=1))  # started after the orders were recorded
+    assert 'id="segment-ordered-since"' not in _card(charlie_client, customer)
