@@ -94,3 +94,29 @@ def test_on_a_phone_the_filters_fold_behind_more_filters_so_the_list_starts_on_t
     expect(page.get_by_label("Country")).to_be_visible()
     expect(page.locator("[data-filters-more]")).to_be_hidden()
     tab.assert_clean()
+
+
+def test_the_managers_customer_list_fits_a_1280px_screen(tab, sign_in, book, alice, charlie):
+    # The quick start at 1280 px: with the Owner column, the table was 29 px wider than its card, and the last
+    # column read "GBP 3,189.9" (the rest of the amount scrolled out of sight).
+    from insights.models import ChurnScore, CustomerValue, ModelRun
+    from tests.factories import CustomerFactory
+
+    wide = CustomerFactory(
+        name="Aisha MacDonald", email="aisha.macdonald1389@example.net", company="Redbrick Cafe Limited", owner=alice
+    )
+    churn, value = (ModelRun.objects.get(family=f, is_active=True) for f in ("churn", "value"))
+    ChurnScore.objects.create(run=churn, customer=wide, probability=0.996, band="high", factors=[])
+    CustomerValue.objects.create(
+        run=value, customer=wide, p_alive=0.9, expected_purchases_90d=1, expected_purchases_365d=4,
+        expected_order_value=800, clv_12m=13189.99,
+    )  # fmt: skip
+    sign_in(charlie)
+    tab.page.set_viewport_size({"width": 1280, "height": 900})
+    tab.open(reverse("customers:list"))
+    table, room = tab.page.evaluate(
+        "[document.querySelector('table.customer-table').scrollWidth,"
+        " document.querySelector('table.customer-table').parentElement.clientWidth]"
+    )
+    assert table <= room, f"the customer list is {table} px wide in {room} px"
+    tab.assert_clean()
