@@ -13,6 +13,14 @@ from customers.importing.orders import ordered_counts
 from customers.models import ImportRun
 
 ORDER_FORMATS = {ImportRun.Format.ONLINE_RETAIL: "invoice", ImportRun.Format.LODESTAR_ORDERS: "order"}
+# Lines read well but left out by a cleaning rule (customers/importing/orders.py): not imported, so the summary
+# says so instead of counting them in, singular and plural.
+LEFT_OUT = {
+    "duplicate_lines": ("duplicate line", "duplicate lines"),
+    "stock_adjustment_lines": ("stock adjustment", "stock adjustments"),
+    "zero_price_lines": ("line at a zero price", "lines at a zero price"),
+    "negative_price_lines": ("line at a negative price", "lines at a negative price"),
+}
 REASONS_NAMED = 3  # the summary names the commonest reasons for rejecting rows; the report lists every row
 # Labels that say more than the key's words: {order} is the format's word for an order (invoice or order).
 LABELS = {
@@ -48,17 +56,25 @@ def rejection_reasons(errors: Iterable[tuple]) -> list[tuple[int, str]]:
 
 
 def summary(run: ImportRun, errors: list[tuple]) -> str:
-    """One line: how many rows went in, how many were rejected and why, prices rounded and customers created."""
+    """One line: how many rows went in, how many were rejected and why, how many a cleaning rule left out (a
+    duplicate line is read well but not imported), prices rounded and customers created."""
     read, rejected = run.rows_read, len(errors)
-    if not rejected:
+    left_out = [(run.counts.get(key) or 0, words) for key, words in LEFT_OUT.items()]
+    left_out = [(count, words[count != 1]) for count, words in left_out if count]
+    dropped = sum(count for count, _ in left_out)
+    if not rejected and not dropped:
         parts = [f"All {read:,} rows imported" if read != 1 else "The 1 row imported"]
     else:
+        parts = [f"{read - rejected - dropped:,} of {read:,} rows imported"]
+    if rejected:
         reasons = rejection_reasons(errors)
         named = ", ".join(f"{count:,} {reason}" for count, reason in reasons[:REASONS_NAMED])
         others = sum(count for count, _ in reasons[REASONS_NAMED:])
         if others:
             named += f", {others:,} for other reasons"
-        parts = [f"{read - rejected:,} of {read:,} rows imported, {rejected:,} rejected: {named}"]
+        parts[0] += f", {rejected:,} rejected: {named}"
+    if dropped:
+        parts.append(f"{dropped:,} left out: " + ", ".join(f"{count:,} {words}" for count, words in left_out))
     if rounded := run.counts.get("prices_rounded"):
         parts.append(f"{rounded:,} price{pluralize(rounded)} rounded to 4 decimals")
     if order_word(run.format) and (created := run.counts.get("customers_created")):

@@ -58,6 +58,19 @@ def test_the_summary_says_how_many_rows_went_in_and_why_the_others_were_rejected
     )
 
 
+def test_the_summary_does_not_count_lines_a_cleaning_rule_left_out_as_imported(tmp_path):
+    # The quick start: a file of 10 rows, 2 unreadable, a duplicate line and a line at a negative price, said
+    # "8 of 10 rows imported, 2 rejected" while 6 lines went in.
+    CustomerFactory(external_id="17850")
+    run = retail(tmp_path, line(1), line(1), line(2, price="-5.00"), line(3), line(4, quantity="two"))
+    assert run.counts["duplicate_lines"] == 1 and run.counts["negative_price_lines"] == 1
+    assert run.summary == (
+        "2 of 5 rows imported, 1 rejected: 1 Quantity is not a whole number; "
+        "2 left out: 1 duplicate line, 1 line at a negative price."
+    )
+    assert OrderItem.objects.count() == 2
+
+
 def test_the_commands_last_line_is_the_summary(tmp_path):
     path = write_csv(tmp_path, [RETAIL_HEADER, line(1), line(2, quantity="x")])
     out = io.StringIO()
