@@ -46,8 +46,21 @@ def reads_as_risk(factor: dict) -> bool:
     return False
 
 
+REGULAR = ("orders at regular intervals", "orders at fairly regular intervals")  # churn_explain's cadence_cv words
+
+
 def reads_as_reassurance(factor: dict) -> bool:
     """True when the factor's words say the customer is on time ("last order 3 days ago, within their usual 7-day
-    gap"): under "Raising the risk" such a line reads backwards, as a risk sign reads under "Lowering the risk", so it
-    is never listed as raising it."""
-    return factor.get("feature") in SILENCE_FEATURES and "within their usual" in factor.get("text", "")
+    gap"), orders regularly, spends more than their yearly pace, or has no complaint, unhappy contact or return:
+    under "Raising the risk" such a line reads backwards, as a risk sign reads under "Lowering the risk", so it is
+    never listed as raising it."""
+    feature, value, text = factor.get("feature"), factor.get("value"), factor.get("text", "")
+    if feature in SILENCE_FEATURES:
+        return "within their usual" in text
+    if feature == "cadence_cv":
+        return text.startswith(REGULAR)
+    if feature == "spend_trend":
+        return " is up " in text
+    if feature in ANY_IS_A_RISK:
+        return value is not None and value <= 0
+    return False

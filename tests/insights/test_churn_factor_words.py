@@ -76,3 +76,38 @@ def test_a_stored_silence_within_the_usual_gap_is_not_listed_as_raising_the_risk
                "usual 7-day gap", "recency_days": 3}  # fmt: skip
     complaint = {"feature": "complaints_90d", "value": 1, "effect": 0.1, "text": "1 complaint in the last 90 days"}
     assert raising_factors([on_time, complaint]) == [complaint]
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "text"),
+    [
+        ("cadence_cv", 0.3, "orders at regular intervals"),
+        ("cadence_cv", 0.7, "orders at fairly regular intervals"),
+        ("spend_trend", 1.4, "spend in the last 90 days is up 40% on their yearly pace"),
+        ("returns", 0.0, "no cancelled or returned orders"),
+        ("complaints_90d", 0.0, "no complaints in the last 90 days"),
+    ],
+)
+def test_words_that_reassure_are_never_given_as_raising_the_risk(feature, value, text):
+    # Seen on the quick start's worklist: "8 orders, about every 88 days, last 137 days ago; orders at regular
+    # intervals; 37% chance of no order", regular ordering given as why the customer is at risk.
+    from insights.scores import raising_factors
+
+    factor = {"feature": feature, "value": value, "effect": 0.05, "text": text}
+    assert raising_factors([factor]) == []
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "text"),
+    [
+        ("cadence_cv", 1.4, "orders at irregular intervals"),
+        ("spend_trend", 0.5, "spend in the last 90 days is down 50% on their yearly pace"),
+        ("returns", 2.0, "2 cancelled or returned orders"),
+        ("tenure_days", 700.0, "a customer for 23 months"),
+    ],
+)
+def test_words_that_do_not_reassure_may_raise_the_risk(feature, value, text):
+    from insights.scores import raising_factors
+
+    factor = {"feature": feature, "value": value, "effect": 0.05, "text": text}
+    assert raising_factors([factor]) == [factor]
