@@ -36,6 +36,15 @@ class RatesImported:
     created: int
     updated: int
 
+    def __str__(self) -> str:
+        """What the admin and the command say once a file is in: the counts, and when the scores follow (re-scoring
+        is for orders: an order left out for want of a rate counts in the models' scores from their next run)."""
+        rates = "rate" if self.created == 1 else "rates"
+        return (
+            f"{self.created} {rates} added, {self.updated} replaced (into {settings.DEFAULT_CURRENCY}). "
+            "Amounts on the pages use them now; churn risk, value and segments from the models' next retrain."
+        )
+
 
 def _parse(number: int, row: dict) -> tuple[str, dt.date, Decimal]:
     currency = (row.get("currency") or "").strip().upper()

@@ -64,11 +64,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
             except RatesError as exc:
                 form.add_error("upload", f"Nothing was imported. {exc}")
             else:
-                self.message_user(
-                    request,
-                    f"{done.created} rates added, {done.updated} replaced (into {settings.DEFAULT_CURRENCY}).",
-                    messages.SUCCESS,
-                )
+                self.message_user(request, str(done), messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:customers_exchangerate_changelist"))
         context = {
             **self.admin_site.each_context(request),

@@ -1,6 +1,5 @@
 """`manage.py import_rates PATH`: exchange rates into the base currency from a CSV file (customers/rates.py)."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.rates import RatesError, import_rates_file
@@ -24,4 +23,4 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
         except RatesError as exc:
             raise CommandError(f"{path}: nothing was imported. {exc}") from exc
-        self.stdout.write(f"{done.created} rates added, {done.updated} replaced (into {settings.DEFAULT_CURRENCY}).")
+        self.stdout.write(str(done))
