@@ -97,7 +97,8 @@ def run_facts(run_ids) -> dict[int, dict]:
     from insights.models import ModelRun
 
     ids = [int(pk) for pk in run_ids if pk]
-    keys = {pk: f"insights:run-facts:{pk}" for pk in ids}
+    # The key names the facts' shape: facts cached before started_at was one of them are not read as lacking it.
+    keys = {pk: f"insights:run-facts:2:{pk}" for pk in ids}
     found = cache.get_many(list(keys.values()))
     facts = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [pk for pk in ids if pk not in facts]

@@ -433,3 +433,17 @@ def test_orders_the_segments_run_knew_of_get_no_such_line(charlie_client):
     customer = _regular(gap_days=30, last_days_ago=500, orders=2)
     _segmented_at(customer, timezone.now() + dt.timedelta(minutes=1))  # started after the orders were recorded
     assert 'id="segment-ordered-since"' not in _card(charlie_client, customer)
+
+
+def test_run_facts_cached_before_they_gave_started_at_are_not_read(charlie_client):
+    # The quick start after an upgrade: the facts cached for a day without started_at hid the line above.
+    from django.core.cache import cache
+
+    from tests.factories import OrderFactory
+
+    customer = _regular(gap_days=30, last_days_ago=500, orders=1)
+    _segmented_at(customer, timezone.now() - dt.timedelta(hours=1))
+    run = ModelRun.objects.get(family="segments")
+    cache.set(f"insights:run-facts:{run.pk}", {"as_of": run.as_of, "horizon_days": None}, 3600)
+    OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(hours=2))
+    assert 'id="segment-ordered-since"' in _card(charlie_client, customer)
