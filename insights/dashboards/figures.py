@@ -32,8 +32,14 @@ def _visible_filter(user, column: str) -> tuple[str, list]:
 def segment_table(user, runs: dict) -> list[dict]:
     """Per segment: customers, total and average 12-month value, average churn risk, and revenue at risk (the
     worklist's figure, insights/worklist.py `savable`)."""
+    return segments_and_rest(user, runs)[0]
+
+
+def segments_and_rest(user, runs: dict) -> tuple[list[dict], float]:
+    """`segment_table`'s rows, and the revenue at risk of customers in no segment of the active run (new since it
+    ran): the worklist counts them, so the page says how much the segments' total leaves out."""
     if not runs.get("segments"):
-        return []
+        return [], 0.0
     where, params = _visible_filter(user, "s.customer_id")
     table = {m: m._meta.db_table for m in (CustomerSegment, CustomerValue, ChurnScore)}
     sql = f"""
@@ -48,7 +54,7 @@ def segment_table(user, runs: dict) -> list[dict]:
         rows = cursor.fetchall()
     total = sum(row[1] for row in rows) or 1
     at_risk = _at_risk_by_segment(user, runs)
-    return [
+    rows = [
         {
             "segment": segment,
             "customers": count,
@@ -60,6 +66,7 @@ def segment_table(user, runs: dict) -> list[dict]:
         }
         for segment, count, value, risk in rows
     ]
+    return rows, at_risk.get(None, 0.0)
 
 
 def revenue_at_risk_by_owner(user, runs: dict) -> list[dict]:

@@ -38,7 +38,9 @@ def page_context(user) -> dict:
         "revenue": trends.mark_month_to_date(orders["revenue"], timezone.localdate()),
         "cohorts": orders["cohorts"],
         "anonymous_share": trends.anonymous_share(orders["revenue"]),
-        "segments": figures.segment_table(user, runs),
+    }
+    page["segments"], page["unsegmented_at_risk"] = figures.segments_and_rest(user, runs)
+    page |= {
         "owners": figures.revenue_at_risk_by_owner(user, runs),
         "migration": figures.migration(user, runs),
         "quality": figures.model_quality(),
