@@ -208,3 +208,15 @@ def test_the_lexicon_reads_only_texts_it_has_no_answer_for_and_gives_the_same_an
     assert again["sentiment"].tolist() == ["negative", *fresh["sentiment"].tolist()[1:]]
     pd.testing.assert_series_equal(again["sentiment_probability"], fresh["sentiment_probability"])
     assert lexicon.predict(texts, known.iloc[:0]).equals(fresh) and lexicon.texts_read == 4
+
+
+def test_a_head_reaches_the_same_optimum_as_a_fully_converged_lbfgs_fit():
+    from sklearn.linear_model import LogisticRegression
+
+    seed = sentiment.seed_frame(seed_examples())
+    texts, labels = sentiment.clean(seed["text"]), seed["sentiment"].to_numpy(dtype=object)
+    features = sentiment._vectoriser(len(texts)).fit_transform(texts)
+    head = sentiment._head(features, labels)
+    reference = LogisticRegression(C=5.0, class_weight="balanced", tol=1e-10, max_iter=100_000).fit(features, labels)
+    assert (head.predict(features) == reference.predict(features)).all()
+    np.testing.assert_allclose(head.predict_proba(features), reference.predict_proba(features), atol=0.01)
