@@ -178,6 +178,8 @@ def explain(
         row = dict(zip(FEATURE_COLUMNS, value_row, strict=True))
         factors, said, lowered = [], set(), 0
         for j in picked:
+            if effect[j] < 0 and lowered >= top:
+                continue  # no room for another lowering factor: not worded only to be left out
             text = describe(FEATURE_COLUMNS[j], row)
             if text in said:
                 continue  # two features telling one story (no cadence yet): say it once, at its strongest
