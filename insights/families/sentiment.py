@@ -169,7 +169,7 @@ def classify(fitted, texts: pd.DataFrame, known: pd.DataFrame | None = None) -> 
     text key (LexiconBaseline.predict)."""
     import pandas as pd
 
-    from insights.models_ml.sentiment import text_keys
+    from insights.models_ml.sentiment import clean, text_keys
 
     texts = texts[texts["text"].str.strip() != ""]
     if texts.empty:
@@ -177,7 +177,7 @@ def classify(fitted, texts: pd.DataFrame, known: pd.DataFrame | None = None) -> 
             columns=["interaction_id", "customer_id", "occurred_at", "sentiment", "sentiment_probability", "topic",
                      "topic_probability", "text_key"]
         )  # fmt: skip
-    text = texts["text"].tolist()
+    text = clean(texts["text"])  # once, for the scorer and the keys
     predicted = fitted.predict(text) if known is None else fitted.predict(text, known)
     return pd.DataFrame(
         {

@@ -62,9 +62,16 @@ def _clean_one(text) -> str:
     return " ".join(text.split())[:MAX_CHARS]  # str.split's whitespace is regex \s: runs folded, ends stripped
 
 
-def clean(texts) -> list[str]:
+class Cleaned(list):
+    """Texts `clean` has read: given these, `clean` returns them as they are. Cleaning twice would cost a second pass
+    over every text, and could change one (an entity written as "&amp;lt;" decodes once to "&lt;", twice to "<")."""
+
+
+def clean(texts) -> Cleaned:
     """What the models read of each text (see the module doc). None and NaN read as ""."""
-    return [_clean_one(text) for text in texts]
+    if isinstance(texts, Cleaned):
+        return texts
+    return Cleaned(_clean_one(text) for text in texts)
 
 
 def _vectoriser(texts: int):
@@ -178,7 +185,7 @@ class LexiconBaseline:
         (columns sentiment and sentiment_probability, indexed by text_keys): a text with a known key is not read
         again. VADER reads one text at a time in Python, so a nightly run would otherwise spend most of its time
         re-reading every past interaction to get the same answers. `texts_read` says how many texts were read."""
-        texts = list(texts)
+        texts = clean(texts)
         n = len(texts)
         sentiment = np.empty(n, dtype=object)
         confidence = np.zeros(n)
@@ -190,7 +197,7 @@ class LexiconBaseline:
             answers = known.reindex(keys[~unread])
             sentiment[~unread] = answers["sentiment"].to_numpy(dtype=object)
             confidence[~unread] = answers["sentiment_probability"].to_numpy(dtype=float)
-        compound = vader_compound([text for text, read in zip(texts, unread, strict=True) if read])
+        compound = vader_compound(Cleaned(text for text, read in zip(texts, unread, strict=True) if read))
         sentiment[unread] = np.where(
             compound >= VADER_NEUTRAL_BAND, "positive", np.where(compound <= -VADER_NEUTRAL_BAND, "negative", "neutral")
         )

@@ -220,3 +220,18 @@ def test_a_head_reaches_the_same_optimum_as_a_fully_converged_lbfgs_fit():
     reference = LogisticRegression(C=5.0, class_weight="balanced", tol=1e-10, max_iter=100_000).fit(features, labels)
     assert (head.predict(features) == reference.predict(features)).all()
     np.testing.assert_allclose(head.predict_proba(features), reference.predict_proba(features), atol=0.01)
+
+
+def test_cleaned_texts_are_not_cleaned_again():
+    once = sentiment.clean(["Fish &amp;lt; chips", "  <b>late</b>  parcel "])
+    assert once == ["Fish &lt; chips", "late parcel"]
+    assert sentiment.clean(once) is once  # "&lt;" stays as the text said it
+    assert sentiment.clean(list(once))[0] == "Fish < chips"  # a plain list is read as raw text
+
+
+def test_the_lexicon_answers_cleaned_texts_as_it_answers_the_raw_ones():
+    raw = ["Thank you, &amp; wonderful <i>service</i>!", "My parcel is late and I am furious.", "ok"]
+    lexicon = sentiment.LexiconBaseline()
+    known = lexicon.predict(raw[:1]).set_index(sentiment.text_keys(raw[:1]))
+    pd.testing.assert_frame_equal(lexicon.predict(sentiment.clean(raw), known), lexicon.predict(raw, known))
+    assert lexicon.texts_read == 2
