@@ -169,6 +169,7 @@ def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
         plain = frame.astype(object).where(frame.notna(), None)  # NaN and pd.NA as NULL
         rows = plain.assign(**{c: plain[c].map(json.loads) for c in json_columns}).itertuples(index=False)
         return write_rows(model, list(frame.columns), rows)
+    frame = _stamps_as_text(frame)
     table = model._meta.db_table
     names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in frame.columns)
     sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)"
@@ -176,6 +177,25 @@ def write_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
         for start in range(0, len(frame), 200_000):
             copy.write(frame.iloc[start : start + 200_000].to_csv(index=False, header=False))
     return len(frame)
+
+
+def _stamps_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its timezone-aware timestamps as ISO 8601 text in UTC, to their own unit (NaT as
+    None, written as NULL): numpy formats a column in one call, where `to_csv` formats each stamp in Python (most of
+    the CPU of writing the interactions' sentiment rows)."""
+    import numpy as np
+    import pandas as pd
+
+    stamps = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if not stamps:
+        return frame
+    texts = {}
+    for column in stamps:
+        values = frame[column].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        text = np.datetime_as_string(values, unit=np.datetime_data(values.dtype)[0], timezone="UTC").astype(object)
+        text[np.isnat(values)] = None
+        texts[column] = text
+    return frame.assign(**texts)
 
 
 def forget_active(families) -> None:

@@ -102,6 +102,42 @@ def test_results_are_written_in_bulk_with_their_run():
     assert ChurnScore.objects.get(customer=customers[0]).factors == [{"feature": "recency_days"}]
 
 
+def test_timestamps_are_written_as_the_same_instants():
+    import pandas as pd
+
+    from insights.models import InteractionSentiment
+
+    run, customer = _run(family="sentiment"), CustomerFactory()
+    given = ["2025-06-30 23:59:59.123456+02:00", "2024-01-01 00:00:00+00:00"]
+    stamps = pd.to_datetime(given, utc=True, format="ISO8601")
+    frame = pd.DataFrame(
+        {
+            "interaction_id": [1, 2],
+            "customer_id": customer.pk,
+            "occurred_at": pd.Series(stamps).dt.tz_convert("Europe/London"),
+            "sentiment": "neutral",
+            "sentiment_probability": 0.5,
+            "topic": "general",
+            "topic_probability": 0.5,
+            "run_id": run.pk,
+        }
+    )
+    assert publishing.write_frame(InteractionSentiment, frame) == 2
+    written = InteractionSentiment.objects.filter(run=run).order_by("interaction_id")
+    assert list(written.values_list("occurred_at", flat=True)) == [
+        dt.datetime(2025, 6, 30, 21, 59, 59, 123456, tzinfo=dt.UTC),
+        dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    ]
+
+
+def test_a_missing_timestamp_is_written_as_null():
+    import pandas as pd
+
+    frame = pd.DataFrame({"at": pd.to_datetime(["2025-01-02 03:04:05+00:00", None], utc=True), "n": [1, 2]})
+    assert publishing._stamps_as_text(frame)["at"].tolist()[0] == "2025-01-02T03:04:05.000000Z"
+    assert pd.isna(publishing._stamps_as_text(frame)["at"].tolist()[1])
+
+
 def test_a_second_trigger_while_one_runs_is_told_so_and_starts_nothing():
     first = runs.request_run("segments")
     with pytest.raises(runs.AlreadyRunning, match=f"run #{first.pk} is already queued"):
