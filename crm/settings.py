@@ -147,7 +147,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # the database, which every web process shares whatever the cache.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with a user's permissions read in one query (crm/backends.py). A session records the
+    # path of the backend that signed it in: the sessions signed in by ModelBackend before it ended with the upgrade.
+    "crm.backends.RoleBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)

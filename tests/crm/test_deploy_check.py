@@ -69,7 +69,7 @@ def test_with_a_cache_per_process_nothing_that_must_be_shared_is_cached(tmp_path
     assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
     # No caching permission backend: only axes' lockout check before Django's own.
     assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == (
-        "['axes.backends.AxesStandaloneBackend', 'django.contrib.auth.backends.ModelBackend']"
+        "['axes.backends.AxesStandaloneBackend', 'crm.backends.RoleBackend']"
     )
 
 

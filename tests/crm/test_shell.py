@@ -151,10 +151,10 @@ def test_home_needs_the_same_queries_whatever_the_data_size(request, persona, al
     client = request.getfixturevalue(f"{persona}_client")
     _make_book(alice, customers=2, orders_each=1)
     client.get(reverse("home"))  # the session is cached from then on
-    with django_assert_num_queries(7):  # with the user's own and its groups' permissions
+    with django_assert_num_queries(6):  # with the user's permissions, its own and its groups' in one query
         client.get(reverse("home"))
     _make_book(alice, customers=20, orders_each=3)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("home"))
 
 

@@ -262,7 +262,7 @@ def test_the_new_filters_add_no_query_per_row(request, persona, alice, django_as
 
     grow(2)
     client.get(LIST, query)  # warms the cache of active model runs
-    expected = 8 if persona == "alice" else 9  # as tests/customers/test_pages.py
+    expected = 7 if persona == "alice" else 8  # as tests/customers/test_pages.py
     with django_assert_num_queries(expected):
         assert len(client.get(LIST, query).context["page_obj"]) == 2
     grow(60)

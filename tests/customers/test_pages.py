@@ -211,12 +211,12 @@ def test_the_list_needs_the_same_queries_whatever_the_data_size(request, persona
     client = request.getfixturevalue(f"{persona}_client")
     _grow(alice, customers=2, orders_each=1)
     client.get(LIST)  # warms the cache of active model runs, as any earlier page view would
-    # 8: user, its permissions and its groups' permissions, tags, count, the page's ids, its rows, saved filters
-    # (session and countries: cached)
-    with django_assert_num_queries(8 if persona == "alice" else 9):
+    # 7: user, its permissions (its own and its groups', crm/backends.py), tags, count, the page's ids, its rows,
+    # saved filters (session and countries: cached)
+    with django_assert_num_queries(7 if persona == "alice" else 8):
         client.get(LIST)
     _grow(alice, customers=60, orders_each=2)  # more than a page
-    with django_assert_num_queries(8 if persona == "alice" else 9):
+    with django_assert_num_queries(7 if persona == "alice" else 8):
         client.get(LIST)
 
 
@@ -287,17 +287,17 @@ def test_the_profile_needs_the_same_queries_whatever_the_data_size(request, pers
     OrderItemFactory(order=OrderFactory(customer=customer))
     _grow(alice, customers=1, orders_each=1)
     client.get(detail(customer))  # warms the cache of active model runs, as any earlier page view would
-    # 13: user, its permissions and its groups' permissions, customer (with owner), the audit trail's INSERT of the
+    # 12: user, its permissions (its own and its groups'), customer (with owner), the audit trail's INSERT of the
     # opening, tags (all, marked whether the customer has each), key figures (counts, dates and spend, in one query
     # by currency and rate), orders, their lines, interactions; the "What they say" panel's latest interactions
     # (with their labels) and topics; the health card's look for a run waiting for a worker
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(detail(customer))
     customer.tags.add(*TagFactory.create_batch(3))
     for order in OrderFactory.create_batch(30, customer=customer):
         OrderItemFactory.create_batch(3, order=order)
     InteractionFactory.create_batch(30, customer=customer)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(detail(customer))
 
 

@@ -353,12 +353,12 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
 
     def measure():
         cache.clear()
-        # session, user, groups, perms; active runs (read once per request); revenue and cohorts; segments and
-        # their revenue at risk, owners, migration, quality, churn card; the next best actions taken
-        with django_assert_num_queries(13):
+        # session, user, permissions (its own and its groups'); active runs (read once per request); revenue and
+        # cohorts; segments and their revenue at risk, owners, migration, quality, churn card; the next best actions
+        with django_assert_num_queries(12):
             charlie_client.get(url)
         # Warm: the session, the active runs and the figures from the orders come from the cache.
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(9):
             charlie_client.get(url)
 
     measure()
@@ -372,7 +372,7 @@ def test_the_dashboards_need_the_same_queries_whatever_the_data_size(
 def test_a_reps_page_needs_a_fixed_number_of_queries_too(alice_client, book, orders, django_assert_num_queries):
     url = reverse("insights:dashboards")
     alice_client.get(url)
-    with django_assert_num_queries(8):  # as the manager's, without the owners' ranking and "what will sell"
+    with django_assert_num_queries(7):  # as the manager's, without the owners' ranking and "what will sell"
         alice_client.get(url)
 
 

@@ -100,16 +100,16 @@ def test_the_card_needs_the_same_queries_however_long_the_history(charlie_client
     )  # fmt: skip
     url = reverse("customers:detail", args=[customer.pk])
     charlie_client.get(url)
-    # the profile's 11 (tests/customers/test_pages.py, with the "What they say" panel's interactions and topics),
+    # the profile's 10 (tests/customers/test_pages.py, with the "What they say" panel's interactions and topics),
     # then each family's score (three), the customer's rhythm beside the segment (one), the risk and value history
     # (one) and whether a new run waits for a worker
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         charlie_client.get(url)
     for month in range(2, 10):
         run = _published("churn", as_of=dt.date(2025, month, 1))
         ChurnScore.objects.create(run=run, customer=customer, probability=0.1 * month, band="low", factors=[])
     charlie_client.get(url)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         charlie_client.get(url)
 
 

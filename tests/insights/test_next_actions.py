@@ -205,14 +205,14 @@ def test_the_suggestions_need_the_same_queries_whatever_the_worklist_size(
     publishing.publish(recommendations)
     every_kind(runs_, alice, "one")
     alice_client.get(reverse("insights:worklist"))  # warms the active-run cache
-    # user, permissions (2), at risk, win back, revenue at risk by owner, overdue; for the suggestions: topic names,
+    # user, permissions (1), at risk, win back, revenue at risk by owner, overdue; for the suggestions: topic names,
     # recent interactions, recommended products, what the gone bought, the message templates (nothing written);
     # own customers; the complaints panel (2) and the cross-sell panel (run, rows)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         alice_client.get(reverse("insights:worklist"))
     for i in range(4):
         every_kind(runs_, alice, str(i))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         suggestions = suggestions_on(alice_client)
     assert {s.action for s in suggestions.values()} == {"call_now", "thank", "send_offer", "check_in", "win_back"}
 

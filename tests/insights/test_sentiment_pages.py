@@ -175,9 +175,9 @@ def test_the_profile_needs_the_same_queries_whatever_the_number_of_interactions(
 ):
     customer, late, _ = read
     _profile(alice_client, customer)  # warms the active-run cache
-    # the profile's 10 (with the health card's look for a run waiting for a worker), then the panel's interactions
+    # the profile's 9 (with the health card's look for a run waiting for a worker), then the panel's interactions
     # (with labels and readings), topics and trend
-    with django_assert_num_queries(13) as few:
+    with django_assert_num_queries(12) as few:
         _profile(alice_client, customer)
     for i in range(30):
         interaction = InteractionFactory(

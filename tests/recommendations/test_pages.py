@@ -210,13 +210,13 @@ def test_the_product_page_needs_the_same_queries_whatever_the_data_size(alice_cl
         run=demand, product=product, week=AS_OF, horizon=1, forecast=1, median=1, lower=0, upper=2
     )
     product_page(alice_client, product)  # warm the active-run cache
-    # 9, of which 2 are the user's permissions (the navigation links the managers' pages only for those allowed)
-    with django_assert_num_queries(9):
+    # 8, of which 1 is the user's permissions (the navigation links the managers' pages only for those allowed)
+    with django_assert_num_queries(8):
         product_page(alice_client, product)
     for _ in range(5):
         rule(run, product, ProductFactory())
         OrderItemFactory(product=product)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         product_page(alice_client, product)
 
 

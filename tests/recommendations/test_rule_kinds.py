@@ -231,10 +231,10 @@ def test_the_rules_page_needs_the_same_queries_for_either_kind_whatever_the_data
 
     grow(1)
     charlie_client.get(url)  # warm the active-run cache
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         charlie_client.get(url)
     grow(6)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         charlie_client.get(url)
 
 
@@ -245,8 +245,8 @@ def test_the_product_page_reads_the_suggested_kind_in_the_same_queries(goods, al
     url = reverse("products:detail", args=[goods["Tea"].pk])
     alice_client.get(url)  # warm the active-run cache
     # The kind comes with the cached active run: no query more than before kinds (tests/recommendations/test_pages.py
-    # pins 9 with a demand forecast too; 2 are the user's permissions).
-    with django_assert_num_queries(6):
+    # pins 8 with a demand forecast too; 1 is the user's permissions).
+    with django_assert_num_queries(5):
         page = text(alice_client.get(url))
     section = page.split('id="together-title"')[1].split("</section>")[0]
     assert ">Cups</a>" in section and "Saucers" not in section
