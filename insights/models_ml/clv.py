@@ -2,8 +2,8 @@
 value they give together. Pure numpy/scipy/pandas (no Django), fitted by clv_fit.py, backtested by clv_backtest.py.
 
 Inputs are features.rfm_for_value's columns, in days: x (repeat purchase days), t_x (days from the first to the
-last purchase day), T (days from the first purchase day to the as-of date), monetary_value (mean spend per repeat
-purchase day, 0 without one).
+last purchase day), T (days from the first purchase day to the as-of date), monetary_value (mean spend per
+purchase day, the first included).
 
 When the BG/NBD maximum-likelihood fit is degenerate (see clv_fit.bgnbd_degeneracy: typically a/(a+b) -> 0, the
 "nobody ever leaves" optimum that Online Retail produces), `fit_purchase_model` does not use it. It refits with
@@ -101,13 +101,16 @@ class GammaGamma:
         return self.p * self.v / (self.q - 1)
 
     def expected_average_value(self, x, m) -> np.ndarray:
-        """Expected spend per purchase of each customer given x repeat purchases of mean value m.
+        """Expected spend per purchase of each customer given x repeat purchases, x + 1 in all, of mean value m.
 
-        A weighted mean of the population mean and the customer's own mean, the weight growing with x; customers
-        with x == 0 (or no positive spend) get the population mean."""
+        A weighted mean of the population mean and the customer's own mean, the weight growing with the number
+        of purchases; a customer without positive spend gets the population mean. The first purchase counts as
+        evidence: on the 100k demo (90-day holdouts) and Online Retail a customer's first order correlates with
+        their later orders (log correlation .43-.57), and ignoring it priced a one-order customer of 4.50 at the
+        population's mean of 92 (fit_spend_model)."""
         x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
-        x = np.where(m > 0, x, 0.0)
-        return self.p * (self.v + x * np.where(m > 0, m, 0.0)) / (self.p * x + self.q - 1)
+        n = np.where(m > 0, x + 1, 0.0)
+        return self.p * (self.v + n * np.where(m > 0, m, 0.0)) / (self.p * n + self.q - 1)
 
 
 def fit_purchase_model(x, t_x, T) -> BgNbd:
@@ -136,20 +139,28 @@ def fit_purchase_model(x, t_x, T) -> BgNbd:
 
 
 def fit_spend_model(x, m) -> GammaGamma:
-    """Gamma-Gamma by maximum likelihood on customers with repeat purchases and positive spend.
+    """Gamma-Gamma by maximum likelihood on every customer with positive spend: x repeat purchases (x + 1 in all)
+    of mean value m (features.rfm_for_value).
 
-    Gamma-Gamma assumes spend per purchase is independent of purchase frequency; the correlations between x and
-    m over the fitted customers are returned in `diagnostics` so that a strong one shows. Pearson is the check:
+    The classic fit (Fader, Hardie & Lee 2005) uses repeat purchases only, in case the first differs; it then
+    knows nothing of a one-order customer's spend and gives them the population mean, which a skewed spread puts
+    far above a typical order. Conditioning on every purchase instead lowered the spend errors in every 90-day
+    backtest tried (100k demo: spend MAE 75.9 -> 71.8 and 73.9 -> 69.4; Online Retail 566 -> 560; the demo's
+    one-order customers' holdout spend error +196 % -> -10 %).
+
+    Gamma-Gamma assumes spend per purchase is independent of purchase frequency; the correlations between the
+    number of purchases and m are returned in `diagnostics` so that a strong one shows. Pearson is the check:
     Spearman comes out mildly positive even under independence, because a mean over more purchases is less skewed
-    (its median rises towards the mean as x grows)."""
+    (its median rises towards the mean as the count grows)."""
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
-    fitted = fit_gamma_gamma(x, m)
-    used = (x > 0) & (m > 0)
-    pair = pd.DataFrame({"x": x[used], "m": m[used]})
+    n = x + 1
+    fitted = fit_gamma_gamma(n, m)
+    used = m > 0
+    pair = pd.DataFrame({"n": n[used], "m": m[used]})
     diagnostics = {
         "customers": int(used.sum()),
-        "frequency_spend_pearson": float(pair["x"].corr(pair["m"])),
-        "frequency_spend_spearman": float(pair["x"].corr(pair["m"], method="spearman")),
+        "frequency_spend_pearson": float(pair["n"].corr(pair["m"])),
+        "frequency_spend_spearman": float(pair["n"].corr(pair["m"], method="spearman")),
     }
     return GammaGamma(**fitted.params, fit=fitted, diagnostics=diagnostics)
 

@@ -9,7 +9,7 @@ Scored customers: those with a purchase before `cutoff`. What is predicted: repe
 
 Baseline "past_rate": each customer keeps the rate of repeat purchase days they showed in calibration, x / T per
 day (T counted from their first purchase day to the cutoff, so a customer without a repeat purchase predicts 0),
-times the holdout length; their spend is that times their mean spend per repeat purchase day (monetary_value).
+times the holdout length; their spend is that times their mean spend per purchase day (monetary_value).
 
 Seasonality: BG/NBD is stationary, so a holdout that holds a seasonal peak (Online Retail's run-up to Christmas)
 is under-predicted. With `seasonal=True` the shop's calendar, estimated from the calibration data alone
@@ -89,8 +89,8 @@ class PastRate:
     active is the chance of a silence as long as the customer's under their own rate (the shop's pooled rate for
     one-time buyers, counting one repeat purchase more than the data holds, so that a shop where nobody has repeated
     yet still reads a long silence as a sign of leaving): exp(-rate x days since the last purchase), so a customer
-    long past their rhythm reads as gone. Spend per purchase is the customer's mean repeat spend, or the repeat
-    customers' mean for a one-time buyer."""
+    long past their rhythm reads as gone. Spend per purchase is the customer's own mean over every purchase, or the
+    customers' mean for one without positive spend."""
 
     pooled_rate: float
     pooled_spend: float
@@ -99,8 +99,8 @@ class PastRate:
     def fit(cls, rfm: pd.DataFrame) -> PastRate:
         """The pooled rate and spend of the customers in `rfm` (rfm_for_value's frame)."""
         exposure = float(rfm["T"].sum())
-        repeaters = rfm["x"] > 0
-        spend = float(rfm.loc[repeaters, "monetary_value"].mean()) if repeaters.any() else 0.0
+        spent = rfm["monetary_value"] > 0
+        spend = float(rfm.loc[spent, "monetary_value"].mean()) if spent.any() else 0.0
         return cls(pooled_rate=(float(rfm["x"].sum()) + 1) / exposure if exposure > 0 else 0.0, pooled_spend=spend)
 
     def customer_value(self, rfm: pd.DataFrame, months: int = 12, as_of=None) -> pd.DataFrame:
@@ -109,7 +109,8 @@ class PastRate:
         x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
         rate = past_rate(rfm, 1.0)
         silence_rate = np.where(x > 0, rate, self.pooled_rate)
-        spend = np.where(x > 0, rfm["monetary_value"].to_numpy(dtype=float), self.pooled_spend)
+        own = rfm["monetary_value"].to_numpy(dtype=float)
+        spend = np.where(own > 0, own, self.pooled_spend)
         year = rate * 365.0
         return pd.DataFrame(
             {

@@ -246,15 +246,16 @@ def _gamma_gamma_objective(x, m):
 
 
 def fit_gamma_gamma(x, m) -> Fit:
-    """Fit Gamma-Gamma (p, q, v) by maximum likelihood on customers with x > 0 purchases of mean value m > 0.
+    """Fit Gamma-Gamma (p, q, v) by maximum likelihood on customers with x > 0 purchases of mean value m > 0
+    (clv.fit_spend_model passes every purchase, the first included).
 
-    Customers without a repeat purchase or with a non-positive mean are left out (the model is about repeat
-    spend). q <= 1 leaves the mean spend undefined, so it is flagged degenerate."""
+    Customers without a purchase or with a non-positive mean are left out. q <= 1 leaves the mean spend
+    undefined, so it is flagged degenerate."""
     x, m = np.asarray(x, float), np.asarray(m, float)
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
     if len(x) < 2:
-        raise ValueError("need at least two customers with repeat purchases and positive spend")
+        raise ValueError("need at least two customers with purchases of positive spend")
     scale = float(np.mean(m))
     # v carries the currency unit: start it so that the prior mean p*v/(q-1) is near the observed mean.
     starts = [np.log([p, q, scale * (q - 1) / p]) for p, q in [(1.0, 2.0), (5.0, 3.0), (0.5, 10.0), (10.0, 1.5)]]

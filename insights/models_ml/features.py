@@ -29,7 +29,8 @@ BG/NBD inputs (`rfm_for_value`), in days, from purchase days (several orders on 
     x  repeat purchase days (distinct purchase days - 1)
     t_x  days from the first to the last purchase day
     T  days from the first purchase day to as_of
-    monetary_value  mean order total over the repeat purchase days (0 when x == 0)
+    monetary_value  mean order total over every purchase day, the first included (Gamma-Gamma conditions on
+                    all x + 1 of them: clv.GammaGamma)
 """
 
 from __future__ import annotations
@@ -126,8 +127,6 @@ def rfm_for_value(purchases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     before = purchases[purchases["placed_at"] < as_of].assign(day=lambda d: d["placed_at"].dt.floor("D"))
     daily = before.groupby(["customer", "day"], as_index=False)["amount"].sum().sort_values(["customer", "day"])
-    first = daily.groupby("customer")["day"].transform("min")
-    daily["repeat"] = daily["day"] > first
     grouped = daily.groupby("customer")
     out = pd.DataFrame(
         {
@@ -136,8 +135,7 @@ def rfm_for_value(purchases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "T": _days(as_of.floor("D") - grouped["day"].min()),
         }
     )
-    repeat_spend = daily[daily["repeat"]].groupby("customer")["amount"].mean()
-    out["monetary_value"] = repeat_spend.reindex(out.index, fill_value=0.0)
+    out["monetary_value"] = grouped["amount"].mean()
     out.index.name = "customer"
     return out.sort_index()
 

@@ -99,7 +99,7 @@ def test_log_likelihood_matches_the_papers_expression_for_one_customer():
 
 
 def test_gamma_gamma_recovers_the_spend_parameters(customers):
-    mean_spend = simulate_spend(customers["x"].to_numpy(), **SPEND, seed=5)
+    mean_spend = simulate_spend(customers["x"].to_numpy() + 1, **SPEND, seed=5)  # every purchase, the first too
     spend = fit_spend_model(customers["x"], mean_spend)
     assert spend.publishable
     assert _close(spend.p, SPEND["p"], 0.20)
@@ -115,6 +115,30 @@ def test_expected_spend_shrinks_a_customers_mean_towards_the_population():
     few, many = spend.expected_average_value([1, 50], [100.0, 100.0])
     assert spend.population_mean < few < many < 100  # the more purchases, the more a customer's own mean counts
     assert spend.expected_average_value([0], [0.0])[0] == pytest.approx(spend.population_mean)
+    # One order is evidence too: it moves the expectation from the population's mean towards itself.
+    small, large = spend.expected_average_value([0, 0], [5.0, 200.0])
+    assert 5.0 < small < spend.population_mean < large < 200.0
+
+
+def test_a_one_order_customer_is_valued_by_their_own_order_not_the_populations_mean():
+    """Seen on the quick start: a customer whose one order was 4.50 was valued at the shop's mean order (91.85)
+    times their expected orders. Orders simulated from Gamma-Gamma, each customer at their own scale."""
+    import pandas as pd
+
+    from insights.models_ml.clv_sim import simulate_purchases
+    from insights.models_ml.features import rfm_for_value
+
+    purchases = simulate_purchases(3000, **{**TRUTH, "alpha": 30.0}, start="2024-01-01", end="2024-12-31", seed=3)
+    one = pd.DataFrame(
+        {"customer": [10_001, 10_002], "placed_at": pd.Timestamp("2024-12-20", tz="UTC"), "amount": [4.5, 900.0]}
+    )
+    rfm = rfm_for_value(pd.concat([purchases, one], ignore_index=True), pd.Timestamp("2025-01-01", tz="UTC"))
+    assert rfm.loc[10_001, "monetary_value"] == 4.5 and rfm.loc[10_002, "x"] == 0  # the first order counts
+    spend = fit_spend_model(rfm["x"], rfm["monetary_value"])
+    small, large = spend.expected_average_value(
+        rfm.loc[[10_001, 10_002], "x"], rfm.loc[[10_001, 10_002], "monetary_value"]
+    )
+    assert small < 0.5 * spend.population_mean < 2 * spend.population_mean < large
 
 
 @pytest.fixture(scope="module")

@@ -177,3 +177,12 @@ def test_the_published_model_scores_in_the_shops_calendar(purchases):
     x, t_x, T = (timed[c] for c in ("x", "t_x", "T"))
     assert np.allclose(scores["expected_purchases_90d"], plain.purchases.expected_purchases(180.0, x, t_x, T))
     assert np.allclose(scores["expected_purchases_365d"], plain.purchases.expected_purchases(455.0, x, t_x, T))
+
+
+def test_the_past_rate_baseline_prices_a_one_time_buyers_order_at_their_own_order():
+    from insights.models_ml.clv_backtest import PastRate
+
+    rfm = pd.DataFrame({"x": [3.0, 0.0], "t_x": [270.0, 0.0], "T": [300.0, 100.0], "monetary_value": [50.0, 20.0]})
+    scorer = PastRate.fit(rfm)
+    assert scorer.pooled_spend == 35.0
+    assert scorer.customer_value(rfm)["expected_value"].tolist() == [50.0, 20.0]
