@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from customers.models import ExchangeRate
+from customers.signals import rates_imported
 
 COLUMNS = ("currency", "day", "rate")
 # As the model stores them (ExchangeRate.rate: 18 digits, 8 decimals): checked here, so the database never refuses
@@ -35,14 +36,19 @@ class RatesError(ValueError):
 class RatesImported:
     created: int
     updated: int
+    currencies: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        """What the admin and the command say once a file is in: the counts, and when the scores follow (re-scoring
-        is for orders: an order left out for want of a rate counts in the models' scores from their next run)."""
+        """What the admin and the command say once a file is in: the counts, and when the scores follow (the churn
+        risk and value of the customers with orders in those currencies are re-scored after commit, as after an
+        import of orders; segments are not re-scored between retrains)."""
         rates = "rate" if self.created == 1 else "rates"
+        said = f"{self.created} {rates} added, {self.updated} replaced (into {settings.DEFAULT_CURRENCY})."
+        if not self.currencies:
+            return said
         return (
-            f"{self.created} {rates} added, {self.updated} replaced (into {settings.DEFAULT_CURRENCY}). "
-            "Amounts on the pages use them now; churn risk, value and segments from the models' next retrain."
+            f"{said} Amounts on the pages use them now; the churn risk and value of the customers with orders in "
+            f"{', '.join(self.currencies)} are being re-scored, their segments follow at the models' next retrain."
         )
 
 
@@ -96,4 +102,7 @@ def import_rates(lines: Iterable[str]) -> RatesImported:
         for (currency, day), rate in rates.items():
             _, made = ExchangeRate.objects.update_or_create(currency=currency, day=day, defaults={"rate": rate})
             created, updated = created + made, updated + (not made)
-    return RatesImported(created, updated)
+        currencies = tuple(sorted({currency for currency, _ in rates}))
+        if currencies:
+            rates_imported.send(sender=ExchangeRate, currencies=currencies)
+    return RatesImported(created, updated, currencies)

@@ -12,6 +12,11 @@ profiling_consent_changed = Signal()
 # commit and in chunks.
 records_imported = Signal()
 
+# Sent by a rates import (customers/rates.py) inside its transaction, with `currencies`: the codes whose rates it
+# added or replaced. Orders in them change their base-currency amounts; the insights app listens to re-score the
+# customers who have such orders, after commit and in chunks, as after an import of orders.
+rates_imported = Signal()
+
 # Sent by `seed_demo --replace` inside its transaction, once every customer, order, product and interaction is
 # deleted and before the new ones are written. The insights app listens to discard the model runs learned from the
 # old data: their results would describe customers who no longer exist (new ones take the same ids) and their

@@ -57,9 +57,10 @@ class InsightsConfig(AppConfig):
         register_export_section("model_results", model_results)
         register_export_section("next_actions", next_actions)
 
-        from customers.signals import data_replaced, profiling_consent_changed, records_imported
+        from customers.signals import data_replaced, profiling_consent_changed, rates_imported, records_imported
 
         records_imported.connect(signals.records_imported, dispatch_uid="insights-rescore-import")
+        rates_imported.connect(signals.rates_imported, dispatch_uid="insights-rescore-rates")
         # Demo data seeded again over the old (seed_demo --replace): the runs learned from the old data go.
         data_replaced.connect(signals.data_replaced, dispatch_uid="insights-discard-runs-on-replace")
 

@@ -1,6 +1,7 @@
 """Between retrains: when a customer orders or is contacted, their scores are computed again with the active runs'
 saved models (the families that say `rescored`: value and churn), after the change commits; an import re-scores
-every customer it touched, in chunks of RESCORE_CHUNK (`imported_chunks`, `rescore_customers`). Only those
+every customer it touched, in chunks of RESCORE_CHUNK (`imported_chunks`, `rescore_customers`), and an import of
+exchange rates those with orders in its currencies (`currency_chunks`), whose amounts changed. Only those
 customers' rows of the active runs change, and each says the day it was scored again (`rescored_on`). A customer
 who withdraws profiling consent (or is erased) leaves every kept run of every family at once, active or not, in the
 same transaction as the change (`forget_customer`), so rolling back to an older run cannot bring them back;
@@ -87,11 +88,18 @@ def imported_chunks(merged_at) -> list[list[int]]:
         .values("customer_id")
         .union(Interaction.objects.filter(created_at=merged_at).order_by().values("customer_id"))
     )
-    ids = sorted(
-        Customer.objects.filter(pk__in=[row["customer_id"] for row in touched], profiling_consent=True).values_list(
-            "pk", flat=True
-        )
-    )
+    return _chunks([row["customer_id"] for row in touched])
+
+
+def currency_chunks(currencies) -> list[list[int]]:
+    """The profiled customers with an order in one of `currencies` (whose rates an import changed), in chunks of
+    RESCORE_CHUNK ids."""
+    return _chunks(Order.objects.filter(currency__in=list(currencies), customer__isnull=False).values("customer_id"))
+
+
+def _chunks(customer_ids) -> list[list[int]]:
+    """Those of `customer_ids` (ids or a one-column query) who allow profiling, in order, in chunks."""
+    ids = sorted(Customer.objects.filter(pk__in=customer_ids, profiling_consent=True).values_list("pk", flat=True))
     return [ids[start : start + RESCORE_CHUNK] for start in range(0, len(ids), RESCORE_CHUNK)]
 
 

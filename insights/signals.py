@@ -1,10 +1,11 @@
 """Signal receivers: a saved order or interaction queues the customer's re-scoring after commit, an import the
-re-scoring of every customer it touched, in chunks; withdrawn profiling consent removes their scores at once, in
+re-scoring of every customer it touched, in chunks (and an import of exchange rates that of the customers with
+orders in those currencies); withdrawn profiling consent removes their scores at once, in
 the same transaction as the change."""
 
 from __future__ import annotations
 
-from insights.tasks import queue_classify, queue_import_rescore, queue_rescore
+from insights.tasks import queue_classify, queue_currency_rescore, queue_import_rescore, queue_rescore
 
 
 def order_saved(sender, instance, raw: bool = False, **kwargs) -> None:
@@ -45,3 +46,9 @@ def data_replaced(sender, **kwargs) -> None:
 def records_imported(sender, merged_at, **kwargs) -> None:
     """An import wrote orders or interactions (customers.signals): re-score the customers it touched after commit."""
     queue_import_rescore(merged_at)
+
+
+def rates_imported(sender, currencies, **kwargs) -> None:
+    """Exchange rates were imported (customers.signals): re-score the customers with orders in those currencies,
+    whose base-currency amounts changed, after commit."""
+    queue_currency_rescore(currencies)

@@ -57,6 +57,15 @@ def queue_import_rescore(merged_at) -> None:
         outbox.enqueue(rescore_imported.name, merged_at.isoformat())
 
 
+def queue_currency_rescore(currencies) -> None:
+    """Ask a worker, in the rates import's transaction (sent after commit through the outbox), to re-score the
+    customers with orders in `currencies`, spread over the workers in chunks."""
+    from insights import rescoring
+
+    if currencies and rescoring.anything_to_rescore():
+        outbox.enqueue(rescore_currencies.name, sorted(currencies))
+
+
 def _report(run) -> str:
     spread = queue_chunks(run)
     return f"{run}: scoring in {spread} chunks" if spread else str(run)
@@ -118,6 +127,16 @@ def rescore_imported(merged_at: str) -> str:
     chunks = rescoring.imported_chunks(dt.datetime.fromisoformat(merged_at))
     outbox.enqueue_many([(rescore_customers.name, (ids,)) for ids in chunks])
     return f"import of {merged_at}: {sum(map(len, chunks))} customers in {len(chunks)} chunks"
+
+
+@shared_task(ignore_result=True)
+def rescore_currencies(currencies: list[str]) -> str:
+    """Spread the re-scoring of the customers with orders in `currencies` (their rates changed) over the workers."""
+    from insights import rescoring
+
+    chunks = rescoring.currency_chunks(currencies)
+    outbox.enqueue_many([(rescore_customers.name, (ids,)) for ids in chunks])
+    return f"rates of {', '.join(currencies)}: {sum(map(len, chunks))} customers in {len(chunks)} chunks"
 
 
 @shared_task(ignore_result=True)

@@ -82,7 +82,7 @@ def test_an_admin_uploads_the_same_file_as_the_command_from_the_rates_list(dana_
     assert "0 rates added, 1 replaced (into GBP)." in page.content.decode()
     page = _upload(dana_client, "currency,day,rate\nEUR,2026-02-01,0.87\n")
     assert "1 rate added, 0 replaced (into GBP)." in page.content.decode()  # seen: "1 rates added"
-    assert "churn risk, value and segments from the models&#x27; next retrain." in page.content.decode()
+    assert "the churn risk and value of the customers with orders in EUR are being re-scored" in page.content.decode()
     rates = dict(ExchangeRate.objects.values_list("currency", "rate"))
     assert rates == {"EUR": Decimal("0.86"), "USD": Decimal("0.79")}
 

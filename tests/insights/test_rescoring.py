@@ -200,3 +200,29 @@ def test_rescoring_an_import_in_chunks_freshens_the_scores_and_dates_them(traine
         == ChurnScore.objects.filter(run=trained["churn"]).values("customer").distinct().count()
     )  # replaced, not added
     assert all(score.rescored_on is None for score in ChurnScore.objects.filter(pk__in=[pk for (pk,) in others]))
+
+
+def test_a_rates_import_re_scores_the_customers_with_orders_in_its_currencies_after_commit(
+    trained, django_capture_on_commit_callbacks, settings
+):
+    """Seen in the audit: an EUR order went into the customer's lifetime revenue once its rate was imported, while
+    their value and risk stayed as they were, with nothing to say why."""
+    from crm.models import OutboxMessage
+    from customers.rates import import_rates
+    from insights import tasks
+
+    settings.DEFAULT_CURRENCY = "GBP"
+    customer = _lapsed_customer(trained["churn"])
+    placed = timezone.now() - dt.timedelta(days=3)
+    order = OrderFactory(customer=customer, placed_at=placed, currency="EUR")
+    OrderItemFactory(order=order, product=Product.objects.filter(kind="product").first(), unit_price=Decimal("900"))
+    rescoring.rescore_customer(customer.pk)  # as its save queued: an order without a rate counts for nothing yet
+    before = CustomerValue.objects.get(run=trained["value"], customer=customer).expected_order_value
+    with django_capture_on_commit_callbacks() as callbacks:
+        imported = import_rates(["currency,day,rate\n", f"EUR,{placed:%Y-%m-%d},0.85\n"])
+    assert len(callbacks) == 1 and "EUR are being re-scored" in str(imported)
+    assert rescoring.currency_chunks(["EUR"]) == [[customer.pk]]
+    assert tasks.rescore_currencies(["EUR"]) == "rates of EUR: 1 customers in 1 chunks"  # what the worker runs
+    assert OutboxMessage.objects.filter(task=tasks.rescore_customers.name, args=[[customer.pk]]).exists()
+    assert rescoring.rescore_customers([customer.pk]) == {"value": 1, "churn": 1}
+    assert CustomerValue.objects.get(run=trained["value"], customer=customer).expected_order_value > before
