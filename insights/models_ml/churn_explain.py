@@ -151,9 +151,11 @@ def explain(
         return {}
     table = effects(model, features, probability)
     top = min(top, table.shape[1])
-    # Top-k per row without a Python loop over the model: sort each row's effects once in each direction. Lowering
-    # keeps every candidate, as those that read as a risk sign are skipped and the next ones take their place.
-    raising = np.argsort(-table, axis=1)[:, :top]
+    # Top-k per row without a Python loop over the model: sort each row's effects once in each direction. Both keep
+    # every candidate: a raising factor whose words reassure and a lowering one that reads as a risk sign are
+    # skipped, and the next ones take their place (cutting to the top 3 first hid a true reason behind three
+    # reassuring words).
+    raising = np.argsort(-table, axis=1)
     lowering = np.argsort(table, axis=1)
     values = features.reindex(columns=FEATURE_COLUMNS).to_numpy(dtype=float)
     # Only customers with a factor strong enough are read one by one, as Python lists (indexing numpy arrays an
@@ -176,10 +178,10 @@ def explain(
         picked += [j for j in down if effect[j] <= -min_effect]
         picked.sort(key=lambda j: -abs(effect[j]))
         row = dict(zip(FEATURE_COLUMNS, value_row, strict=True))
-        factors, said, lowered = [], set(), 0
+        factors, said, lowered, raised = [], set(), 0, 0
         for j in picked:
-            if effect[j] < 0 and lowered >= top:
-                continue  # no room for another lowering factor: not worded only to be left out
+            if (lowered if effect[j] < 0 else raised) >= top:
+                continue  # no room for another factor this way: not worded only to be left out
             text = describe(FEATURE_COLUMNS[j], row)
             if text in said:
                 continue  # two features telling one story (no cadence yet): say it once, at its strongest
@@ -198,6 +200,7 @@ def explain(
                 continue
             said.add(text)
             lowered += factor["effect"] < 0
+            raised += factor["effect"] > 0
             factors.append(factor)
         out[int(customer)] = factors
     return out

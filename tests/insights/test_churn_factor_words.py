@@ -111,3 +111,28 @@ def test_words_that_do_not_reassure_may_raise_the_risk(feature, value, text):
 
     factor = {"feature": feature, "value": value, "effect": 0.05, "text": text}
     assert raising_factors([factor]) == [factor]
+
+
+def test_a_true_reason_is_not_hidden_behind_three_reassuring_words(monkeypatch):
+    """Found in review: the three strongest raising effects were on words that reassure (left out since 1976c81),
+    the fourth, the customer's silence at twice their usual gap, was cut before it could take their place."""
+    from insights.models_ml import churn_explain
+
+    row = dict.fromkeys(FEATURE_COLUMNS, 1.0) | {
+        "recency_days": 60.0,
+        "cadence_days": 30.0,
+        "cadence_cv": 0.3,
+        "complaints_90d": 0.0,
+        "returns": 0.0,
+        "negative_90d": 0.0,
+        "spend_365d": 100.0,
+        "spend_trend": 1.0,
+        "days_since_contact": 5.0,
+    }
+    features = pd.DataFrame([row], index=[7], columns=FEATURE_COLUMNS)
+    effect = np.zeros((1, len(FEATURE_COLUMNS)))
+    for column, value in {"cadence_cv": 0.30, "complaints_90d": 0.20, "returns": 0.10, "recency_days": 0.08}.items():
+        effect[0, FEATURE_COLUMNS.index(column)] = value
+    monkeypatch.setattr(churn_explain, "effects", lambda *args, **kwargs: effect)
+    factors = churn_explain.explain(None, features)[7]
+    assert [f["feature"] for f in factors if f["effect"] > 0] == ["recency_days"]
