@@ -89,6 +89,10 @@ class GammaGamma:
     v: float
     fit: Fit | None = None
     diagnostics: dict = field(default_factory=dict)
+    # Fitted on every purchase, the first included (fit_spend_model). False for a model saved before, fitted on
+    # repeat purchases only, which keeps weighing a customer's mean by their repeat purchases until it is retrained
+    # (re-scoring between retrains loads the active run's saved model).
+    counts_first: bool = False
 
     @property
     def publishable(self) -> bool:
@@ -109,7 +113,7 @@ class GammaGamma:
         their later orders (log correlation .43-.57), and ignoring it priced a one-order customer of 4.50 at the
         population's mean of 92 (fit_spend_model)."""
         x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
-        n = np.where(m > 0, x + 1, 0.0)
+        n = np.where(m > 0, x + 1 if self.counts_first else x, 0.0)
         return self.p * (self.v + n * np.where(m > 0, m, 0.0)) / (self.p * n + self.q - 1)
 
 
@@ -162,7 +166,7 @@ def fit_spend_model(x, m) -> GammaGamma:
         "frequency_spend_pearson": float(pair["n"].corr(pair["m"])),
         "frequency_spend_spearman": float(pair["n"].corr(pair["m"], method="spearman")),
     }
-    return GammaGamma(**fitted.params, fit=fitted, diagnostics=diagnostics)
+    return GammaGamma(**fitted.params, fit=fitted, diagnostics=diagnostics, counts_first=True)
 
 
 def customer_value(

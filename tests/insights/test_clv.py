@@ -111,13 +111,27 @@ def test_gamma_gamma_recovers_the_spend_parameters(customers):
 
 
 def test_expected_spend_shrinks_a_customers_mean_towards_the_population():
-    spend = GammaGamma(**SPEND)
+    spend = GammaGamma(**SPEND, counts_first=True)
     few, many = spend.expected_average_value([1, 50], [100.0, 100.0])
     assert spend.population_mean < few < many < 100  # the more purchases, the more a customer's own mean counts
     assert spend.expected_average_value([0], [0.0])[0] == pytest.approx(spend.population_mean)
     # One order is evidence too: it moves the expectation from the population's mean towards itself.
     small, large = spend.expected_average_value([0, 0], [5.0, 200.0])
     assert 5.0 < small < spend.population_mean < large < 200.0
+
+
+def test_a_spend_model_saved_before_every_order_counted_keeps_its_own_rule():
+    """Re-scoring between retrains loads the active run's saved model: one fitted on repeat purchases only (saved
+    without `counts_first`) weighs a customer's mean by their repeat purchases, as it was fitted, until retrained."""
+    import pickle
+
+    saved = GammaGamma.__new__(GammaGamma)
+    saved.__dict__.update(SPEND, fit=None, diagnostics={})  # what unpickling a model saved before gives
+    saved = pickle.loads(pickle.dumps(saved))
+    assert saved.counts_first is False
+    assert saved.expected_average_value([0], [5.0])[0] == pytest.approx(saved.population_mean)
+    now = GammaGamma(**SPEND, counts_first=True)
+    assert saved.expected_average_value([3], [50.0])[0] != now.expected_average_value([3], [50.0])[0]
 
 
 def test_a_one_order_customer_is_valued_by_their_own_order_not_the_populations_mean():
@@ -187,8 +201,8 @@ def test_gamma_gamma_with_infinite_mean_spend_is_flagged():
 
 
 def test_customer_value_without_discount_is_purchases_times_spend(customers, fitted):
-    rfm = customers.assign(monetary_value=simulate_spend(customers["x"].to_numpy(), **SPEND, seed=5)).head(200)
-    spend = GammaGamma(**SPEND)
+    rfm = customers.assign(monetary_value=simulate_spend(customers["x"].to_numpy() + 1, **SPEND, seed=5)).head(200)
+    spend = GammaGamma(**SPEND, counts_first=True)
     value = customer_value(rfm, fitted, spend)
     assert list(value.columns) == [
         "p_alive",
@@ -213,8 +227,8 @@ def test_bad_inputs_are_refused():
 def test_a_customer_without_a_repeat_purchase_gets_no_p_alive(customers, fitted):
     """BG/NBD puts P(alive) at 1 for anyone with no repeat purchase, however long ago their one order: that is no
     estimate to show, so it is left empty; the expected purchases and value are still given."""
-    rfm = customers.assign(monetary_value=simulate_spend(customers["x"].to_numpy(), **SPEND, seed=5)).head(300)
-    value = customer_value(rfm, fitted, GammaGamma(**SPEND))
+    rfm = customers.assign(monetary_value=simulate_spend(customers["x"].to_numpy() + 1, **SPEND, seed=5)).head(300)
+    value = customer_value(rfm, fitted, GammaGamma(**SPEND, counts_first=True))
     one_time = (rfm["x"] == 0).to_numpy()
     assert one_time.any() and (~one_time).any()
     assert value["p_alive"][one_time].isna().all()
