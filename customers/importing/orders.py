@@ -51,6 +51,7 @@ REPORT_ORDER = [
     "skus_in_file",
     "skus_with_several_names",
     "invoices_already_present",
+    "lines_already_present",
     "customers_created",
     "products_created",
     "orders_created",
@@ -167,8 +168,8 @@ def merge(stage: str, now: dt.datetime) -> dict[str, int]:
     order, item = Order._meta.db_table, OrderItem._meta.db_table
     counts: dict[str, int] = {}
     present = f"invoice IN (SELECT external_number FROM {order})"
-    counts["invoices_already_present"] = scalar(
-        f"SELECT COUNT(DISTINCT invoice) FROM {stage} WHERE {KEPT} AND {present}"
+    counts["invoices_already_present"], counts["lines_already_present"] = row(
+        f"SELECT COUNT(DISTINCT invoice), COUNT(*) FROM {stage} WHERE {KEPT} AND {present}"
     )
     # Invoices the database has are left alone: their lines leave the staging table (cheaper than marking them).
     execute(f"DELETE FROM {stage} WHERE {present}")

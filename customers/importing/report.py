@@ -20,6 +20,8 @@ LEFT_OUT = {
     "stock_adjustment_lines": ("stock adjustment", "stock adjustments"),
     "zero_price_lines": ("line at a zero price", "lines at a zero price"),
     "negative_price_lines": ("line at a negative price", "lines at a negative price"),
+    # An order (invoice) the database already has is left alone: importing a file twice imports nothing twice.
+    "lines_already_present": ("line of an order already imported", "lines of orders already imported"),
 }
 REASONS_NAMED = 3  # the summary names the commonest reasons for rejecting rows; the report lists every row
 # Labels that say more than the key's words: {order} is the format's word for an order (invoice or order).
@@ -28,6 +30,7 @@ LABELS = {
     "prices_rounded": "prices rounded to 4 decimals",
     "customers_created": "new customers (customer ids Lodestar did not know)",
     "missing_customer_lines": "lines without a customer id (anonymous sales)",
+    "lines_already_present": "lines of {order}s already imported (left alone)",
     "anonymous_invoices": "anonymous {order}s",
 }
 

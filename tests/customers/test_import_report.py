@@ -157,3 +157,15 @@ def test_imported_orders_are_in_the_default_currency_unless_the_file_says(tmp_pa
     import_file(write_csv(tmp_path, rows, name="lodestar.csv"), fmt="lodestar-orders")
     currencies = dict(Order.objects.values_list("external_number", "currency"))
     assert currencies == {"536365": "EUR", "SO-1": "EUR", "SO-2": "USD"}
+
+
+def test_a_second_import_of_the_same_file_says_its_lines_were_already_there(tmp_path):
+    """Found in review: importing a file again said 'All 2 rows imported.' while no line went in (the lines of orders
+    the database already has are left alone)."""
+    retail(tmp_path, line(1), line(2))
+    again = retail(tmp_path, line(1), line(2))
+    assert OrderItem.objects.count() == 2
+    assert again.counts["lines_already_present"] == 2
+    assert again.summary.startswith("0 of 2 rows imported; 2 left out: 2 lines of orders already imported"), (
+        again.summary
+    )
