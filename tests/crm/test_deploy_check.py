@@ -67,7 +67,8 @@ def test_with_redis_sessions_are_cached(tmp_path):
 def test_with_a_cache_per_process_nothing_that_must_be_shared_is_cached(tmp_path):
     env = _production_env(tmp_path, CACHE_URL="locmem://")
     assert _setting(env, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
-    # No caching permission backend: only axes' lockout check before Django's own.
+    # No permission cache shared across requests or processes: axes' lockout check, then RoleBackend (ModelBackend
+    # reading permissions in one query, kept on the user object for one request).
     assert _setting(env, "settings.AUTHENTICATION_BACKENDS") == (
         "['axes.backends.AxesStandaloneBackend', 'crm.backends.RoleBackend']"
     )

@@ -53,3 +53,18 @@ def test_anonymous_cannot_log(anonymous_client):
     customer = CustomerFactory()
     response = anonymous_client.post(reverse("customers:log_interaction", args=[customer.pk]), {"kind": "note"})
     assert response.status_code == 302 and not Interaction.objects.exists()
+
+
+def test_the_profiles_log_form_writes_what_the_forms_widgets_would(alice, alice_client):
+    """The profile writes the form's fields in its template (906775f: Django's widget templates cost most of the
+    form's time); what it writes must stay what InteractionForm's widgets render, choices, initial values and
+    maximum length included, so a change to the form shows here."""
+    from django.test.html import parse_html
+
+    from customers.forms import InteractionForm
+
+    customer = CustomerFactory(owner=alice)
+    html = parse_html(alice_client.get(reverse("customers:detail", args=[customer.pk])).content.decode())
+    form = InteractionForm()
+    for name in ("kind", "direction", "subject", "body"):
+        assert html.count(parse_html(str(form[name]))) == 1, name
