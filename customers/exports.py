@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, QuerySet, Sum
+from django.db.models import CharField, Count, DecimalField, F, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
 from customers.models import ExportRecord
@@ -73,7 +74,8 @@ CUSTOMER_COLUMNS = [
     ("country", "country"),
     ("city", "city"),
     ("acquisition_channel", "acquisition_channel"),
-    ("owner", "owner__username"),
+    ("owner", "owner__username"),  # the username, which import_customers reads back
+    ("owner_name", "owner_name"),  # the name the pages show (get_full_name, else the username)
     ("marketing_consent", "marketing_consent"),
     ("profiling_consent", "profiling_consent"),
     ("created_at", "created_at"),
@@ -115,6 +117,8 @@ def customer_rows(
     columns other apps register (header, value of one row), which read `annotations` from the row."""
     fields = [field for _, field in CUSTOMER_COLUMNS]
     reads = list(dict.fromkeys([*fields, "profiling_consent", *annotations]))
+    full_name = Trim(Concat("owner__first_name", Value(" "), "owner__last_name", output_field=CharField()))
+    customers = customers.annotate(owner_name=Coalesce(NullIf(full_name, Value("")), "owner__username"))
     records = customers.values(*reads).iterator(chunk_size=CHUNK_ROWS)
     header = [name for name, _ in CUSTOMER_COLUMNS] + [name for name, _ in extra]
     rows = (

@@ -47,7 +47,13 @@ def test_a_manager_exports_every_customer_and_it_is_recorded(charlie, charlie_cl
     rows = _rows(charlie_client.get(reverse("customers:export")))
     assert rows[0][:3] == ["external_id", "name", "email"]
     assert sorted(row[1] for row in rows[1:]) == ["'=cmd|' /C calc'!A0", "Ann"]
-    record = ExportRecord.objects.get()
+    # The owner as the pages name them beside the username an import reads back (seen: "bob" against "Bob Baker").
+    type(bob).objects.filter(pk=bob.pk).update(first_name="Bob", last_name="Baker")
+    rows = _rows(charlie_client.get(reverse("customers:export")))
+    owners = {row[1]: row[rows[0].index("owner") : rows[0].index("owner") + 2] for row in rows[1:]}
+    assert owners == {"Ann": ["alice", "alice"], "'=cmd|' /C calc'!A0": ["bob", "Bob Baker"]}
+    assert rows[0][rows[0].index("owner") + 1] == "owner_name"
+    record = ExportRecord.objects.latest("pk")
     assert (record.kind, record.user, record.row_count) == ("customers", charlie, 2)
     assert record.finished_at is not None
 
